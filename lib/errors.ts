@@ -1,0 +1,20 @@
+/** A problem the user (or the model) can fix; the message says how. Exit 1. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A memory file that did not parse; it was moved aside byte for byte. */
+export class CorruptFileError extends Error {
+  override name = 'CorruptFileError';
+  constructor(
+    readonly path: string,
+    readonly keptAs: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${path} was not valid; kept as ${keptAs}`, options);
+  }
+}
+
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}

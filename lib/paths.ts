@@ -1,0 +1,44 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Every folder log-session reads or writes. The only place that reads the environment for paths. */
+export interface Paths {
+  home: string;
+  /** Claude Code's config folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
+  claudeConfigDir: string;
+  /** `$AICONFIG_HOME`, else `~/aiconfig`. */
+  aiconfigHome: string;
+  /** `<aiconfig>/memory/projects`: every project's memory folder lives directly below it. */
+  projectsDir: string;
+  /** Machine bookkeeping outside memory: `$XDG_STATE_HOME/log-session`, else `~/.local/state/log-session`. */
+  stateDir: string;
+  logFile: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function resolvePaths(env: Env): Paths {
+  const home = nonEmpty(env.HOME) ?? homedir();
+  const claudeConfigDir = resolve(nonEmpty(env.CLAUDE_CONFIG_DIR) ?? join(home, '.claude'));
+  const aiconfigHome = resolve(nonEmpty(env.AICONFIG_HOME) ?? join(home, 'aiconfig'));
+  const stateHome = resolve(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'));
+  const stateDir = join(stateHome, 'log-session');
+  return {
+    home: resolve(home),
+    claudeConfigDir,
+    aiconfigHome,
+    projectsDir: join(aiconfigHome, 'memory', 'projects'),
+    stateDir,
+    logFile: join(stateDir, 'log-session.log'),
+  };
+}
+
+/** Writes a path for people: the home folder as `~`. */
+export function displayPath(path: string, home: string): string {
+  if (path === home) return '~';
+  return path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

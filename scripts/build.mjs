@@ -1,0 +1,27 @@
+// Bundles every entry point so a hook starts from one file instead of resolving
+// dozens of modules under node_modules (the Stop hook runs after every turn).
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+
+await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: {
+    cli: 'lib/cli.ts',
+    install: 'install.ts',
+    'hooks/session-start': 'hooks/session-start.ts',
+    'hooks/stop': 'hooks/stop.ts',
+    'hooks/session-end': 'hooks/session-end.ts',
+  },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // A native addon: loaded from node_modules at run time, never bundled.
+  external: ['fs-native-extensions'],
+  // CommonJS dependencies (gray-matter) call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+});
