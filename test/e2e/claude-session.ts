@@ -1,0 +1,286 @@
+/**
+ * Helpers to run the real Claude Code CLI (node_modules/.bin/claude, 2.1.331 native binary) against the fake
+ * Messages API (./fake-messages-api.ts). Product e2e tests should use them as test/e2e/harness.test.ts does.
+ *
+ * What worked here (Linux, Node 20, 2 cores; every `-p` session in 0.3-0.8 s):
+ * - Env built from scratch, only PATH inherited: `HOME=<temp>/home`, `ANTHROPIC_BASE_URL=http://127.0.0.1:<port>`,
+ *   `ANTHROPIC_API_KEY=test-key`, `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1` (+ `extraEnv`). stdin closed
+ *   (`stdio: ['ignore', 'pipe', 'pipe']`); with an open stdin pipe the CLI waits 3 s first.
+ * - New session: `claude -p <prompt> --session-id <uuid> --allowedTools Write,Edit,Bash,Skill,Read`, cwd = the
+ *   project (a git repo). stdout = the last assistant text + '\n'; exit 0. We pass `--session-id` so the id is
+ *   known before the run (scripts can be matched by it; concurrent runs in one HOME and cwd work).
+ * - Resume: `claude -p <prompt> --resume <id> --allowedTools …`: same id (header and hook input), lines appended
+ *   to the same file (the old content stays a byte-exact prefix), SessionStart `source: "resume"`.
+ * - Transcript: `$HOME/.claude/projects/<cwd, every char outside [a-zA-Z0-9] as '-'>/<id>.jsonl` (mode 0600),
+ *   complete as soon as the process has exited.
+ * - Hooks in user settings `$HOME/.claude/settings.json` (`{"hooks":{"SessionStart":[{"hooks":[{"type":"command",
+ *   "command":"sh '<script>'"}]}],…}}`) fire in `-p` without any trust step, in the order SessionStart, Stop,
+ *   SessionEnd, with `CLAUDE_PROJECT_DIR` and `CLAUDE_CODE_SESSION_ID` in their env.
+ * - Skills: `$HOME/.claude/skills/<name>/SKILL.md`, called by a scripted `Skill` tool_use `{"skill":"<name>"}`.
+ * - Plugin, offline, same env, cwd = the project: `claude plugin marketplace add <dir>` then
+ *   `claude plugin install <plugin>@<marketplace>` (each ~0.2 s, exit 0, no API request). `<dir>` holds
+ *   `.claude-plugin/plugin.json` (`name`, `version`), `.claude-plugin/marketplace.json` (`name`, `owner.name`,
+ *   `plugins: [{name, source: "./"}]`) and `hooks/hooks.json` with `"command": "sh \"${CLAUDE_PLUGIN_ROOT}/hooks/x.sh\""`.
+ *   Result: settings.json gets `extraKnownMarketplaces.<m>.source = {source:"directory", path:<dir>}` and
+ *   `enabledPlugins["<p>@<m>"] = true`; a copy lands in `~/.claude/plugins/cache/<m>/<p>/<version>/`, but the hooks
+ *   run with `CLAUDE_PLUGIN_ROOT=<dir>` (the source folder) and `CLAUDE_PLUGIN_DATA=~/.claude/plugins/data/<p>-<m>`.
+ *
+ * Surprises (not in, or beyond, the reference notes):
+ * - On a 400 the CLI does not give up at once: it re-sent the request 5 more times, each time with fewer
+ *   `anthropic-beta` flags, then printed `API Error: 400 <message>` on stdout (not stderr) and exited 1 (~0.35 s).
+ * - The SessionStart `role:"system"` message has content as text blocks in the first request but as a plain
+ *   string in the later requests of the same run.
+ * - A failed Edit's tool_result content is `<tool_use_error>String to replace not found in file.\nString: …
+ *   </tool_use_error>` (is_error true) while the transcript's `toolUseResult` is `"Error: String to replace …"`.
+ * - A fresh HOME already lists a built-in skill (`dataviz`) and built-in plugins (`…@builtin` in ~/.claude.json),
+ *   and the default model in requests is `claude-opus-5-5`: do not assert exact skill or plugin lists.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLAUDE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/claude');
+
+export const DEFAULT_ALLOWED_TOOLS = ['Write', 'Edit', 'Bash', 'Skill', 'Read'];
+
+export interface TempProject {
+  /** The temp folder holding both `home` and `cwd`. */
+  root: string;
+  /** Use as `HOME`. */
+  home: string;
+  /** A git repo (user set, one commit with `README.md`): the folder claude runs in. */
+  cwd: string;
+  cleanup(): Promise<void>;
+}
+
+/** A temp HOME and a git project folder beside it (real paths, no symlinks). */
+export async function makeTempProject(files: Record<string, string> = { 'README.md': '# demo\n' }): Promise<TempProject> {
+  const root = await realpath(await mkdtemp(join(tmpdir(), 'log-session-e2e-')));
+  const home = join(root, 'home');
+  const cwd = join(root, 'project');
+  await mkdir(home);
+  await mkdir(cwd);
+  for (const [path, content] of Object.entries(files)) await writeText(join(cwd, path), content);
+  await git(cwd, 'init', '-q', '-b', 'main');
+  await git(cwd, 'config', 'user.name', 'E2E Test');
+  await git(cwd, 'config', 'user.email', 'e2e@example.invalid');
+  await git(cwd, 'add', '-A');
+  await git(cwd, 'commit', '-q', '-m', 'initial');
+  return { root, home, cwd, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Runs git in `cwd` without the machine's global/system config; returns stdout, throws unless exit 0. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const env = { PATH: inheritedPath(), HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  return check(await run('git', args, { cwd, env, timeoutMs: 10_000 })).stdout;
+}
+
+export interface ClaudeEnvOptions {
+  home: string;
+  /** The fake API's URL (`http://127.0.0.1:<port>`). */
+  apiUrl: string;
+  extraEnv?: Record<string, string>;
+}
+
+/** The whole environment of a claude run: built from scratch, only PATH is inherited. API on loopback only. */
+export function claudeEnv({ home, apiUrl, extraEnv }: ClaudeEnvOptions): Record<string, string> {
+  const env = {
+    PATH: inheritedPath(),
+    HOME: home,
+    ANTHROPIC_BASE_URL: apiUrl,
+    ANTHROPIC_API_KEY: 'test-key',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ...extraEnv,
+  };
+  if (!/^http:\/\/127\.0\.0\.1:\d+\/?$/.test(env.ANTHROPIC_BASE_URL)) {
+    throw new Error(`ANTHROPIC_BASE_URL must be http://127.0.0.1:<port>, got ${env.ANTHROPIC_BASE_URL}`);
+  }
+  return env;
+}
+
+export interface RunClaudeOptions extends ClaudeEnvOptions {
+  cwd: string;
+  prompt: string;
+  /** Default: Write, Edit, Bash, Skill, Read. */
+  allowedTools?: string[];
+  /** Resume this session id (`--resume`); else a new session with a fresh `--session-id`. */
+  resume?: string;
+  /** For a new session: the id to pass as `--session-id` (default: a random UUID). */
+  sessionId?: string;
+  extraArgs?: string[];
+  /** Default 60 s. The process group is killed when it runs out. */
+  timeoutMs?: number;
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface ClaudeRun extends ProcessResult {
+  sessionId: string;
+  transcriptPath: string;
+}
+
+/** One `claude -p` session. Never throws on a non-zero exit: assert on `exitCode`. */
+export async function runClaude(options: RunClaudeOptions): Promise<ClaudeRun> {
+  const sessionId = options.resume ?? options.sessionId ?? randomUUID();
+  const args = [
+    '-p',
+    options.prompt,
+    ...(options.resume ? ['--resume', options.resume] : ['--session-id', sessionId]),
+    '--allowedTools',
+    (options.allowedTools ?? DEFAULT_ALLOWED_TOOLS).join(','),
+    ...(options.extraArgs ?? []),
+  ];
+  const result = await run(CLAUDE_BIN, args, {
+    cwd: options.cwd,
+    env: claudeEnv(options),
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
+  return { ...result, sessionId, transcriptPath: transcriptPathFor(options.home, options.cwd, sessionId) };
+}
+
+/** Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. */
+export async function claudeCommand(args: string[], options: ClaudeEnvOptions & { cwd: string }): Promise<ProcessResult> {
+  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 30_000 }));
+}
+
+export interface InstallPluginOptions extends ClaudeEnvOptions {
+  cwd: string;
+  /** A local folder with `.claude-plugin/marketplace.json`. */
+  marketplaceDir: string;
+  marketplace: string;
+  plugin: string;
+}
+
+/** `claude plugin marketplace add <dir>` then `claude plugin install <plugin>@<marketplace>` (scope user). */
+export async function installLocalPlugin(options: InstallPluginOptions): Promise<ProcessResult[]> {
+  return [
+    await claudeCommand(['plugin', 'marketplace', 'add', options.marketplaceDir], options),
+    await claudeCommand(['plugin', 'install', `${options.plugin}@${options.marketplace}`], options),
+  ];
+}
+
+/** Claude Code's project folder name: every character outside [a-zA-Z0-9] becomes `-` (paths up to 200 chars). */
+export function encodeProjectDir(cwd: string): string {
+  const encoded = cwd.replace(/[^a-zA-Z0-9]/g, '-');
+  if (encoded.length > 200) throw new Error(`project path too long for this helper: ${cwd}`);
+  return encoded;
+}
+
+export function transcriptPathFor(home: string, cwd: string, sessionId: string): string {
+  return join(home, '.claude', 'projects', encodeProjectDir(cwd), `${sessionId}.jsonl`);
+}
+
+/** Parsed lines of a JSONL file (blank lines skipped); `[]` when the file is missing. */
+export async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export interface HookCall {
+  /** The hook's stdin, parsed. */
+  input: Record<string, unknown> & { hook_event_name: string; session_id: string; transcript_path: string; cwd: string };
+  /** The recorded environment variables (`''` when unset). */
+  env: Record<string, string>;
+}
+
+export const RECORDED_HOOK_ENV = ['CLAUDE_PROJECT_DIR', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PLUGIN_ROOT', 'CLAUDE_PLUGIN_DATA'];
+
+/**
+ * Writes a `sh` script that appends one JSON line per call to `logFile`: `{"env":{…},"input":<stdin>}`.
+ * Run it from a hook as `sh '<scriptPath>'` (or `sh "${CLAUDE_PLUGIN_ROOT}/…"` in a plugin).
+ */
+export async function writeHookRecorder(scriptPath: string, logFile: string): Promise<void> {
+  const format = `{"env":{${RECORDED_HOOK_ENV.map((name) => `"${name}":"%s"`).join(',')}},"input":%s}\\n`;
+  const args = RECORDED_HOOK_ENV.map((name) => `"$${name}"`).join(' ');
+  const script = [
+    '#!/bin/sh',
+    `input=$(tr -d '\\n')`,
+    `printf ${shellQuote(format)} ${args} "\${input:-null}" >> ${shellQuote(logFile)}`,
+  ];
+  await writeText(scriptPath, script.join('\n') + '\n');
+}
+
+export async function readHookCalls(logFile: string): Promise<HookCall[]> {
+  return (await readJsonl(logFile)) as unknown as HookCall[];
+}
+
+/** A command hook that prints SessionStart `additionalContext` (for settings.json or hooks.json). */
+export function sessionStartContextHook(text: string): { type: 'command'; command: string } {
+  const output = { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: text } };
+  return { type: 'command', command: `printf '%s' ${shellQuote(JSON.stringify(output))}` };
+}
+
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Writes `$HOME/.claude/settings.json` (user scope). */
+export async function writeUserSettings(home: string, settings: object): Promise<void> {
+  await writeText(join(home, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+export async function writeText(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}
+
+function inheritedPath(): string {
+  return process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+}
+
+function check(result: ProcessResult): ProcessResult {
+  if (result.exitCode !== 0) {
+    throw new Error(`exit ${result.exitCode ?? result.signal}${result.timedOut ? ' (timed out)' : ''}\n${result.stdout}\n${result.stderr}`);
+  }
+  return result;
+}
+
+/** Spawns in its own process group, stdin closed; on timeout kills that group. */
+function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ProcessResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }, options.timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
+    });
+  });
+}
