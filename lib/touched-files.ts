@@ -1,0 +1,33 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { displayPath } from './paths.js';
+
+export interface FileRoots {
+  projectRoot: string;
+  home: string;
+  claudeConfigDir: string;
+}
+
+/**
+ * Absolute paths -> `files_modified`: relative to projectRoot with forward slashes when inside it, else absolute
+ * with the home folder written as '~'; files under claudeConfigDir (plans, todos) left out; sorted, unique.
+ * Strings that are already relative are taken as relative to projectRoot.
+ */
+export function toProjectFiles(paths: Iterable<string>, roots: FileRoots): string[] {
+  const projectRoot = resolve(roots.projectRoot);
+  const home = resolve(roots.home);
+  const claudeConfigDir = resolve(roots.claudeConfigDir);
+  const files = new Set<string>();
+  for (const path of paths) {
+    if (path === '') continue;
+    const absolute = resolve(projectRoot, path);
+    if (isInside(absolute, claudeConfigDir)) continue;
+    files.add(isInside(absolute, projectRoot) ? relative(projectRoot, absolute).split(sep).join('/') : displayPath(absolute, home));
+  }
+  return [...files].sort();
+}
+
+/** Whether `path` is strictly below `dir`. */
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
