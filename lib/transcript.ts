@@ -55,7 +55,7 @@ export async function scanTranscript(transcriptPath: string, previous?: Transcri
   const base = previous === undefined || size < previous.offset ? emptyScan() : previous;
   const fold = new Fold(base.facts);
   const offset =
-    size === base.offset ? base.offset : await readLines(transcriptPath, base.offset, (line) => fold.line(line, false));
+    size === base.offset ? base.offset : await readLines(transcriptPath, base.offset, (line) => fold.addLine(line, false));
 
   const sessionId = basename(transcriptPath, '.jsonl');
   const found = await findSubagentFiles(transcriptPath, sessionId, base);
@@ -76,7 +76,7 @@ async function readSubagent(file: string, from: number, fold: Fold): Promise<num
   }
   const start = size < from ? 0 : from;
   if (size === start) return start;
-  return readLines(file, start, (line) => fold.line(line, true));
+  return readLines(file, start, (line) => fold.addLine(line, true));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class Fold {
   }
 
   /** Folds one line; `inSubagentFile` lines only count for their file edits. */
-  line(line: Buffer, inSubagentFile: boolean): void {
+  addLine(line: Buffer, inSubagentFile: boolean): void {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
@@ -386,8 +386,8 @@ const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-/** Line types whose `message` can matter. */
-const MESSAGE_TYPES = new Set(['user', 'assistant']);
+/** Line types read to their end: those whose `message` can matter, and the small `system` lines. */
+const FULL_SCAN_TYPES = new Set(['user', 'assistant', 'system']);
 /** Top-level keys that hold the bulk of lines that never matter (attachment, progress, file-history-snapshot, api-request*). */
 const BULK_KEYS = new Set(['attachment', 'data', 'snapshot', 'params', 'shape']);
 
@@ -435,7 +435,7 @@ function scanEnvelope(buf: Buffer): Envelope | undefined {
     const valueStart = skipSpace(buf, i + 1, end);
     const first = buf[valueStart];
     const nested = first === OPEN_BRACE || first === OPEN_BRACKET;
-    if (nested && key !== 'message' && (BULK_KEYS.has(key) || (env.type !== undefined && !MESSAGE_TYPES.has(env.type)))) {
+    if (nested && key !== 'message' && (BULK_KEYS.has(key) || (env.type !== undefined && !FULL_SCAN_TYPES.has(env.type)))) {
       return env;
     }
     const valueEnd = skipValue(buf, valueStart, end);
