@@ -9,6 +9,7 @@ import { readStdin } from './stdin.js';
 /** Each command is loaded only when it runs, so `record` never pays for the installer's imports. */
 const commands: Record<string, () => Promise<Command>> = {
   record: async () => (await import('./commands/record.js')).recordCommand,
+  facts: async () => (await import('./commands/facts.js')).factsCommand,
   show: async () => (await import('./commands/show.js')).showCommand,
   context: async () => (await import('./commands/context.js')).contextCommand,
   recall: async () => (await import('./commands/recall.js')).recallCommand,
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
 
 const summaries: Record<string, string> = {
   record: 'record this session (JSON on stdin) into project memory',
+  facts: 'show what log-session knows about a session (writes nothing)',
   show: 'list recent sessions of a project',
   context: 'print the brief that SessionStart gives the next session',
   recall: 'search sessions, decisions and files of a project',

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { durationEstimate } from '../entry.js';
+import { gatherSessionFacts } from '../session-facts.js';
+
+const usage = `Usage: log-session facts [--session ID] [--project NAME] [--json]
+
+Prints what log-session knows about a session without writing anything: project, branch, files changed
+(transcript and git), duration. The log-session skill shows this to the model.
+
+Options:
+  --session ID    Claude Code session id (default: $CLAUDE_CODE_SESSION_ID)
+  --project NAME  project name (default: derived from the repository)
+  --json          print JSON
+`;
+
+export const factsCommand: Command = {
+  summary: 'show what log-session knows about a session',
+  usage,
+  async run(context) {
+    let values;
+    try {
+      values = parseArgs({
+        args: context.args,
+        strict: true,
+        options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
+      }).values;
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}. See 'log-session facts --help'.`);
+    }
+    const sessionKey = values.session || context.env.CLAUDE_CODE_SESSION_ID || undefined;
+    const now = context.now();
+    const facts = await gatherSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, now);
+    const duration = durationEstimate(facts.captured.startedAt, facts.captured.endedAt);
+    if (values.json) {
+      context.stdout(
+        `${JSON.stringify({ project: facts.project, branch: facts.repo?.branch ?? null, files_modified: facts.captured.files, duration_estimate: duration }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    const files = facts.captured.files;
+    context.stdout(
+      [
+        `- Project: ${facts.project}`,
+        `- Branch: ${facts.repo?.branch ?? '(not a git repository)'}`,
+        `- Duration so far: ${duration}`,
+        `- Files changed (${files.length}): ${files.length ? files.join(', ') : 'none found yet'}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  },
+};

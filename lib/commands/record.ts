@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { displayPath } from '../paths.js';
+import { describeIssues, recordInputSchema, type RecordInput } from '../schema.js';
+import { gatherSessionFacts } from '../session-facts.js';
+import { writeSessionMemory } from '../session-memory.js';
+
+const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
+
+Records this session in project memory (~/aiconfig/memory/projects/<project>/). Reads one JSON object on stdin:
+  summary (required)          what the session did
+  decisions_made              ["...", or {"decision": "...", "rationale": "..."}]
+  follow_up, tags             lists of strings
+  context_for_next_session    what the next session should know first
+  files_modified              only files the tool missed (it finds the rest itself)
+  current_focus, known_issues  [{"issue": "...", "severity": "low|medium|high|critical"}]
+  adrs                        [{"title", "decision", "context?", "rationale?", "alternatives_considered?", "consequences?", "status?"}]
+  project, client             override the derived project name / the client (claude-code | cursor | other)
+
+Options:
+  --session ID    Claude Code session id (default: $CLAUDE_CODE_SESSION_ID); recording it again updates its entry
+  --project NAME  project name (default: git origin's repo name, else package.json name, else the folder name)
+  --json          print the written entry as JSON instead of the summary block
+`;
+
+export const recordCommand: Command = {
+  summary: 'record this session (JSON on stdin) into project memory',
+  usage,
+  async run(context) {
+    const options = parseOptions(context.args);
+    const input = parseInput(await context.readStdin());
+    const now = context.now();
+    const sessionKey = options.session ?? nonEmpty(context.env.CLAUDE_CODE_SESSION_ID);
+    const facts = await gatherSessionFacts(
+      context.paths,
+      { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
+      now,
+    );
+    const written = await writeSessionMemory(
+      context.paths,
+      {
+        project: facts.project,
+        sessionKey,
+        captured: facts.captured,
+        authored: input,
+        adrs: input.adrs,
+        context: {
+          currentFocus: input.current_focus,
+          knownIssues: input.known_issues,
+          branch: facts.repo?.branch,
+          originUrl: facts.repo?.originUrl,
+        },
+        state: facts.state,
+      },
+      now,
+      (error) => context.stderr(`log-session: ${error.message}; continued from the last good backup\n`),
+    );
+    if (options.json) {
+      context.stdout(`${JSON.stringify(written.entry, null, 2)}\n`);
+    } else {
+      context.stdout(recordedBlock(written.entry, displayPath(written.sessionsPath, context.paths.home)));
+    }
+    return 0;
+  },
+};
+
+export function recordedBlock(entry: Record<string, unknown>, sessionsPath: string): string {
+  const count = (key: string) => (Array.isArray(entry[key]) ? (entry[key] as unknown[]).length : 0);
+  return [
+    `Session logged to: ${sessionsPath}`,
+    '',
+    'Recorded:',
+    `- Summary: ${String(entry.summary)}`,
+    `- Files: ${count('files_modified')} modified`,
+    `- Decisions: ${count('decisions_made')} recorded`,
+    `- Follow-ups: ${count('follow_up')} tasks`,
+    '',
+    `Next session hint: ${String(entry.context_for_next_session ?? '')}`,
+    '',
+  ].join('\n');
+}
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. See 'log-session record --help'.`);
+  }
+}
+
+function parseInput(text: string): RecordInput {
+  if (!text.trim()) {
+    throw new UsageError('nothing on stdin, nothing written. Pipe one JSON object, e.g. {"summary": "..."}.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`stdin is not valid JSON (${(error as Error).message}), nothing written. Send one JSON object.`);
+  }
+  const result = recordInputSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = describeIssues(result.error);
+  throw new UsageError(
+    `${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value ? value : undefined;
+}
+

@@ -1,0 +1,64 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+export interface RepoFacts {
+  root: string;
+  branch?: string;
+  originUrl?: string;
+}
+
+/** Git outside a repo (or without git) is an expected absence: `undefined`, never an error. */
+export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
+  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!root) return undefined;
+  const [branch, originUrl] = await Promise.all([
+    git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(root, ['remote', 'get-url', 'origin']),
+  ]);
+  return { root, ...(branch ? { branch } : {}), ...(originUrl ? { originUrl } : {}) };
+}
+
+/**
+ * Absolute paths of files the session changed as git sees them: files in commits made since `since`, and
+ * work-tree changes whose mtime falls within the session (a file dirty before the session is not claimed).
+ * This is how edits made through Bash are found.
+ */
+export async function changedFilesSince(root: string, since: Date, until: Date): Promise<string[]> {
+  const [status, committed] = await Promise.all([
+    git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']),
+    git(root, ['log', `--since=${since.toISOString()}`, '--name-only', '--pretty=format:', '-z']),
+  ]);
+  const files = new Set<string>();
+  for (const path of (committed ?? '').split(/[\0\n]/)) if (path.trim()) files.add(join(root, path.trim()));
+  const dirty = parsePorcelain(status ?? '');
+  // mtime resolution and clock skew: allow a little slack on both ends.
+  const from = since.getTime() - 2000;
+  const to = until.getTime() + 2000;
+  await Promise.all(
+    dirty.map(async (path) => {
+      const absolute = join(root, path);
+      const info = await stat(absolute).catch(() => undefined);
+      if (info && info.mtimeMs >= from && info.mtimeMs <= to) files.add(absolute);
+    }),
+  );
+  return [...files];
+}
+
+/** `git status -z` entries; a rename's record carries the old path next, which we skip. */
+function parsePorcelain(output: string): string[] {
+  const records = output.split('\0');
+  const paths: string[] = [];
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] ?? '';
+    if (record.length < 4) continue;
+    paths.push(record.slice(3));
+    if (record[0] === 'R' || record[0] === 'C') index++;
+  }
+  return paths;
+}
+
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
+  const result = await execa('git', args, { cwd, reject: false, stripFinalNewline: true, timeout: 5000 });
+  return result.exitCode === 0 ? String(result.stdout) : undefined;
+}

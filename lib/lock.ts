@@ -1,0 +1,38 @@
+import { open } from 'node:fs/promises';
+import { tryLock } from 'fs-native-extensions';
+import { errorCode } from './errors.js';
+
+export interface LockOptions {
+  /** Give up after this long; a hook must never hang Claude Code. */
+  timeoutMs: number;
+}
+
+export class LockTimeoutError extends Error {
+  override name = 'LockTimeoutError';
+}
+
+/**
+ * Runs `critical` holding an exclusive kernel lock (Linux OFD fcntl, macOS flock) on `lockPath`.
+ * The kernel frees the lock when its holder dies, so a SIGKILLed writer never leaves a stale lock
+ * behind and there is no staleness clock to get wrong.
+ */
+export async function withLock<T>(lockPath: string, options: LockOptions, critical: () => Promise<T>): Promise<T> {
+  const handle = await open(lockPath, 'a', 0o600);
+  try {
+    const deadline = Date.now() + options.timeoutMs;
+    let pause = 2;
+    while (!tryLock(handle.fd)) {
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(`another log-session process held ${lockPath} for over ${options.timeoutMs} ms`);
+      }
+      await new Promise((done) => setTimeout(done, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 50);
+    }
+    return await critical();
+  } finally {
+    // Closing the descriptor releases the lock.
+    await handle.close().catch((error: unknown) => {
+      if (errorCode(error) !== 'EBADF') throw error;
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/** The shapes aiconfig users already have. Loose objects: keys we do not know survive every rewrite. */
+
+export const clientSchema = z.enum(['claude-code', 'cursor', 'other']);
+
+export const decisionSchema = z.looseObject({
+  decision: z.string().min(1, 'the decision itself, as a non-empty string'),
+  rationale: z.string().optional(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const sessionEntrySchema = z.looseObject({
+  id: z.string(),
+  date: z.string(),
+  client: clientSchema,
+  duration_estimate: z.string(),
+  summary: z.string(),
+  files_modified: z.array(z.string()),
+  decisions_made: z.array(decisionSchema),
+  follow_up: z.array(z.string()),
+  tags: z.array(z.string()),
+  context_for_next_session: z.string(),
+});
+export type SessionEntry = z.infer<typeof sessionEntrySchema>;
+
+export const adrStatusSchema = z.enum(['proposed', 'accepted', 'deprecated', 'superseded']);
+const stringList = z.array(z.string(), { error: 'expected a list of strings' });
+
+export const adrSchema = z.looseObject({
+  id: z.string(),
+  date: z.string(),
+  title: z.string(),
+  context: z.string().optional(),
+  decision: z.string(),
+  rationale: z.string().optional(),
+  alternatives_considered: stringList.optional(),
+  consequences: stringList.optional(),
+  status: adrStatusSchema,
+  superseded_by: z.string().optional(),
+  related_sessions: stringList.optional(),
+  tags: stringList.optional(),
+});
+export type Adr = z.infer<typeof adrSchema>;
+
+export const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
+export const knownIssueSchema = z.looseObject({
+  issue: z.string().min(1, 'describe the issue in a non-empty string'),
+  severity: severitySchema.optional(),
+  added: z.string().optional(),
+});
+export type KnownIssue = z.infer<typeof knownIssueSchema>;
+
+/** What the model hands to `log-session record`. Strict: a misspelt field is an error that names it. */
+const nonEmptyText = (what: string) => z.string({ error: `expected ${what}, as a string` }).trim().min(1, `${what} must not be empty`);
+const textList = (what: string) =>
+  z.array(z.string({ error: `expected ${what} as strings` }), { error: `expected a list of ${what} (strings)` });
+
+export const recordInputSchema = z.strictObject(
+  {
+    summary: nonEmptyText('a summary of what the session did'),
+    project: nonEmptyText('the project name').optional(),
+    client: clientSchema.optional(),
+    files_modified: textList('file paths').optional(),
+    decisions_made: z
+      .array(
+        z.union([
+          nonEmptyText('a decision'),
+          z.strictObject({
+            decision: nonEmptyText('the decision itself'),
+            rationale: z.string({ error: 'expected the rationale as a string' }).optional(),
+          }),
+        ], { error: 'expected a decision as a string or {"decision": "...", "rationale": "..."}' }),
+        { error: 'expected a list of decisions' },
+      )
+      .optional(),
+    follow_up: textList('follow-up tasks').optional(),
+    tags: textList('tags').optional(),
+    context_for_next_session: z.string({ error: 'expected a hint for the next session, as a string' }).optional(),
+    current_focus: nonEmptyText('the current focus').optional(),
+    known_issues: z
+      .array(
+        z.union([
+          nonEmptyText('a known issue'),
+          z.strictObject({
+            issue: nonEmptyText('the issue'),
+            severity: severitySchema.optional(),
+          }),
+        ], { error: 'expected a known issue as a string or {"issue": "...", "severity": "low|medium|high|critical"}' }),
+        { error: 'expected a list of known issues' },
+      )
+      .optional(),
+    adrs: z
+      .array(
+        z.strictObject({
+          title: nonEmptyText('the ADR title'),
+          decision: nonEmptyText('the decision'),
+          context: z.string().optional(),
+          rationale: z.string().optional(),
+          alternatives_considered: textList('alternatives').optional(),
+          consequences: textList('consequences').optional(),
+          status: adrStatusSchema.optional(),
+          superseded_by: z.string().optional(),
+          tags: textList('tags').optional(),
+        }),
+        { error: 'expected a list of ADRs ({"title", "decision", ...})' },
+      )
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected one JSON object with at least "summary"') },
+);
+export type RecordInput = z.infer<typeof recordInputSchema>;
+
+const allowedRecordKeys = Object.keys(recordInputSchema.shape).join(', ');
+
+/** One line per problem, naming the field and what to write there: the model retries from these. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.length ? formatPath(issue.path) : '(input)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${allowedRecordKeys}`;
+    }
+    if (issue.code === 'invalid_value') {
+      return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return `${field}: required: ${issue.message.replace(/^expected /, '')}`;
+    }
+    return `${field}: ${issue.message}`;
+  });
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
+}

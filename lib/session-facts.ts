@@ -1,0 +1,121 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { CapturedFacts } from './entry.js';
+import { errorCode } from './errors.js';
+import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
+import type { Paths } from './paths.js';
+import { projectName } from './project-name.js';
+import { readSessionState, type SessionState } from './session-state.js';
+import { toProjectFiles } from './touched-files.js';
+import { scanTranscript, type TranscriptScan } from './transcript.js';
+
+export interface SessionSource {
+  /** Claude Code's session id. */
+  sessionKey?: string;
+  transcriptPath?: string;
+  /** The folder the session runs in (hook input `cwd`, or the CLI's working folder). */
+  cwd: string;
+  /** `--project`: wins over every derived name. */
+  explicitProject?: string;
+}
+
+export interface SessionFacts {
+  project: string;
+  captured: CapturedFacts;
+  repo?: RepoFacts;
+  /** What to save in the session's state so the next run reads only new transcript bytes. */
+  state: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan'>;
+}
+
+const AUTO_SUMMARY_PART = 240;
+
+/** Everything the machine can tell about a session: transcript (incrementally) and git. */
+export async function gatherSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
+  const previous = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
+  const transcriptPath =
+    source.transcriptPath ?? previous.transcriptPath ?? (source.sessionKey && (await findTranscript(paths, source.sessionKey)));
+  const scan = transcriptPath ? await scanIfPresent(transcriptPath, previous.scan) : previous.scan;
+  const facts = scan?.facts;
+
+  const cwd = (await isFolder(source.cwd)) ? source.cwd : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
+  const repo = cwd ? await readRepo(cwd) : undefined;
+  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? source.cwd;
+
+  const knownStart = facts?.firstTimestamp ?? previous.startedAt;
+  const startedAt = knownStart ? new Date(knownStart) : now;
+  const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
+  // Without a known start every uncommitted change is taken: the user asked to record from this repo.
+  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : new Date(0), now) : [];
+  const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
+    projectRoot,
+    home: paths.home,
+    claudeConfigDir: paths.claudeConfigDir,
+  });
+
+  const project = projectName({
+    explicit: source.explicitProject,
+    originUrl: repo?.originUrl,
+    packageName: await packageName(projectRoot),
+    folderName: basename(projectRoot),
+  });
+  return {
+    project,
+    captured: { startedAt, endedAt, files, autoSummary: autoSummary(facts?.firstPrompt, facts?.lastAssistantText) },
+    ...(repo ? { repo } : {}),
+    state: {
+      ...(transcriptPath ? { transcriptPath } : {}),
+      cwd: projectRoot,
+      startedAt: startedAt.toISOString(),
+      ...(scan ? { scan } : {}),
+    },
+  };
+}
+
+/** The first prompt and the last answer, trimmed: a summary until the model writes one. */
+export function autoSummary(firstPrompt: string | undefined, lastAnswer: string | undefined): string | undefined {
+  const parts = [firstPrompt && `Asked: ${clip(firstPrompt)}`, lastAnswer && `Outcome: ${clip(lastAnswer)}`].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/** `<config>/projects/<encoded cwd>/<session id>.jsonl`; the folder name is lossy, so look, don't decode. */
+async function findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined> {
+  const projects = join(paths.claudeConfigDir, 'projects');
+  const folders = await readdir(projects).catch(() => [] as string[]);
+  for (const folder of folders) {
+    const candidate = join(projects, folder, `${sessionKey}.jsonl`);
+    if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
+  }
+  return undefined;
+}
+
+async function scanIfPresent(path: string, previous: TranscriptScan | undefined): Promise<TranscriptScan | undefined> {
+  try {
+    return await scanTranscript(path, previous);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return previous;
+    throw error;
+  }
+}
+
+async function packageName(root: string): Promise<string | undefined> {
+  try {
+    const manifest: unknown = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const name = (manifest as { name?: unknown }).name;
+    return typeof name === 'string' && name ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then((info) => info.isDirectory(), () => false);
+}
+
+function laterOf(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+function clip(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > AUTO_SUMMARY_PART ? `${oneLine.slice(0, AUTO_SUMMARY_PART - 1)}…` : oneLine;
+}

@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { allocateSessionId, localDate, mergeEntry, type AuthoredFields, type CapturedFacts, type Entry } from './entry.js';
+import type { Paths } from './paths.js';
+import { redactDeep } from './redact.js';
+import type { RecordInput } from './schema.js';
+import { readSessionState, writeSessionState, type SessionState } from './session-state.js';
+import {
+  documentValue,
+  isListFile,
+  isRecord,
+  listDocument,
+  readJsonFile,
+  withProjectLock,
+  writeJsonFile,
+  type CorruptionReporter,
+} from './store.js';
+
+export interface SessionUpdate {
+  /** A safe slug (see project-name.ts). */
+  project: string;
+  /** Claude Code's session id: one entry per key. Without one, every update is a new entry. */
+  sessionKey?: string;
+  captured: CapturedFacts;
+  authored?: AuthoredFields;
+  adrs?: RecordInput['adrs'];
+  context?: {
+    currentFocus?: string;
+    knownIssues?: NonNullable<RecordInput['known_issues']>;
+    branch?: string;
+    originUrl?: string;
+  };
+  /** Extra bookkeeping saved with the session's state (transcript offsets). */
+  state?: Omit<SessionState, 'project' | 'entryId' | 'authored'>;
+}
+
+export interface SessionWrite {
+  entry: Entry;
+  sessionsPath: string;
+  adrIds: string[];
+}
+
+export function projectDir(paths: Paths, project: string): string {
+  return join(paths.projectsDir, project);
+}
+
+/**
+ * The one read-modify-write of a project's memory: under the project lock, read all three files, merge this
+ * session's entry, allocate ids, and write them back atomically. Every string is redacted before it reaches disk.
+ */
+export async function writeSessionMemory(
+  paths: Paths,
+  update: SessionUpdate,
+  now: Date,
+  reportCorruption: CorruptionReporter,
+): Promise<SessionWrite> {
+  const dir = projectDir(paths, update.project);
+  const sessionsPath = join(dir, 'sessions.json');
+  const decisionsPath = join(dir, 'decisions.json');
+  const contextPath = join(dir, 'context.json');
+  const authored = update.authored && redactDeep(update.authored);
+  const captured = { ...update.captured, autoSummary: update.captured.autoSummary && redactDeep(update.captured.autoSummary) };
+
+  return withProjectLock(dir, async () => {
+    const state = update.sessionKey ? await readSessionState(paths, update.sessionKey) : {};
+    const sessions = listDocument(
+      await readJsonFile(sessionsPath, isListFile('sessions'), reportCorruption, now),
+      'sessions',
+    );
+    const index = state.project === update.project && state.entryId
+      ? sessions.items.findIndex((item) => item.id === state.entryId)
+      : -1;
+    const existing = index >= 0 ? sessions.items[index] : undefined;
+    const id = existing
+      ? String(existing.id)
+      : allocateSessionId(captured.startedAt, new Set(sessions.items.map((item) => String(item.id))));
+    const entry = mergeEntry(existing, id, captured, authored, Boolean(state.authored));
+    if (index >= 0) sessions.items[index] = entry;
+    else sessions.items.push(entry);
+
+    const adrIds = update.adrs?.length ? await appendAdrs(decisionsPath, update, id, now, reportCorruption) : [];
+    if (update.context) await updateContext(contextPath, update, now, reportCorruption);
+    await writeJsonFile(sessionsPath, documentValue(sessions, 'sessions', update.project));
+    if (update.sessionKey) {
+      await writeSessionState(paths, update.sessionKey, {
+        ...state,
+        ...update.state,
+        project: update.project,
+        entryId: id,
+        authored: Boolean(state.authored) || authored !== undefined,
+      });
+    }
+    return { entry, sessionsPath, adrIds };
+  });
+}
+
+async function appendAdrs(
+  path: string,
+  update: SessionUpdate,
+  sessionId: string,
+  now: Date,
+  reportCorruption: CorruptionReporter,
+): Promise<string[]> {
+  const decisions = listDocument(await readJsonFile(path, isListFile('decisions'), reportCorruption, now), 'decisions');
+  let next = 1 + Math.max(0, ...decisions.items.map((adr) => adrNumber(adr.id)));
+  const ids: string[] = [];
+  for (const adr of redactDeep(update.adrs ?? [])) {
+    const id = `ADR-${String(next++).padStart(3, '0')}`;
+    ids.push(id);
+    decisions.items.push({
+      id,
+      date: localDate(now),
+      ...adr,
+      status: adr.status ?? 'accepted',
+      related_sessions: [sessionId],
+    });
+  }
+  await writeJsonFile(path, documentValue(decisions, 'decisions', update.project));
+  return ids;
+}
+
+async function updateContext(path: string, update: SessionUpdate, now: Date, reportCorruption: CorruptionReporter) {
+  const current = await readJsonFile(path, isRecord, reportCorruption, now);
+  const context: Record<string, unknown> = isRecord(current)
+    ? { ...current }
+    : { project: update.project, created: now.toISOString() };
+  const changes = redactDeep(update.context ?? {});
+  if (changes.currentFocus) context.current_focus = changes.currentFocus;
+  if (changes.originUrl) context.repository = changes.originUrl;
+  if (changes.branch) {
+    const branches = Array.isArray(context.active_branches) ? context.active_branches : [];
+    if (!branches.includes(changes.branch)) context.active_branches = [...branches, changes.branch];
+  }
+  if (changes.knownIssues?.length) {
+    const issues: unknown[] = Array.isArray(context.known_issues) ? [...context.known_issues] : [];
+    const seen = new Set(issues.map((item) => (isRecord(item) ? String(item.issue).toLowerCase() : String(item).toLowerCase())));
+    for (const raw of changes.knownIssues) {
+      const issue = typeof raw === 'string' ? { issue: raw } : raw;
+      if (seen.has(issue.issue.toLowerCase())) continue;
+      seen.add(issue.issue.toLowerCase());
+      issues.push({ ...issue, added: localDate(now) });
+    }
+    context.known_issues = issues;
+  }
+  await writeJsonFile(path, context);
+}
+
+function adrNumber(id: unknown): number {
+  const match = /^ADR-(\d+)$/.exec(String(id));
+  return match ? Number(match[1]) : 0;
+}

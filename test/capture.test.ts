@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
+import { transcript } from './helpers/transcript-builder.js';
+
+let home: TempHome;
+afterEach(async () => home?.remove());
+
+interface HookRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runHook(name: 'stop' | 'session-end', input: unknown): Promise<HookRun> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      [join(repoRoot, 'dist', 'hooks', `${name}.js`)],
+      { cwd: home.project, env: home.env, encoding: 'utf8' },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(typeof input === 'string' ? input : JSON.stringify(input));
+  });
+}
+
+const sessionsFile = () => join(home.paths.projectsDir, 'widget', 'sessions.json');
+const readEntries = async () => (JSON.parse(await readFile(sessionsFile(), 'utf8')) as { sessions: Record<string, any>[] }).sessions;
+
+/** A session that started a minute ago, in a clock that the git window can see. */
+function recentSession(sessionId = 'sess-1') {
+  return transcript({ cwd: home.project, sessionId, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 });
+}
+
+describe('Stop and SessionEnd hooks', () => {
+  it('bring the session entry up to date from the transcript, once however often they fire', async () => {
+    home = await makeHome();
+    const t = recentSession()
+      .prompt('Add a greeting module')
+      .write('src/hello.ts')
+      .edit('src/gone.ts', { fails: 'File has not been read yet' })
+      .sidechain((s) => s.write('docs/notes.md'))
+      .say('Added src/hello.ts and notes.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project, hook_event_name: 'Stop', extra: 1 };
+
+    const first = await runHook('stop', input);
+    expect(first).toEqual({ code: 0, stdout: '', stderr: '' });
+    const entries = await readEntries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.files_modified).toEqual(['docs/notes.md', 'src/hello.ts']);
+    expect(entries[0]!.summary).toContain('Add a greeting module');
+    expect(entries[0]!.summary).toContain('Added src/hello.ts and notes.');
+    const before = await readFile(sessionsFile(), 'utf8');
+
+    expect(await runHook('stop', input)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await readFile(sessionsFile(), 'utf8')).toBe(before);
+
+    await t.edit('src/more.ts').say('And more.').append();
+    await runHook('session-end', { ...input, hook_event_name: 'SessionEnd', reason: 'other' });
+    const updated = await readEntries();
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.files_modified).toEqual(['docs/notes.md', 'src/hello.ts', 'src/more.ts']);
+  });
+
+  it('never overwrites what the model recorded, and the model replaces the automatic summary', async () => {
+    home = await makeHome();
+    const t = recentSession().prompt('Fix the bug').write('src/fix.ts').say('Fixed.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project };
+    await runHook('stop', input);
+    const recorded = await runCli(home, ['record', '--session', 'sess-1'], JSON.stringify({ summary: 'Fixed the off-by-one in the lexer.', follow_up: ['Add a test'] }));
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toContain('- Files: 1 modified');
+
+    await t.prompt('one more thing').write('src/extra.ts').say('Done too.').append();
+    await runHook('stop', input);
+    const [entry] = await readEntries();
+    expect(entry!.summary).toBe('Fixed the off-by-one in the lexer.');
+    expect(entry!.follow_up).toEqual(['Add a test']);
+    expect(entry!.files_modified).toEqual(['src/extra.ts', 'src/fix.ts']);
+  });
+
+  it('finds Bash edits through git and leaves out a file dirty before the session', async () => {
+    home = await makeHome();
+    await writeFile(join(home.project, 'tracked.txt'), 'v1\n');
+    await writeFile(join(home.project, 'old-dirty.txt'), 'v1\n');
+    await git(home.project, 'add', '.');
+    await git(home.project, 'commit', '-qm', 'more');
+    await writeFile(join(home.project, 'old-dirty.txt'), 'dirty before\n');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(home.project, 'old-dirty.txt'), hourAgo, hourAgo);
+
+    const t = recentSession().prompt('bump').tool('Bash', { command: 'echo v2 > tracked.txt' }).say('bumped');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    await writeFile(join(home.project, 'tracked.txt'), 'v2\n');
+    await runHook('stop', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+    expect((await readEntries())[0]!.files_modified).toEqual(['tracked.txt']);
+  });
+
+  it('exit 0 and stay silent on stdout on bad input, a missing transcript, a folder that is gone, a read-only memory', async () => {
+    home = await makeHome();
+    for (const input of ['not json', '{}', { session_id: 'x', transcript_path: '/nope.jsonl', cwd: '/no/such/folder' }]) {
+      const result = await runHook('stop', input);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
+    }
+    const log = await readFile(home.paths.logFile, 'utf8');
+    expect(log).toContain('Stop');
+
+    await mkdir(home.paths.projectsDir, { recursive: true });
+    await chmod(home.paths.projectsDir, 0o500);
+    const readOnly = await runHook('stop', { session_id: 'y', cwd: home.project });
+    await chmod(home.paths.projectsDir, 0o700);
+    expect(readOnly.code).toBe(0);
+    expect(readOnly.stdout).toBe('');
+    // Root ignores mode bits; the write then simply succeeds.
+    if (process.getuid?.() !== 0) expect(readOnly.stderr).toMatch(/log-session Stop hook/);
+    expect((await stat(home.paths.logFile)).mode & 0o777).toBe(0o600);
+  });
+});

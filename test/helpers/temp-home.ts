@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { resolvePaths, type Paths } from '../../lib/paths.js';
+
+const run = promisify(execFile);
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const builtCli = join(repoRoot, 'dist', 'cli.js');
+
+export interface TempHome {
+  dir: string;
+  /** A git repository with one commit, inside the home folder. */
+  project: string;
+  /** An environment made from scratch: nothing of the outer session leaks in. */
+  env: Record<string, string>;
+  paths: Paths;
+  remove(): Promise<void>;
+}
+
+export async function makeHome(options: { originUrl?: string; projectName?: string } = {}): Promise<TempHome> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'log-session-')));
+  const project = join(dir, 'work', options.projectName ?? 'widget');
+  await mkdir(project, { recursive: true });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TZ: 'UTC', NO_COLOR: '1' };
+  await git(project, 'init', '-q', '-b', 'main');
+  await git(project, 'config', 'user.email', 'dev@example.com');
+  await git(project, 'config', 'user.name', 'Dev');
+  await writeFile(join(project, 'README.md'), '# widget\n');
+  await git(project, 'add', '.');
+  await git(project, 'commit', '-qm', 'init');
+  if (options.originUrl) await git(project, 'remote', 'add', 'origin', options.originUrl);
+  return { dir, project, env, paths: resolvePaths(env), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await run('git', args, { cwd })).stdout;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would: a real process, input on stdin. */
+export function runCli(home: TempHome, args: string[], input = '', cwd = home.project, env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = execFile(
+      process.execPath,
+      [builtCli, ...args],
+      { cwd, env: { ...home.env, ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return fail(error);
+        done({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}

@@ -1,0 +1,205 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
+
+let home: TempHome;
+afterEach(async () => home?.remove());
+
+const memoryDir = (project = 'widget-core') => join(home.paths.projectsDir, project);
+const readMemory = async (file: string, project?: string) =>
+  JSON.parse(await readFile(join(memoryDir(project), file), 'utf8')) as Record<string, any>;
+
+const input = {
+  summary: 'Added the tokenizer and wired it into the parser.',
+  decisions_made: [{ decision: 'Hand-written tokenizer', rationale: 'the grammar is tiny' }, 'Keep ESM only'],
+  follow_up: ['Add error recovery'],
+  tags: ['parser'],
+  context_for_next_session: 'Start with error recovery in src/parse.ts.',
+};
+
+describe('log-session record', () => {
+  it('writes the three files in aiconfig shapes and prints the block', async () => {
+    home = await makeHome({ originUrl: 'git@github.com:acme/widget-core.git' });
+    await writeFile(join(home.project, 'README.md'), '# widget, changed\n');
+    const result = await runCli(home, ['record', '--session', 'S1'], JSON.stringify({ ...input, current_focus: 'parser' }));
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'Session logged to: ~/aiconfig/memory/projects/widget-core/sessions.json',
+        '',
+        'Recorded:',
+        '- Summary: Added the tokenizer and wired it into the parser.',
+        '- Files: 1 modified',
+        '- Decisions: 2 recorded',
+        '- Follow-ups: 1 tasks',
+        '',
+        'Next session hint: Start with error recovery in src/parse.ts.',
+        '',
+      ].join('\n'),
+    );
+    const sessions = await readMemory('sessions.json');
+    expect(sessions.project).toBe('widget-core');
+    expect(sessions.sessions).toHaveLength(1);
+    const entry = sessions.sessions[0];
+    expect(Object.keys(entry).sort()).toEqual(
+      ['client', 'context_for_next_session', 'date', 'decisions_made', 'duration_estimate', 'files_modified', 'follow_up', 'id', 'summary', 'tags'].sort(),
+    );
+    expect(entry.id).toMatch(/^session-\d{8}-\d{6}$/);
+    expect(entry.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(entry.client).toBe('claude-code');
+    expect(entry.duration_estimate).toMatch(/^~\d+min$/);
+    expect(entry.files_modified).toEqual(['README.md']);
+    expect(entry.decisions_made).toEqual([{ decision: 'Hand-written tokenizer', rationale: 'the grammar is tiny' }, { decision: 'Keep ESM only' }]);
+
+    const context = await readMemory('context.json');
+    expect(context).toMatchObject({
+      project: 'widget-core',
+      current_focus: 'parser',
+      active_branches: ['main'],
+      repository: 'git@github.com:acme/widget-core.git',
+    });
+    expect(Date.parse(context.created)).not.toBeNaN();
+  });
+
+  it('recording the same session again updates its one entry', async () => {
+    home = await makeHome();
+    await runCli(home, ['record', '--session', 'S1'], JSON.stringify(input));
+    await writeFile(join(home.project, 'new.ts'), 'export {};\n');
+    const again = await runCli(home, ['record', '--session', 'S1'], JSON.stringify({ summary: 'Second pass.', files_modified: ['docs/extra.md'] }));
+    expect(again.code).toBe(0);
+    const { sessions } = await readMemory('sessions.json', 'widget');
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].summary).toBe('Second pass.');
+    expect(sessions[0].files_modified).toEqual(['docs/extra.md', 'new.ts']);
+  });
+
+  it('takes the session from CLAUDE_CODE_SESSION_ID', async () => {
+    home = await makeHome();
+    const env = { CLAUDE_CODE_SESSION_ID: 'abc' };
+    await runCli(home, ['record'], JSON.stringify(input), home.project, env);
+    await runCli(home, ['record'], JSON.stringify(input), home.project, env);
+    expect((await readMemory('sessions.json', 'widget')).sessions).toHaveLength(1);
+  });
+
+  it('allocates ADR numbers and links them to the session', async () => {
+    home = await makeHome();
+    const adr = { title: 'Use zod', decision: 'Validate with zod', alternatives_considered: ['ajv'] };
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify({ ...input, adrs: [adr] }));
+    await runCli(home, ['record', '--session', 'B'], JSON.stringify({ ...input, adrs: [{ ...adr, title: 'Second' }] }));
+    const { decisions } = await readMemory('decisions.json', 'widget');
+    const { sessions } = await readMemory('sessions.json', 'widget');
+    expect(decisions.map((d: any) => d.id)).toEqual(['ADR-001', 'ADR-002']);
+    expect(decisions[0]).toMatchObject({ title: 'Use zod', status: 'accepted', related_sessions: [sessions[0].id] });
+  });
+
+  it('adds known issues without duplicates and keeps every other context key', async () => {
+    home = await makeHome();
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify(input));
+    const path = join(memoryDir('widget'), 'context.json');
+    const context = JSON.parse(await readFile(path, 'utf8'));
+    await writeFile(path, JSON.stringify({ ...context, team: { lead: 'kim' }, $schema: 'x.json' }));
+    const issues = { known_issues: [{ issue: 'Flaky CI', severity: 'high' }, 'flaky ci'] };
+    await runCli(home, ['record', '--session', 'B'], JSON.stringify({ ...input, ...issues }));
+    await runCli(home, ['record', '--session', 'C'], JSON.stringify({ ...input, ...issues }));
+    const after = JSON.parse(await readFile(path, 'utf8'));
+    expect(after.team).toEqual({ lead: 'kim' });
+    expect(after.$schema).toBe('x.json');
+    expect(after.known_issues).toEqual([{ issue: 'Flaky CI', severity: 'high', added: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
+  });
+
+  it('keeps unknown keys at every level and a bare-array sessions.json stays an array', async () => {
+    home = await makeHome();
+    const dir = memoryDir('widget');
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify(input));
+    const hand = [{ id: 'session-20200101-000000', summary: 'old', mine: { keep: true } }];
+    await writeFile(join(dir, 'sessions.json'), JSON.stringify(hand));
+    await runCli(home, ['record', '--session', 'B'], JSON.stringify(input));
+    const sessions = JSON.parse(await readFile(join(dir, 'sessions.json'), 'utf8'));
+    expect(Array.isArray(sessions)).toBe(true);
+    expect(sessions[0]).toEqual(hand[0]);
+    expect(sessions).toHaveLength(2);
+
+    await writeFile(join(dir, 'sessions.json'), JSON.stringify({ $schema: 's.json', _version: 3, project: 'widget', sessions: hand }));
+    await runCli(home, ['record', '--session', 'C'], JSON.stringify(input));
+    const object = JSON.parse(await readFile(join(dir, 'sessions.json'), 'utf8'));
+    expect(object).toMatchObject({ $schema: 's.json', _version: 3 });
+    expect(object.sessions[0]).toEqual(hand[0]);
+  });
+
+  it('keeps a corrupt sessions.json aside byte for byte and goes on from the backup', async () => {
+    home = await makeHome();
+    const dir = memoryDir('widget');
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify(input));
+    await runCli(home, ['record', '--session', 'B'], JSON.stringify(input));
+    const garbage = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x0a, 0x00, 0x41]);
+    await writeFile(join(dir, 'sessions.json'), garbage);
+    const result = await runCli(home, ['record', '--session', 'C'], JSON.stringify(input));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/sessions\.json was not valid; kept as .*sessions\.json\.corrupt-/);
+    const kept = (await readdir(dir)).filter((name) => name.startsWith('sessions.json.corrupt-'));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(join(dir, kept[0]!))).toEqual(garbage);
+    const { sessions } = JSON.parse(await readFile(join(dir, 'sessions.json'), 'utf8'));
+    // The backup held the file as it was before session B's write: session A survives, C is added.
+    expect(sessions.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('redacts secrets before they reach disk', async () => {
+    home = await makeHome();
+    const secret = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify({ ...input, summary: `Rotated ${secret} today`, follow_up: ['set password=hunter2x'] }));
+    const text = await readFile(join(memoryDir('widget'), 'sessions.json'), 'utf8');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('hunter2x');
+    expect(text).toContain('[REDACTED]');
+  });
+
+  it('names each bad field, writes nothing and exits 1', async () => {
+    home = await makeHome();
+    const result = await runCli(home, ['record', '--session', 'A'], JSON.stringify({ decisions_made: [{ rationale: 'x' }], tags: 'parser', folow_up: [] }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('problems, nothing written');
+    expect(result.stderr).toMatch(/summary: required/);
+    expect(result.stderr).toMatch(/tags: expected a list of tags/);
+    expect(result.stderr).toMatch(/decisions_made\[0\]/);
+    expect(result.stderr).toMatch(/unknown field "folow_up"/);
+    expect(result.stdout).toBe('');
+    await expect(stat(home.paths.projectsDir)).rejects.toThrow();
+  });
+
+  it('rejects input that is not JSON and unknown flags with a fix', async () => {
+    home = await makeHome();
+    expect((await runCli(home, ['record'], '{summary:')).stderr).toMatch(/not valid JSON/);
+    const flag = await runCli(home, ['record', '--jsn'], JSON.stringify(input));
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/--jsn/);
+  });
+
+  it('--json prints the written entry', async () => {
+    home = await makeHome();
+    const result = await runCli(home, ['record', '--session', 'A', '--json'], JSON.stringify(input));
+    const entry = JSON.parse(result.stdout);
+    expect(entry.summary).toBe(input.summary);
+    expect(entry.follow_up).toEqual(['Add error recovery']);
+  });
+
+  it('writes files 0600 and folders 0700', async () => {
+    home = await makeHome();
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify(input));
+    expect((await stat(memoryDir('widget'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(memoryDir('widget'), 'sessions.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([['../../x'], ['@a/b'], ['..'], ['x'.repeat(300)], ['a\u0000b']])('keeps --project %j inside memory/projects', async (name) => {
+    home = await makeHome();
+    const result = await runCli(home, ['record', '--session', 'A'], JSON.stringify({ ...input, project: name }));
+    expect(result.code).toBe(0);
+    const folders = await readdir(home.paths.projectsDir);
+    expect(folders).toHaveLength(1);
+    expect(folders[0]).toMatch(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/);
+    expect(await readdir(join(home.dir, 'aiconfig', 'memory'))).toEqual(['projects']);
+  });
+});
