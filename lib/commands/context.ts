@@ -1,0 +1,25 @@
+import type { Command } from '../command.js';
+import { buildBrief } from '../brief.js';
+import { parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+
+const usage = `Usage: log-session context [--project NAME]
+
+Prints the brief that the SessionStart hook gives a new session of this project: the last session, open
+follow-ups, current focus, known issues, accepted decisions (at most 6,000 characters). Writes nothing.
+
+Options:
+  --project NAME  project name (default: derived from the repository, as record does)
+`;
+
+export const contextCommand: Command = {
+  summary: 'print the brief that SessionStart gives the next session',
+  usage,
+  async run(context) {
+    const { values } = parseCommandArgs('context', context.args, projectOption);
+    const memory = await readMemoryFor(context, values.project);
+    const brief = buildBrief(memory);
+    if (brief === undefined) context.stderr(`log-session context: no memory for ${memory.project} yet\n`);
+    else context.stdout(`${brief}\n`);
+    return 0;
+  },
+};

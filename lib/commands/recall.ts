@@ -1,0 +1,47 @@
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_RECALL_LIMIT, recall } from '../recall.js';
+import { countOption, parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+
+const usage = `Usage: log-session recall QUERY [--project NAME] [--file PATH] [--last N] [--json]
+
+Searches a project's sessions (summaries, decisions, follow-ups, next-session hints, files) and ADRs, best
+match first. Questions work: "what did we decide about auth", "what did we do last session",
+"which sessions touched src/auth".
+
+Options:
+  --project NAME  project name (default: derived from the repository, as record does)
+  --file PATH     only sessions that changed a file whose path starts with or contains PATH
+  --last N        at most N hits (default ${DEFAULT_RECALL_LIMIT})
+  --json          print only JSON:
+                  {"project", "query", "hits": [{"kind": "session"|"adr", "id", "date", "score", "field", "text"}]}
+`;
+
+export const recallCommand: Command = {
+  summary: 'search sessions, decisions and files of a project',
+  usage,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(
+      'recall',
+      context.args,
+      { ...projectOption, file: { type: 'string' }, last: { type: 'string' }, json: { type: 'boolean' } },
+      true,
+    );
+    const query = positionals.join(' ').trim();
+    if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
+    const memory = await readMemoryFor(context, values.project);
+    const hits = recall(memory, { query, file: values.file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
+    if (values.json) {
+      context.stdout(`${JSON.stringify({ project: memory.project, query, hits }, null, 2)}\n`);
+      return 0;
+    }
+    if (hits.length === 0) {
+      context.stdout(`Nothing in ${memory.project}'s memory matches '${query || values.file}'.\n`);
+      return 0;
+    }
+    context.stdout(
+      hits.map((hit) => `${hit.id}${hit.date ? ` (${hit.date})` : ''} [${hit.field}]: ${hit.text}\n`).join(''),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,48 @@
+import type { Command } from '../command.js';
+import { decisionsOf, sessionLabel, textOf, textsOf } from '../brief.js';
+import { countOption, parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+
+const usage = `Usage: log-session show [--project NAME] [--last N] [--json]
+
+Lists a project's recent sessions, newest first: id, date, duration, summary, files changed, follow-ups.
+
+Options:
+  --project NAME  project name (default: derived from the repository, as record does)
+  --last N        how many sessions (default 5)
+  --json          print only JSON: {"project": NAME, "sessions": [entry, ...]}, entries as stored, newest first
+`;
+
+export const showCommand: Command = {
+  summary: 'list recent sessions of a project',
+  usage,
+  async run(context) {
+    const { values } = parseCommandArgs('show', context.args, { ...projectOption, last: { type: 'string' }, json: { type: 'boolean' } });
+    const memory = await readMemoryFor(context, values.project);
+    const sessions = memory.sessions.slice(-countOption(values.last, 5)).reverse();
+    if (values.json) {
+      context.stdout(`${JSON.stringify({ project: memory.project, sessions }, null, 2)}\n`);
+      return 0;
+    }
+    if (sessions.length === 0) {
+      context.stderr(`log-session show: no sessions recorded for ${memory.project} yet\n`);
+      return 0;
+    }
+    context.stdout(`Sessions of ${memory.project}, newest first:\n\n${sessions.map(describeSession).join('\n')}`);
+    return 0;
+  },
+};
+
+function describeSession(session: Record<string, unknown>): string {
+  const files = textsOf(session, 'files_modified');
+  const followUps = textsOf(session, 'follow_up');
+  const decisions = decisionsOf(session);
+  const duration = textOf(session, 'duration_estimate');
+  return [
+    `${sessionLabel(session)}${duration ? `, ${duration}` : ''}`,
+    `  ${textOf(session, 'summary') ?? '(no summary)'}`,
+    `  Files: ${files.length}${files.length ? ` (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''})` : ''}`,
+    ...decisions.map((decision) => `  Decision: ${decision}`),
+    ...followUps.map((item) => `  Follow-up: ${item}`),
+    '',
+  ].join('\n');
+}

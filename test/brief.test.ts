@@ -1,0 +1,86 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildBrief } from '../lib/brief.js';
+import { readProjectMemory, type ProjectMemory } from '../lib/memory-read.js';
+import { makeHome, type TempHome } from './helpers/temp-home.js';
+
+let home: TempHome | undefined;
+afterEach(async () => home?.remove());
+
+function session(n: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const day = String(1 + (n % 28)).padStart(2, '0');
+  return {
+    id: `session-202601${day}-${String(n).padStart(6, '0')}`,
+    date: `2026-01-${day}`,
+    summary: `Session number ${n} worked on the parser and wrote a fairly long summary of what it did. `.repeat(3),
+    files_modified: [`src/file-${n}.ts`],
+    follow_up: [`Follow-up from session ${n}`],
+    context_for_next_session: `Hint from session ${n}`,
+    ...extra,
+  };
+}
+
+const memory = (parts: Partial<ProjectMemory>): ProjectMemory => ({ project: 'widget', sessions: [], decisions: [], context: {}, ...parts });
+
+describe('the SessionStart brief', () => {
+  it('stays within 6,000 characters for 300 sessions, starts with the newest and ends on a whole line', () => {
+    const sessions = Array.from({ length: 300 }, (_, n) => session(n));
+    const decisions = Array.from({ length: 200 }, (_, n) => ({ id: `ADR-${n}`, title: `Decision ${n} `.repeat(10), decision: 'x', status: 'accepted' }));
+    const brief = buildBrief(memory({ sessions, decisions, context: { current_focus: 'Parser rewrite', known_issues: [{ issue: 'Slow on big files', severity: 'high' }] } }))!;
+    expect(brief.length).toBeLessThanOrEqual(6000);
+    const lines = brief.split('\n');
+    expect(lines[1]).toBe('');
+    expect(lines[2]).toBe(`Last session (${String(session(299).id)}, ${String(session(299).date)}):`);
+    expect(lines[3]).toContain('Session number 299');
+    expect(lines[4]).toBe('- Next: Hint from session 299');
+    expect(brief).toContain('Current focus:\n- Parser rewrite');
+    expect(brief).toContain('- [high] Slow on big files');
+    expect(brief).toContain('- ADR-199: Decision 199');
+    expect(brief).not.toContain('ADR-0:');
+    for (const line of lines.slice(1)) expect(line === '' || line.endsWith(':') || line.startsWith('- ')).toBe(true);
+  });
+
+  it('lists open follow-ups newest first without duplicates, and only accepted decisions', () => {
+    const brief = buildBrief(
+      memory({
+        sessions: [
+          session(1, { follow_up: ['Add tests', 'Old task'] }),
+          session(2, { follow_up: ['Write docs', 'add tests'] }),
+          session(3, { follow_up: ['Ship it'] }),
+        ],
+        decisions: [
+          { id: 'ADR-001', title: 'Use zod', status: 'accepted' },
+          { id: 'ADR-002', title: 'Use yup', status: 'superseded' },
+        ],
+      }),
+    )!;
+    const followUps = brief.split('Open follow-ups:\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(followUps).toEqual(['- Ship it', '- Write docs', '- add tests', '- Old task']);
+    expect(brief).toContain('- ADR-001: Use zod');
+    expect(brief).not.toContain('yup');
+  });
+
+  it('is nothing at all for a project without memory', async () => {
+    home = await makeHome();
+    expect(buildBrief(await readProjectMemory(home.paths, 'widget'))).toBeUndefined();
+  });
+
+  it('reads malformed files as empty without moving or writing anything', async () => {
+    home = await makeHome();
+    const dir = join(home.paths.projectsDir, 'widget');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'sessions.json'), '{"sessions": [ {"id": "session-1", "summary": "Half');
+    await writeFile(join(dir, 'decisions.json'), JSON.stringify({ decisions: [7, null, { id: 'ADR-001', title: 42, decision: 'Keep it' }] }));
+    await writeFile(join(dir, 'context.json'), JSON.stringify({ current_focus: ['not', 'text'], known_issues: ['Flaky CI', { severity: 'low' }] }));
+    const read = await readProjectMemory(home.paths, 'widget');
+    expect(read.sessions).toEqual([]);
+    const brief = buildBrief(read)!;
+    expect(brief).toContain('- ADR-001: 42');
+    expect(brief).toContain('- Flaky CI');
+    expect((await readdir(dir)).sort()).toEqual(['context.json', 'decisions.json', 'sessions.json']);
+
+    await writeFile(join(dir, 'sessions.json'), JSON.stringify([session(1, { summary: { nested: true }, follow_up: 'not a list' })]));
+    expect(buildBrief(await readProjectMemory(home.paths, 'widget'))).toContain('(no summary)');
+  });
+});
