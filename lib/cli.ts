@@ -1,10 +1,5 @@
-#!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command, CommandContext } from './command.js';
 import { UsageError } from './errors.js';
-import { resolvePaths } from './paths.js';
-import { readStdin } from './stdin.js';
 
 /** Each command is loaded only when it runs, so `record` never pays for the installer's imports. */
 const commands: Record<string, () => Promise<Command>> = {
@@ -49,10 +44,6 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'args
     context.stdout(overview);
     return name === undefined ? 1 : 0;
   }
-  if (name === '--version') {
-    context.stdout(`${await packageVersion()}\n`);
-    return 0;
-  }
   const load = commands[name];
   if (!load) {
     context.stderr(`log-session: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\n`);
@@ -75,32 +66,4 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'args
     if (debug && error instanceof Error) context.stderr(`${error.stack}\n`);
     return 2;
   }
-}
-
-async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
-
-function isEntryPoint(): boolean {
-  const invoked = process.argv[1];
-  if (!invoked) return false;
-  try {
-    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  process.exitCode = await runCli(process.argv.slice(2), {
-    env: process.env,
-    paths: resolvePaths(process.env),
-    cwd: process.cwd(),
-    now: () => new Date(),
-    readStdin,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
 }

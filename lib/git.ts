@@ -22,18 +22,18 @@ export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
 /**
  * Absolute paths of files the session changed as git sees them: files in commits made since `since`, and
  * work-tree changes whose mtime falls within the session (a file dirty before the session is not claimed).
- * This is how edits made through Bash are found.
+ * This is how edits made through Bash are found. With no known start, every uncommitted change counts.
  */
-export async function changedFilesSince(root: string, since: Date, until: Date): Promise<string[]> {
+export async function changedFilesSince(root: string, since: Date | undefined, until: Date): Promise<string[]> {
   const [status, committed] = await Promise.all([
     git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']),
-    git(root, ['log', `--since=${since.toISOString()}`, '--name-only', '--pretty=format:', '-z']),
+    since ? git(root, ['log', `--since=${since.toISOString()}`, '--name-only', '--pretty=format:', '-z']) : undefined,
   ]);
   const files = new Set<string>();
   for (const path of (committed ?? '').split(/[\0\n]/)) if (path.trim()) files.add(join(root, path.trim()));
   const dirty = parsePorcelain(status ?? '');
   // mtime resolution and clock skew: allow a little slack on both ends.
-  const from = since.getTime() - 2000;
+  const from = since ? since.getTime() - 2000 : -Infinity;
   const to = until.getTime() + 2000;
   await Promise.all(
     dirty.map(async (path) => {

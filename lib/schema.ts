@@ -114,20 +114,31 @@ export type RecordInput = z.infer<typeof recordInputSchema>;
 const allowedRecordKeys = Object.keys(recordInputSchema.shape).join(', ');
 
 /** One line per problem, naming the field and what to write there: the model retries from these. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const field = issue.path.length ? formatPath(issue.path) : '(input)';
+export function describeIssues(error: z.ZodError, input: unknown): string[] {
+  return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; allowed: ${allowedRecordKeys}`;
+      const prefix = issue.path.length ? `${formatPath(issue.path)}.` : '';
+      return issue.keys.map((key) => `${prefix}${key}: unknown field; allowed: ${allowedRecordKeys}`);
     }
+    const field = issue.path.length ? formatPath(issue.path) : '(input)';
+    const given = valueAt(input, issue.path);
     if (issue.code === 'invalid_value') {
-      return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(given)}`;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && given === undefined) {
       return `${field}: required: ${issue.message.replace(/^expected /, '')}`;
     }
-    return `${field}: ${issue.message}`;
+    return `${field}: ${issue.message}${issue.code === 'invalid_type' || issue.code === 'invalid_union' ? `, got ${describe(given)}` : ''}`;
   });
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function formatPath(path: PropertyKey[]): string {

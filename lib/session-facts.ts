@@ -45,7 +45,7 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const startedAt = knownStart ? new Date(knownStart) : now;
   const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : new Date(0), now) : [];
+  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
   const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
     projectRoot,
     home: paths.home,

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: {
-    cli: 'lib/cli.ts',
+    cli: 'lib/cli-main.ts',
     install: 'install.ts',
     'hooks/session-start': 'hooks/session-start.ts',
     'hooks/stop': 'hooks/stop.ts',
@@ -20,8 +20,15 @@ await build({
   target: 'node20',
   // A native addon: loaded from node_modules at run time, never bundled.
   external: ['fs-native-extensions'],
-  // CommonJS dependencies (gray-matter) call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // CommonJS dependencies call require() and read __filename; give the ESM bundle both.
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+    ].join(' '),
+  },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });

@@ -163,9 +163,9 @@ describe('log-session record', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('problems, nothing written');
     expect(result.stderr).toMatch(/summary: required/);
-    expect(result.stderr).toMatch(/tags: expected a list of tags/);
+    expect(result.stderr).toContain('tags: expected a list of tags (strings), got "parser"');
     expect(result.stderr).toMatch(/decisions_made\[0\]/);
-    expect(result.stderr).toMatch(/unknown field "folow_up"/);
+    expect(result.stderr).toMatch(/folow_up: unknown field; allowed: summary/);
     expect(result.stdout).toBe('');
     await expect(stat(home.paths.projectsDir)).rejects.toThrow();
   });

@@ -106,7 +106,7 @@ function parseInput(text: string): RecordInput {
   }
   const result = recordInputSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = describeIssues(result.error);
+  const problems = describeIssues(result.error, value);
   throw new UsageError(
     `${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`,
   );

@@ -35,8 +35,12 @@ export async function makeHome(options: { originUrl?: string; projectName?: stri
   return { dir, project, env, paths: resolvePaths(env), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** Commits made while setting up a test are dated two days back, outside any session the test then runs. */
+const setupDate = new Date(Date.now() - 2 * 86_400_000).toISOString();
+
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await run('git', args, { cwd })).stdout;
+  const env = { ...process.env, GIT_AUTHOR_DATE: setupDate, GIT_COMMITTER_DATE: setupDate };
+  return (await run('git', args, { cwd, env })).stdout;
 }
 
 export interface CliResult {

@@ -1,0 +1,128 @@
+/** Secrets out of text before it reaches memory files. Pure. */
+
+const REDACTED = '[REDACTED]';
+
+/** Not a letter, digit or token character before a match: keeps `task-…` or `mask_…` from starting one. */
+const START = String.raw`(?<![A-Za-z0-9_-])`;
+const END = String.raw`(?![A-Za-z0-9_-])`;
+
+/** Whole-match patterns: the match is replaced. */
+const TOKEN_PATTERNS: RegExp[] = [
+  // Anthropic (sk-ant-…), OpenAI (sk-…, sk-proj-…, sk-svcacct-…).
+  new RegExp(String.raw`${START}sk-[A-Za-z0-9_-]{20,}`, 'g'),
+  // Stripe secret and restricted keys.
+  new RegExp(String.raw`${START}(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`, 'g'),
+  // Google API keys.
+  new RegExp(String.raw`${START}AIza[A-Za-z0-9_-]{35}${END}`, 'g'),
+  // Slack.
+  new RegExp(String.raw`${START}xox[baprs]-[A-Za-z0-9-]{10,}`, 'g'),
+  // Hugging Face.
+  new RegExp(String.raw`${START}hf_[A-Za-z0-9]{30,}`, 'g'),
+  // GitHub: classic, OAuth, user-to-server, server-to-server, refresh, fine-grained.
+  new RegExp(String.raw`${START}gh[pousr]_[A-Za-z0-9]{30,}`, 'g'),
+  new RegExp(String.raw`${START}github_pat_[A-Za-z0-9_]{22,}`, 'g'),
+  // AWS access key ids.
+  new RegExp(String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])`, 'g'),
+  // JWTs: header and payload are base64url JSON objects.
+  new RegExp(String.raw`${START}eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`, 'g'),
+];
+
+/** `-----BEGIN … PRIVATE KEY-----` through its END line; a block cut off before its END is redacted to the end. */
+const PRIVATE_KEY =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g;
+
+/** `Authorization: Bearer <token>` (also Basic/Token), and a bare `Bearer <long token>`. */
+const AUTHORIZATION = /(authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/-]+=*)/gi;
+const BARE_BEARER = /(\bBearer\s+)([A-Za-z0-9._~+/-]{16,}=*)/g;
+
+/** Credentials in a URL: `https://user:secret@host`. */
+const URL_PASSWORD = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/g;
+
+/**
+ * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:
+ * a key ending in one of these names, a separator, then a value. Only the value is replaced.
+ */
+const ASSIGNMENT = new RegExp(
+  String.raw`(?<![A-Za-z0-9_.-])(?<key>(?<q>\\?["']?)[A-Za-z0-9_.-]*?(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)\k<q>)` +
+    String.raw`(?<sep>\s*(?::=|=>|[:=])(?!=)\s*)` +
+    String.raw`(?:\\"(?<escaped>(?:[^"\\\n]|\\[^"\n])*)\\"|"(?<double>(?:[^"\\\n]|\\.)*)"|'(?<single>(?:[^'\\\n]|\\.)*)'|(?<bare>[^\s'"\x60,;(){}\[\]<>&\\]+))`,
+  'gi',
+);
+
+/** Values that name a value rather than being one. */
+const NOT_A_VALUE = /^(?:null|nil|none|undefined|true|false|empty|required|optional|string|number|boolean|redacted)$/i;
+/** Variables, templates, placeholders and masks: `$DB_PASSWORD`, `${TOKEN}`, `{{ secret }}`, `<token>`, `***`. */
+const REFERENCE = /^(?:[$%<{]|\*+$|\[REDACTED\]$|(?:process\.env|os\.environ|import\.meta|this|self)\.)/;
+
+interface AssignmentGroups {
+  key: string;
+  sep: string;
+  escaped?: string;
+  double?: string;
+  single?: string;
+  bare?: string;
+}
+
+/** Replaces each secret in `text` with `[REDACTED]`; ordinary text comes back unchanged. */
+export function redactSecrets(text: string): string {
+  let result = text
+    .replace(PRIVATE_KEY, REDACTED)
+    .replace(URL_PASSWORD, `$1${REDACTED}$3`)
+    .replace(AUTHORIZATION, `$1${REDACTED}`)
+    .replace(BARE_BEARER, `$1${REDACTED}`)
+    .replace(ASSIGNMENT, redactAssignment);
+  for (const pattern of TOKEN_PATTERNS) result = result.replace(pattern, REDACTED);
+  return result;
+}
+
+/** A copy of `value` with every string inside it (objects and arrays, keys untouched) passed through redactSecrets. */
+export function redactDeep<T>(value: T): T {
+  return redactValue(value) as T;
+}
+
+function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (isPlainObject(value)) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) copy[key] = redactValue(inner);
+    return copy;
+  }
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function redactAssignment(match: string, ...args: unknown[]): string {
+  const groups = args.at(-1) as AssignmentGroups;
+  const whole = args.at(-2) as string;
+  const offset = args.at(-3) as number;
+  const { key, sep } = groups;
+  if (groups.escaped !== undefined) return looksQuotedValue(groups.escaped) ? `${key}${sep}\\"${REDACTED}\\"` : match;
+  if (groups.double !== undefined) return looksQuotedValue(groups.double) ? `${key}${sep}"${REDACTED}"` : match;
+  if (groups.single !== undefined) return looksQuotedValue(groups.single) ? `${key}${sep}'${REDACTED}'` : match;
+  const bare = groups.bare ?? '';
+  const next = whole.charAt(offset + match.length);
+  return looksBareValue(bare, /\s/.test(sep), next) ? `${key}${sep}${REDACTED}` : match;
+}
+
+function looksQuotedValue(value: string): boolean {
+  return value.trim() !== '' && !NOT_A_VALUE.test(value) && !REFERENCE.test(value);
+}
+
+/**
+ * An unquoted value must look like one: `token: abc123def` yes, `Password: reset it by mail` no.
+ * Spaced separators (`key: value`, `key = value`) are common in prose and code, so a plain word there is not taken;
+ * a tight `key=value` (env files, query strings) is.
+ */
+function looksBareValue(value: string, spaced: boolean, next: string): boolean {
+  if (value.length < 4 || NOT_A_VALUE.test(value) || REFERENCE.test(value)) return false;
+  if (next === '(' || /[.:]$/.test(value)) return false; // a call (`token = getToken()`) or the end of a sentence
+  if (!spaced) return true;
+  if (/^[A-Za-z]+$/.test(value)) return value.length >= 16 && /[a-z]/.test(value) && /[A-Z].*[A-Z]/.test(value);
+  return /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value);
+}

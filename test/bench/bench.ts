@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: the Stop hook's cost against `node -e 0`, measured in the same run on the same machine.
+ * Generates 1, 10 and 100 MB transcripts in the 2.1.x shape (with large attachment lines), then times the built
+ * hook on each from scratch and after one more turn, and reads its peak RSS from /usr/bin/time.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
+import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
+
+const stopHook = join(repoRoot, 'dist', 'hooks', 'stop.js');
+const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const RUNS = 5;
+
+interface Sample {
+  seconds: number;
+  peakKb?: number;
+}
+
+function runTimed(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Sample {
+  const command = timeBinary ? [timeBinary, '-f', '%M', process.execPath, ...args] : [process.execPath, ...args];
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0]!, command.slice(1), { env, input, cwd, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  const peak = timeBinary ? Number(result.stderr.trim().split('\n').at(-1)) : undefined;
+  return { seconds, ...(peak ? { peakKb: peak } : {}) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** One user turn as 2.1.x writes it: a prompt snapshot attachment, a Write, an answer. */
+function addTurn(t: TranscriptBuilder, n: number, attachmentBytes: number): void {
+  t.prompt(`step ${n}: change file ${n % 50}`).attachment(attachmentBytes).write(`src/file-${n % 50}.ts`).say(`Changed file ${n % 50}.`);
+}
+
+async function buildTranscript(home: TempHome, targetBytes: number, sessionId: string) {
+  const t = transcript({ cwd: home.project, sessionId, start: new Date(Date.now() - 3_600_000).toISOString(), stepMs: 10 });
+  addTurn(t, 0, 60_000);
+  const path = await t.saveUnder(home.paths.claudeConfigDir);
+  let turn = 1;
+  while ((await stat(path)).size < targetBytes) {
+    for (let i = 0; i < 100; i++) addTurn(t, turn++, 60_000);
+    await t.append();
+  }
+  return { t, path, turns: turn };
+}
+
+const home = await makeHome();
+try {
+  const env = { ...home.env };
+  const baseline = median(Array.from({ length: RUNS }, () => runTimed(['-e', '0'], env, '', home.project).seconds));
+  console.log(`node -e 0: ${(baseline * 1000).toFixed(0)} ms (median of ${RUNS})\n`);
+  console.log('size     | first run   | MB/s  | peak RSS | ratio | after one turn | ratio');
+  console.log('---------|-------------|-------|----------|-------|----------------|------');
+  for (const megabytes of [1, 10, 100]) {
+    const sessionId = `bench-${megabytes}mb`;
+    const { t, path } = await buildTranscript(home, megabytes * 1024 * 1024, sessionId);
+    const size = (await stat(path)).size;
+    const input = JSON.stringify({ session_id: sessionId, transcript_path: path, cwd: home.project, hook_event_name: 'Stop' });
+    const first: Sample[] = [];
+    for (let i = 0; i < 3; i++) {
+      await rm(home.paths.stateDir, { recursive: true, force: true });
+      first.push(runTimed([stopHook], env, input, home.project));
+    }
+    const incremental: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      addTurn(t, 100_000 + i, 60_000);
+      await t.append();
+      incremental.push(runTimed([stopHook], env, input, home.project).seconds);
+    }
+    const firstSeconds = median(first.map((s) => s.seconds));
+    const peakMb = Math.max(...first.map((s) => s.peakKb ?? 0)) / 1024;
+    const turnSeconds = median(incremental);
+    console.log(
+      [
+        `${megabytes} MB`.padEnd(8),
+        `${(firstSeconds * 1000).toFixed(0)} ms`.padStart(11),
+        (size / 1024 / 1024 / firstSeconds).toFixed(0).padStart(5),
+        timeBinary ? `${peakMb.toFixed(0)} MB`.padStart(8) : '     n/a',
+        `${(firstSeconds / baseline).toFixed(2)}x`.padStart(5),
+        `${(turnSeconds * 1000).toFixed(0)} ms`.padStart(14),
+        `${(turnSeconds / baseline).toFixed(2)}x`,
+      ].join(' | '),
+    );
+  }
+  console.log('\nTargets: after one turn <= 1.5x node -e 0; 100 MB from scratch < 1 s with peak RSS < 150 MB.');
+} finally {
+  await home.remove();
+}
