@@ -1,0 +1,308 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import writeFileAtomic from 'write-file-atomic';
+import type { Command, CommandContext } from '../command.js';
+import { errorCode, UsageError } from '../errors.js';
+import { readRepo } from '../git.js';
+import { displayPath } from '../paths.js';
+import {
+  addOurHooks,
+  checkSettingsShape,
+  desiredHooks,
+  findOurHooks,
+  removeOurHooks,
+  type HookEvent,
+  type IsOurRoot,
+  type Settings,
+} from '../settings-hooks.js';
+import { cliCommand, renderSkill, SKILL_NAME } from '../skill-render.js';
+
+const PACKAGE_NAME = 'log-session';
+const BACKUP_SUFFIX = '.log-session.bak';
+type Scope = 'user' | 'project';
+
+const installUsage = `Usage: log-session install [--scope user|project] [--dry-run] [--json]
+
+Installs log-session into Claude Code: the log-session skill into <claude config>/skills/log-session/, and
+SessionStart, Stop and SessionEnd hooks that run this package's built files (dist/hooks/*.js). Running it
+again changes nothing; other settings and hooks are kept. settings.json is backed up once, to
+settings.json${BACKUP_SUFFIX}, before the first change.
+
+Options:
+  --scope user     hooks in <claude config>/settings.json (default; $CLAUDE_CONFIG_DIR, else ~/.claude)
+  --scope project  hooks in <repository root or current folder>/.claude/settings.json
+  --dry-run        print what would change; write nothing
+  --json           print JSON
+`;
+
+const uninstallUsage = `Usage: log-session uninstall [--scope user|project] [--dry-run] [--json]
+
+Removes what install added: log-session's hooks from the settings file of the scope (nothing else in it) and
+the skill folder <claude config>/skills/log-session/. Project memory is kept.
+
+Options:
+  --scope user|project  the settings file to clean (default: user)
+  --dry-run             print what would change; write nothing
+  --json                print JSON
+`;
+
+const statusUsage = `Usage: log-session status [--json]
+
+Says what is installed where: the skill, each hook and the settings file that registers it (user, project,
+project local), whether each hook's file exists, and where project memory lives.
+
+Options:
+  --json  print JSON
+`;
+
+export interface InstallOptions {
+  /** The folder holding our package.json (default: found from this module's location). */
+  packageRoot: () => string;
+}
+
+/** The three commands for a package folder; tests pass a temp folder. */
+export function createInstallCommands({ packageRoot }: InstallOptions): Record<'install' | 'uninstall' | 'status', Command> {
+  return {
+    install: { summary: 'install the skill and hooks into Claude Code', usage: installUsage, run: (context) => install(context, packageRoot()) },
+    uninstall: { summary: 'remove what install added', usage: uninstallUsage, run: (context) => uninstall(context, packageRoot()) },
+    status: { summary: 'say what is installed where', usage: statusUsage, run: (context) => status(context, packageRoot()) },
+  };
+}
+
+const commands = createInstallCommands({ packageRoot: () => findPackageRoot(dirname(fileURLToPath(import.meta.url))) });
+export const installCommand = commands.install;
+export const uninstallCommand = commands.uninstall;
+export const statusCommand = commands.status;
+
+async function install(context: CommandContext, root: string): Promise<number> {
+  const options = parseOptions(context.args, 'install', true);
+  const missing = hookFiles(root).filter((file) => !existsSync(file));
+  if (missing.length) {
+    throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
+  }
+  const settingsPath = await settingsFile(context, options.scope);
+  const current = await readSettings(settingsPath);
+  const wanted = desiredHooks(root);
+  const isOurs = ourRootCheck(root);
+  const next = addOurHooks(current.settings, wanted, isOurs);
+  const settingsChange = !sameJson(current.settings, next) || current.text === undefined;
+
+  const skillPath = skillFile(context);
+  const skill = renderSkill(await readFile(join(root, 'skill', 'SKILL.md'), 'utf8'), cliCommand(join(root, 'dist', 'cli.js')));
+  const skillChange = (await readOptional(skillPath)) !== skill;
+
+  const shown = (path: string) => displayPath(path, context.paths.home);
+  const report = {
+    dryRun: options.dryRun,
+    skill: { path: skillPath, changed: skillChange },
+    settings: { path: settingsPath, changed: settingsChange },
+    hooks: wanted.map(({ event, hook }) => ({ event, ...hook })),
+    memoryRoot: context.paths.projectsDir,
+  };
+  if (!options.dryRun) {
+    if (skillChange) {
+      await mkdir(dirname(skillPath), { recursive: true });
+      await writeFileAtomic(skillPath, skill);
+    }
+    if (settingsChange) await writeSettings(settingsPath, current.text, next);
+  }
+  if (options.json) {
+    context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  context.stdout(
+    [
+      options.dryRun ? 'log-session install --dry-run: nothing written' : 'log-session installed',
+      `  skill: ${shown(skillPath)} (${skillChange ? (options.dryRun ? 'would write' : 'written') : 'up to date'})`,
+      `  hooks: ${shown(settingsPath)} (${settingsChange ? (options.dryRun ? 'would register' : 'registered') : 'up to date'})`,
+      ...wanted.map(({ event, hook }) => `    ${event.padEnd(12)} ${hook.command}  (timeout ${hook.timeout} s)`),
+      `  memory: ${shown(context.paths.projectsDir)}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function uninstall(context: CommandContext, root: string): Promise<number> {
+  const options = parseOptions(context.args, 'uninstall', true);
+  const settingsPath = await settingsFile(context, options.scope);
+  const current = await readSettings(settingsPath);
+  const isOurs = ourRootCheck(root);
+  const removed = findOurHooks(current.settings, isOurs);
+  const next = removeOurHooks(current.settings, isOurs);
+  const skillDir = dirname(skillFile(context));
+  const skillPresent = existsSync(skillDir);
+  if (!options.dryRun) {
+    if (removed.length) await writeSettings(settingsPath, current.text, next);
+    if (skillPresent) await rm(skillDir, { recursive: true, force: true });
+  }
+  if (options.json) {
+    const report = { dryRun: options.dryRun, settings: settingsPath, removedHooks: removed, skill: { path: skillDir, removed: skillPresent } };
+    context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const shown = (path: string) => displayPath(path, context.paths.home);
+  const verb = options.dryRun ? 'would remove' : 'removed';
+  context.stdout(
+    [
+      options.dryRun ? 'log-session uninstall --dry-run: nothing written' : 'log-session uninstalled',
+      removed.length
+        ? `  hooks: ${verb} from ${shown(settingsPath)}: ${removed.map((hook) => hook.event).join(', ')}`
+        : `  hooks: none of ours in ${shown(settingsPath)}`,
+      skillPresent ? `  skill: ${verb} ${shown(skillDir)}` : `  skill: not installed (${shown(skillDir)})`,
+      `  memory kept: ${shown(context.paths.projectsDir)}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+interface HookStatus {
+  event: HookEvent;
+  registrations: { settingsFile: string; command: string; fileExists: boolean }[];
+}
+
+async function status(context: CommandContext, root: string): Promise<number> {
+  const options = parseOptions(context.args, 'status', false);
+  const skillPath = skillFile(context);
+  const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
+  const files = [
+    join(context.paths.claudeConfigDir, 'settings.json'),
+    join(projectRoot, '.claude', 'settings.json'),
+    join(projectRoot, '.claude', 'settings.local.json'),
+  ];
+  const isOurs = ourRootCheck(root);
+  const problems: string[] = [];
+  const hooks: HookStatus[] = desiredHooks(root).map(({ event }) => ({ event, registrations: [] }));
+  let plugins: string[] = [];
+  for (const file of files) {
+    let settings: Settings;
+    try {
+      settings = (await readSettings(file)).settings;
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(error.message);
+      continue;
+    }
+    if (file === files[0] && typeof settings.enabledPlugins === 'object' && settings.enabledPlugins !== null) {
+      plugins = Object.entries(settings.enabledPlugins).filter(([key, on]) => key.startsWith(`${PACKAGE_NAME}@`) && on === true).map(([key]) => key);
+    }
+    for (const found of findOurHooks(settings, isOurs)) {
+      const fileExists = existsSync(join(found.packageRoot, 'dist', 'hooks', `${found.script}.js`));
+      hooks.find((hook) => hook.event === found.event)?.registrations.push({ settingsFile: file, command: found.command, fileExists });
+    }
+  }
+  const skillInstalled = existsSync(skillPath);
+  if (options.json) {
+    const report = { skill: { path: skillPath, installed: skillInstalled }, hooks, plugins, problems, memoryRoot: context.paths.projectsDir };
+    context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const shown = (path: string) => displayPath(path, context.paths.home);
+  const lines = [`skill:  ${shown(skillPath)} (${skillInstalled ? 'installed' : 'not installed'})`, 'hooks:'];
+  for (const hook of hooks) {
+    if (!hook.registrations.length) lines.push(`  ${hook.event.padEnd(12)} not registered`);
+    for (const entry of hook.registrations) {
+      lines.push(`  ${hook.event.padEnd(12)} ${shown(entry.settingsFile)}: ${entry.command}${entry.fileExists ? '' : '  (file missing: rebuild or reinstall)'}`);
+    }
+  }
+  if (plugins.length) lines.push(`plugin: ${plugins.join(', ')} enabled in ${shown(files[0] ?? '')}`);
+  for (const problem of problems) lines.push(`problem: ${problem}`);
+  lines.push(`memory: ${shown(context.paths.projectsDir)}`, '');
+  context.stdout(lines.join('\n'));
+  return 0;
+}
+
+function parseOptions(args: string[], name: string, scoped: boolean): { scope: Scope; dryRun: boolean; json: boolean } {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        ...(scoped ? { scope: { type: 'string' as const }, 'dry-run': { type: 'boolean' as const } } : {}),
+      },
+    }).values as { json?: boolean; scope?: string; 'dry-run'?: boolean };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. See 'log-session ${name} --help'.`);
+  }
+  const scope = values.scope ?? 'user';
+  if (scope !== 'user' && scope !== 'project') throw new UsageError(`--scope must be 'user' or 'project', got '${scope}'`);
+  return { scope, dryRun: values['dry-run'] ?? false, json: values.json ?? false };
+}
+
+/** Walks up from `start` to the folder whose package.json is ours (lib/commands/ in source, dist/chunks/ built). */
+export function findPackageRoot(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (packageName(dir) === PACKAGE_NAME) return dir;
+    if (dirname(dir) === dir) throw new Error(`no ${PACKAGE_NAME} package.json above ${start}`);
+  }
+}
+
+/** A hook is ours when it runs this package, or a folder named log-session, or one whose package.json is ours. */
+function ourRootCheck(root: string): IsOurRoot {
+  return (candidate) =>
+    resolve(candidate) === root || candidate.split(sep).includes(PACKAGE_NAME) || packageName(candidate) === PACKAGE_NAME;
+}
+
+function packageName(dir: string): string | undefined {
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    return typeof manifest === 'object' && manifest !== null && 'name' in manifest ? String(manifest.name) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hookFiles(root: string): string[] {
+  return desiredHooks(root).map(({ hook }) => hook.command.replace(/^node "(.*)"$/, '$1'));
+}
+
+function skillFile(context: CommandContext): string {
+  return join(context.paths.claudeConfigDir, 'skills', SKILL_NAME, 'SKILL.md');
+}
+
+async function settingsFile(context: CommandContext, scope: Scope): Promise<string> {
+  if (scope === 'user') return join(context.paths.claudeConfigDir, 'settings.json');
+  const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
+  return join(projectRoot, '.claude', 'settings.json');
+}
+
+/** A missing file is empty settings; one that is not valid JSON (or not an object) is the user's to fix. */
+async function readSettings(path: string): Promise<{ text: string | undefined; settings: Settings }> {
+  const text = await readOptional(path);
+  if (text === undefined) return { text, settings: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON (${(error as Error).message}); fix it and run again. Nothing was changed.`);
+  }
+  const problem = checkSettingsShape(parsed);
+  if (problem) throw new UsageError(`${path}: ${problem}; fix it and run again. Nothing was changed.`);
+  return { text, settings: parsed as Settings };
+}
+
+/** Backs up the file once (before log-session's first change to it), then replaces it atomically. */
+async function writeSettings(path: string, previous: string | undefined, settings: Settings): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  if (previous !== undefined && !existsSync(path + BACKUP_SUFFIX)) await copyFile(path, path + BACKUP_SUFFIX);
+  await writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,162 @@
+/**
+ * Our three hooks in a Claude Code settings object: add, find, remove. Pure: the caller reads and writes the
+ * file, and says which package folders are log-session (`isOurRoot`), since that may need the disk.
+ */
+
+export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
+
+export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
+export type HookScript = (typeof HOOK_SCRIPTS)[number];
+
+export interface CommandHook {
+  type: 'command';
+  command: string;
+  timeout: number;
+}
+
+export interface DesiredHook {
+  event: HookEvent;
+  hook: CommandHook;
+}
+
+/** Seconds. SessionEnd's own timeout lifts Claude Code's 1.5 s SessionEnd budget (settings hooks only). */
+const HOOK_PLAN: { event: HookEvent; script: HookScript; timeout: number }[] = [
+  { event: 'SessionStart', script: 'session-start', timeout: 10 },
+  { event: 'Stop', script: 'stop', timeout: 30 },
+  { event: 'SessionEnd', script: 'session-end', timeout: 10 },
+];
+
+export type Settings = Record<string, unknown>;
+export type IsOurRoot = (packageRoot: string) => boolean;
+
+/** The hooks that run the built bundles of the package at `packageRoot` (never tsx: startup time). */
+export function desiredHooks(packageRoot: string): DesiredHook[] {
+  return HOOK_PLAN.map(({ event, script, timeout }) => ({
+    event,
+    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${script}.js"`, timeout },
+  }));
+}
+
+const hookScriptPattern = /^(?:.*?\s)?["']?([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.js["']?(?:\s.*)?$/;
+
+/** The package folder and script a hook command runs, when it runs one of our hook bundles. */
+export function parseHookCommand(command: string): { packageRoot: string; script: HookScript } | undefined {
+  const match = hookScriptPattern.exec(command.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  return { packageRoot: match[1], script: match[2] as HookScript };
+}
+
+/** Settings keys we read; a malformed shape is the user's to fix, so it is reported, never rewritten. */
+export function checkSettingsShape(settings: unknown): string | undefined {
+  if (!isRecord(settings)) return 'the top level is not a JSON object';
+  if (settings.hooks === undefined) return undefined;
+  if (!isRecord(settings.hooks)) return '"hooks" is not an object';
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    if (!Array.isArray(groups)) return `"hooks.${event}" is not a list`;
+    for (const group of groups) {
+      if (!isRecord(group) || (group.hooks !== undefined && !Array.isArray(group.hooks))) {
+        return `"hooks.${event}" has a group whose "hooks" is not a list`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface FoundHook {
+  event: string;
+  command: string;
+  packageRoot: string;
+  script: HookScript;
+}
+
+export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHook[] {
+  const found: FoundHook[] = [];
+  for (const [event, groups] of Object.entries(hookEvents(settings))) {
+    for (const group of groups) {
+      for (const hook of groupHooks(group)) {
+        const ours = ourHook(hook, isOurRoot);
+        if (ours) found.push({ event, command: ours.command, packageRoot: ours.packageRoot, script: ours.script });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Settings with exactly `wanted` as our hooks. An earlier hook of ours in the same event is replaced where it
+ * stands (so a re-run changes nothing); other hooks of ours are removed; everything else is kept as it is.
+ */
+export function addOurHooks(settings: Settings, wanted: DesiredHook[], isOurRoot: IsOurRoot): Settings {
+  const result = structuredClone(settings);
+  const events = isRecord(result.hooks) ? (result.hooks as Record<string, unknown[]>) : {};
+  const pending = new Map(wanted.map((entry) => [entry.event as string, entry.hook]));
+  for (const [event, groups] of Object.entries(events)) {
+    for (const group of groups) {
+      if (!isRecord(group) || !Array.isArray(group.hooks)) continue;
+      group.hooks = group.hooks.flatMap((hook: unknown) => {
+        if (!ourHook(hook, isOurRoot)) return [hook];
+        const replacement = pending.get(event);
+        pending.delete(event);
+        return replacement ? [{ ...replacement }] : [];
+      });
+    }
+  }
+  for (const [event, hook] of pending) {
+    events[event] = [...(events[event] ?? []), { hooks: [{ ...hook }] }];
+  }
+  result.hooks = events;
+  return pruneEmptied(settings, result);
+}
+
+/** Settings without our hooks; groups, events and `hooks` that we emptied go too. */
+export function removeOurHooks(settings: Settings, isOurRoot: IsOurRoot): Settings {
+  const result = structuredClone(settings);
+  for (const groups of Object.values(hookEvents(result))) {
+    for (const group of groups) {
+      if (isRecord(group) && Array.isArray(group.hooks)) {
+        group.hooks = group.hooks.filter((hook: unknown) => !ourHook(hook, isOurRoot));
+      }
+    }
+  }
+  return pruneEmptied(settings, result);
+}
+
+/** Drops groups, events and `hooks` that are empty in `after` but were not empty in `before`. */
+function pruneEmptied(before: Settings, after: Settings): Settings {
+  if (!isRecord(after.hooks)) return after;
+  const beforeEvents = hookEvents(before);
+  const afterEvents = after.hooks as Record<string, unknown[]>;
+  for (const [event, groups] of Object.entries(afterEvents)) {
+    const beforeGroups = beforeEvents[event] ?? [];
+    const kept = groups.filter((group, index) => {
+      const wasEmpty = groupHooks(beforeGroups[index]).length === 0 && beforeGroups[index] !== undefined;
+      return wasEmpty || groupHooks(group).length > 0 || !isRecord(group) || !Array.isArray(group.hooks);
+    });
+    afterEvents[event] = kept;
+    if (kept.length === 0 && (beforeEvents[event]?.length ?? 1) > 0) delete afterEvents[event];
+  }
+  if (Object.keys(afterEvents).length === 0 && (!isRecord(before.hooks) || Object.keys(before.hooks).length > 0)) {
+    delete after.hooks;
+  }
+  return after;
+}
+
+function ourHook(hook: unknown, isOurRoot: IsOurRoot): (FoundHook & { command: string }) | undefined {
+  if (!isRecord(hook) || hook.type !== 'command' || typeof hook.command !== 'string') return undefined;
+  const parsed = parseHookCommand(hook.command);
+  if (!parsed || !isOurRoot(parsed.packageRoot)) return undefined;
+  return { event: '', command: hook.command, ...parsed };
+}
+
+function hookEvents(settings: Settings): Record<string, unknown[]> {
+  if (!isRecord(settings.hooks)) return {};
+  return Object.fromEntries(Object.entries(settings.hooks).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+}
+
+function groupHooks(group: unknown): unknown[] {
+  return isRecord(group) && Array.isArray(group.hooks) ? group.hooks : [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,245 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import matter from 'gray-matter';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../lib/command.js';
+import { createInstallCommands } from '../lib/commands/install.js';
+import { UsageError } from '../lib/errors.js';
+import { cliCommand, renderSkill } from '../lib/skill-render.js';
+import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+
+let home: TempHome;
+let pkg: string;
+let commands: ReturnType<typeof createInstallCommands>;
+
+/** A stand-in package folder: our package.json, the real skill template, empty built hook files. */
+async function makePackage(dir: string): Promise<string> {
+  await mkdir(join(dir, 'dist', 'hooks'), { recursive: true });
+  await mkdir(join(dir, 'skill'), { recursive: true });
+  await writeFile(join(dir, 'package.json'), '{"name":"log-session"}\n');
+  await writeFile(join(dir, 'skill', 'SKILL.md'), await readFile(join(repoRoot, 'skill', 'SKILL.md')));
+  await writeFile(join(dir, 'dist', 'cli.js'), '');
+  for (const name of ['session-start', 'stop', 'session-end']) await writeFile(join(dir, 'dist', 'hooks', `${name}.js`), '');
+  return dir;
+}
+
+beforeEach(async () => {
+  home = await makeHome();
+  pkg = await makePackage(join(home.dir, 'opt', 'my pkg'));
+  commands = createInstallCommands({ packageRoot: () => pkg });
+});
+afterEach(async () => {
+  await home.remove();
+});
+
+async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const context: CommandContext = {
+    args,
+    env: home.env,
+    paths: home.paths,
+    cwd: home.project,
+    now: () => new Date('2026-01-02T03:04:05Z'),
+    readStdin: async () => '',
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  };
+  const code = await commands[name].run(context);
+  return { code, stdout, stderr };
+}
+
+const userSettings = () => join(home.dir, '.claude', 'settings.json');
+const skillPath = () => join(home.dir, '.claude', 'skills', 'log-session', 'SKILL.md');
+const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Record<string, any>;
+
+const usersOwn = {
+  model: 'opus',
+  permissions: { allow: ['Bash(ls:*)'] },
+  hooks: {
+    SessionStart: [{ matcher: 'startup', hooks: [{ type: 'command', command: 'echo hello' }] }],
+    Stop: [{ hooks: [{ type: 'command', command: 'notify-send done', timeout: 5 }] }],
+    PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'check-bash' }] }],
+  },
+};
+
+describe('install', () => {
+  it('into an empty home: skill written, three hooks with their timeouts, built files run by node', async () => {
+    const result = await run('install');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const settings = await readJson(userSettings());
+    expect(settings.hooks).toEqual({
+      SessionStart: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
+      Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.js"`, timeout: 30 }] }],
+      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.js"`, timeout: 10 }] }],
+    });
+    expect(await readFile(userSettings(), 'utf8')).toBe(`${JSON.stringify(settings, null, 2)}\n`);
+    expect(existsSync(skillPath())).toBe(true);
+    expect(existsSync(`${userSettings()}.log-session.bak`)).toBe(false);
+  });
+
+  it("keeps the user's keys and hooks, in the same event too; a second run changes no byte; one backup", async () => {
+    const original = JSON.stringify(usersOwn, null, 2);
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), original);
+    await run('install');
+    const once = await readFile(userSettings(), 'utf8');
+    const settings = JSON.parse(once);
+    expect(settings).toMatchObject({ model: 'opus', permissions: usersOwn.permissions });
+    expect(settings.hooks.PreToolUse).toEqual(usersOwn.hooks.PreToolUse);
+    expect(settings.hooks.SessionStart[0]).toEqual(usersOwn.hooks.SessionStart[0]);
+    expect(settings.hooks.Stop[0]).toEqual(usersOwn.hooks.Stop[0]);
+    expect(settings.hooks.Stop).toHaveLength(2);
+    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
+
+    const second = await run('install');
+    expect(second.stdout).toContain('up to date');
+    expect(await readFile(userSettings(), 'utf8')).toBe(once);
+    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
+  });
+
+  it('replaces an earlier hook of ours (another install folder) instead of adding a second one', async () => {
+    const old = { type: 'command', command: 'node "/old/place/log-session/dist/hooks/stop.js"', timeout: 99 };
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine' }, old] }] } }));
+    await run('install');
+    const { hooks } = await readJson(userSettings());
+    expect(hooks.Stop).toEqual([
+      { hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `node "${pkg}/dist/hooks/stop.js"`, timeout: 30 }] },
+    ]);
+  });
+
+  it('leaves a look-alike hook of another package alone', async () => {
+    const other = { type: 'command', command: 'node "/opt/other-tool/dist/hooks/stop.js"' };
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [other] }] } }));
+    await run('install');
+    expect((await readJson(userSettings())).hooks.Stop[0]).toEqual({ hooks: [other] });
+  });
+
+  it('uninstall after install gives back deep-equal settings and removes the skill', async () => {
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), JSON.stringify(usersOwn, null, 2));
+    await run('install');
+    await run('install');
+    const result = await run('uninstall');
+    expect(result.code).toBe(0);
+    expect(await readJson(userSettings())).toEqual(usersOwn);
+    expect(existsSync(join(home.dir, '.claude', 'skills', 'log-session'))).toBe(false);
+  });
+
+  it('settings.json that is not JSON: nothing changes, exit 1 naming the file', async () => {
+    await mkdir(join(home.dir, '.claude'));
+    const broken = '{ "model": "opus", }';
+    await writeFile(userSettings(), broken);
+    const failure = run('install');
+    await expect(failure).rejects.toBeInstanceOf(UsageError);
+    await expect(failure).rejects.toThrow(`${userSettings()} is not valid JSON`);
+    await expect(failure).rejects.toThrow(/fix it/);
+    expect(await readFile(userSettings(), 'utf8')).toBe(broken);
+    expect(existsSync(skillPath())).toBe(false);
+    expect(existsSync(`${userSettings()}.log-session.bak`)).toBe(false);
+  });
+
+  it('--dry-run prints the hooks and the skill path and writes nothing', async () => {
+    const result = await run('install', '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('~/.claude/skills/log-session/SKILL.md');
+    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.js"`);
+    expect(existsSync(join(home.dir, '.claude'))).toBe(false);
+  });
+
+  it('--scope project writes <repo root>/.claude/settings.json, also from a sub-folder', async () => {
+    const sub = join(home.project, 'src');
+    await mkdir(sub);
+    let stdout = '';
+    const code = await commands.install.run({
+      args: ['--scope', 'project'],
+      env: home.env,
+      paths: home.paths,
+      cwd: sub,
+      now: () => new Date(),
+      readStdin: async () => '',
+      stdout: (text) => (stdout += text),
+      stderr: () => {},
+    });
+    expect(code).toBe(0);
+    expect(Object.keys((await readJson(join(home.project, '.claude', 'settings.json'))).hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
+    expect(existsSync(userSettings())).toBe(false);
+  });
+
+  it('unknown flags and scopes are usage errors naming them', async () => {
+    await expect(run('install', '--jsn')).rejects.toThrow(/--jsn/);
+    await expect(run('install', '--scope', 'global')).rejects.toThrow(/global/);
+    await expect(run('status', '--dry-run')).rejects.toThrow(/--dry-run/);
+  });
+
+  it('refuses to register hooks whose built files are missing', async () => {
+    pkg = await makePackage(join(home.dir, 'unbuilt'));
+    await rm(join(pkg, 'dist', 'hooks', 'stop.js'));
+    await expect(run('install')).rejects.toThrow(/stop\.js not found: run 'npm run build'/);
+    expect(existsSync(userSettings())).toBe(false);
+  });
+});
+
+describe('status', () => {
+  it('reports the skill, each hook with its settings file, missing hook files and the memory root', async () => {
+    await run('install');
+    await rm(join(pkg, 'dist', 'hooks', 'session-end.js'));
+    const text = await run('status');
+    expect(text.stdout).toContain('~/.claude/skills/log-session/SKILL.md (installed)');
+    expect(text.stdout).toMatch(/SessionEnd .*session-end\.js"  \(file missing/);
+    expect(text.stdout).toContain('memory: ~/aiconfig/memory/projects');
+    const json = JSON.parse((await run('status', '--json')).stdout);
+    expect(json.skill).toEqual({ path: skillPath(), installed: true });
+    expect(json.memoryRoot).toBe(home.paths.projectsDir);
+    const byEvent = Object.fromEntries(json.hooks.map((hook: any) => [hook.event, hook.registrations]));
+    expect(byEvent.Stop).toEqual([{ settingsFile: userSettings(), command: `node "${pkg}/dist/hooks/stop.js"`, fileExists: true }]);
+    expect(byEvent.SessionEnd[0].fileExists).toBe(false);
+  });
+
+  it('says what is missing in an empty home', async () => {
+    const { stdout } = await run('status');
+    expect(stdout).toContain('(not installed)');
+    expect(stdout.match(/not registered/g)).toHaveLength(3);
+  });
+});
+
+describe('skill', () => {
+  it('installed skill parses with gray-matter and runs the absolute CLI (quoted: the path has a space)', async () => {
+    await run('install');
+    const text = await readFile(skillPath(), 'utf8');
+    const command = `node "${pkg}/dist/cli.js"`;
+    const { data, content } = matter(text);
+    expect(data.name).toBe('log-session');
+    expect(data['allowed-tools']).toBe(`Bash(${command} record:*), Bash(${command} facts:*)`);
+    expect(content).toContain(`${command} record --session \${CLAUDE_SESSION_ID}`);
+    expect(text).not.toContain('{{');
+  });
+
+  it('a path without spaces is not quoted', () => {
+    expect(cliCommand('/usr/lib/node_modules/log-session/dist/cli.js')).toBe('node /usr/lib/node_modules/log-session/dist/cli.js');
+  });
+
+  it('the committed plugin skill is a fresh render of skill/SKILL.md', async () => {
+    const template = await readFile(join(repoRoot, 'skill', 'SKILL.md'), 'utf8');
+    const committed = await readFile(join(repoRoot, 'skills', 'log-session', 'SKILL.md'), 'utf8');
+    expect(committed).toBe(renderSkill(template, 'node ${CLAUDE_PLUGIN_ROOT}/dist/cli.js'));
+  });
+
+  it('plugin manifests and hooks.json name log-session and run the built hooks', async () => {
+    const plugin = await readJson(join(repoRoot, '.claude-plugin', 'plugin.json'));
+    const market = await readJson(join(repoRoot, '.claude-plugin', 'marketplace.json'));
+    const hooks = await readJson(join(repoRoot, 'hooks', 'hooks.json'));
+    const pkgJson = await readJson(join(repoRoot, 'package.json'));
+    expect(plugin).toMatchObject({ name: 'log-session', version: pkgJson.version });
+    expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './' }] });
+    expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.js"');
+    expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
+  });
+
+  it('a rendered skill whose frontmatter breaks is refused', () => {
+    expect(() => renderSkill('---\nname: log-session\ndescription: x\nallowed-tools: Bash({{command}} record:*)\n---\n', 'node /a: b')).toThrow(/not valid YAML/);
+  });
+});
