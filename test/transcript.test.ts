@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProjectFiles } from '../lib/touched-files.js';
 import { emptyScan, scanTranscript, type TranscriptScan } from '../lib/transcript.js';
 import { transcript } from './helpers/transcript-builder.js';
+import { realTranscripts } from './fixtures/claude-code/expected.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'claude-code');
 
@@ -28,40 +29,8 @@ function roundTrip(scan: TranscriptScan): TranscriptScan {
 }
 
 describe('real transcripts', () => {
-  const fixtures = [
-    {
-      file: 'cc_v2.1.330_edit-write-failed.jsonl',
-      home: '/home/dev',
-      changed: ['/home/dev/work/hello.txt'],
-      files: ['hello.txt'],
-    },
-    { file: 'cc_v2.1.330_skill-bash.jsonl', home: '/home/dev', changed: [], files: [] },
-    {
-      file: 'ccviewer_v1.0.108_5c0375b4.jsonl',
-      home: '/Users/kaito',
-      changed: ['/path/to/Demo/CLAUDE.md'],
-      files: ['CLAUDE.md'],
-    },
-    { file: 'ccviewer_v1.0.98_1af7fc5e.jsonl', home: '/Users/kaito', changed: [], files: [] },
-    {
-      file: 'entire_v2.0.76_a6e4c2a0fbd1-0_compact.jsonl',
-      home: '/Users/soph',
-      changed: ['/Users/soph/Work/entire/devenv/cli/cmd/entire/cli/hooks_claudecode_handlers.go'],
-      files: ['cmd/entire/cli/hooks_claudecode_handlers.go'],
-    },
-    {
-      file: 'entire_v2.1.12_7ed4051c8a85-0.jsonl',
-      home: '/Users/gtrrz-victor',
-      changed: [
-        '/Users/gtrrz-victor/.claude/plans/mighty-dreaming-wolf.md',
-        '/Users/gtrrz-victor/wks/cli/cmd/entire/cli/root.go',
-        '/Users/gtrrz-victor/wks/cli/cmd/entire/main.go',
-      ],
-      files: ['cmd/entire/cli/root.go', 'cmd/entire/main.go'],
-    },
-  ];
 
-  it.each(fixtures)('$file changes exactly the expected files', async ({ file, home, changed, files }) => {
+  it.each(realTranscripts)('$file changes exactly the expected files', async ({ file, home, changed, files }) => {
     const scan = await scanTranscript(join(FIXTURES, file));
 
     expect(scan.facts.changedFiles).toEqual(changed);
@@ -69,7 +38,7 @@ describe('real transcripts', () => {
     expect(toProjectFiles(scan.facts.changedFiles, roots)).toEqual(files);
   });
 
-  it.each(fixtures)('$file read in small pieces gives the same facts as read at once', async ({ file }) => {
+  it.each(realTranscripts)('$file read in small pieces gives the same facts as read at once', async ({ file }) => {
     const bytes = await readFile(join(FIXTURES, file));
     const path = join(dir, file);
     await writeFile(path, '');
