@@ -1,4 +1,3 @@
-import { captureSession } from '../lib/capture.js';
-import { runHook } from '../lib/hook-run.js';
+import { handOff } from '../lib/hook-detach.js';
 
-await runHook('Stop', captureSession);
+await handOff(new URL('./stop-worker.js', import.meta.url).pathname);

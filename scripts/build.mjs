@@ -10,6 +10,7 @@ await build({
     install: 'install.ts',
     'hooks/session-start': 'hooks/session-start.ts',
     'hooks/stop': 'hooks/stop.ts',
+    'hooks/stop-worker': 'hooks/stop-worker.ts',
     'hooks/session-end': 'hooks/session-end.ts',
   },
   outdir: 'dist',

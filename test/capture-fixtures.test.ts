@@ -10,7 +10,7 @@ const fixtures = join(repoRoot, 'test', 'fixtures', 'claude-code');
 let dir: string;
 afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-describe('the Stop hook on real transcripts', () => {
+describe('the Stop hook\'s capture on real transcripts', () => {
   it.each(realTranscripts)('$file records exactly the files it changed', async ({ file, home, files }) => {
     dir = await mkdtemp(join(tmpdir(), 'log-session-fixture-'));
     const transcriptPath = join(dir, 'projects', 'p', file);
@@ -20,7 +20,7 @@ describe('the Stop hook on real transcripts', () => {
     const env = { PATH: process.env.PATH ?? '', HOME: home, AICONFIG_HOME: join(dir, 'aiconfig'), XDG_STATE_HOME: join(dir, 'state'), TZ: 'UTC' };
     const input = JSON.stringify({ session_id: 'fixture', transcript_path: transcriptPath, cwd: '/no/longer/there', hook_event_name: 'Stop' });
     const result = await new Promise<{ stdout: string; stderr: string }>((done, fail) => {
-      const child = execFile(process.execPath, [join(repoRoot, 'dist', 'hooks', 'stop.js')], { env, cwd: dir }, (error, stdout, stderr) =>
+      const child = execFile(process.execPath, [join(repoRoot, 'dist', 'hooks', 'stop-worker.js')], { env, cwd: dir }, (error, stdout, stderr) =>
         error ? fail(error) : done({ stdout, stderr }),
       );
       child.stdin?.end(input);

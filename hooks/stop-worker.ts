@@ -1,0 +1,4 @@
+import { captureSession } from '../lib/capture.js';
+import { runHook } from '../lib/hook-run.js';
+
+await runHook('Stop', captureSession);
