@@ -35,8 +35,8 @@ const PRIVATE_KEY =
 const AUTHORIZATION = /(authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/-]+=*)/gi;
 const BARE_BEARER = /(\bBearer\s+)([A-Za-z0-9._~+/-]{16,}=*)/g;
 
-/** Credentials in a URL: `https://user:secret@host`. */
-const URL_PASSWORD = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/g;
+/** Credentials in a URL: `https://user:secret@host`. The scheme starts a run, so a long dotted run is scanned once. */
+const URL_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/g;
 
 /**
  * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { redactDeep, redactSecrets } from '../lib/redact.js';
+
+// Fake values in the shape of real ones, built at run time so no scanner mistakes this file for a leak.
+const alnum = (length: number) => 'aB3dE5gH7jK9mN1pQ2sT4vW6yZ8'.repeat(10).slice(0, length);
+const upper = (length: number) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.slice(0, length);
+const jwt = ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', 'eyJzdWIiOiIxMjM0NTY3ODkwIn0', 'dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'].join('.');
+
+describe('redactSecrets: provider keys and tokens', () => {
+  it.each([
+    ['Anthropic', `sk-ant-api03-${alnum(40)}`],
+    ['OpenAI', `sk-${alnum(48)}`],
+    ['OpenAI project', `sk-proj-${alnum(40)}`],
+    ['Google', `AIza${alnum(35)}`],
+    ['Stripe live secret', `sk_live_${alnum(24)}`],
+    ['Stripe restricted', `rk_live_${alnum(24)}`],
+    ['Slack bot', `xoxb-123456789012-${alnum(24)}`],
+    ['Slack user', `xoxp-123-456-${alnum(20)}`],
+    ['Hugging Face', `hf_${alnum(34)}`],
+    ['GitHub classic', `ghp_${alnum(36)}`],
+    ['GitHub OAuth', `gho_${alnum(36)}`],
+    ['GitHub user-to-server', `ghu_${alnum(36)}`],
+    ['GitHub server-to-server', `ghs_${alnum(36)}`],
+    ['GitHub refresh', `ghr_${alnum(36)}`],
+    ['GitHub fine-grained', `github_pat_${alnum(22)}_${alnum(59)}`],
+    ['AWS access key id', `AKIA${upper(16)}`],
+    ['AWS temporary key id', `ASIA${upper(16)}`],
+    ['JWT', jwt],
+  ])('%s', (_provider, secret) => {
+    expect(redactSecrets(`use ${secret} here`)).toBe('use [REDACTED] here');
+    expect(redactSecrets(`"${secret}"`)).toBe('"[REDACTED]"');
+    expect(redactSecrets(secret)).not.toContain(secret.slice(8));
+  });
+
+  it('several secrets on one line are each replaced', () => {
+    expect(redactSecrets(`a=${'AKIA' + upper(16)} b ghp_${alnum(36)}`)).toBe('a=[REDACTED] b [REDACTED]');
+  });
+
+  it('Authorization headers keep the scheme and lose the token', () => {
+    expect(redactSecrets('curl -H "Authorization: Bearer abc.def-123_XYZ" https://api.example.com')).toBe(
+      'curl -H "Authorization: Bearer [REDACTED]" https://api.example.com',
+    );
+    expect(redactSecrets(`authorization: bearer ${alnum(30)}`)).toBe('authorization: bearer [REDACTED]');
+    expect(redactSecrets(`{"Authorization": "Basic ${alnum(20)}=="}`)).toBe('{"Authorization": "Basic [REDACTED]"}');
+  });
+
+  it('a shell variable in a header is not a secret', () => {
+    const text = 'curl -H "Authorization: Bearer $API_TOKEN" https://api.example.com';
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('a password in a URL', () => {
+    expect(redactSecrets('postgres://app:s3cr3t-pw@db.internal:5432/app')).toBe('postgres://app:[REDACTED]@db.internal:5432/app');
+  });
+});
+
+describe('redactSecrets: private keys', () => {
+  it('the whole block is replaced, text around it kept', () => {
+    const block = ['-----BEGIN RSA PRIVATE KEY-----', alnum(64), alnum(64), 'abc+/=', '-----END RSA PRIVATE KEY-----'].join('\n');
+
+    expect(redactSecrets(`key:\n${block}\nafter`)).toBe('key:\n[REDACTED]\nafter');
+  });
+
+  it.each(['PRIVATE KEY', 'EC PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PGP PRIVATE KEY BLOCK'])('%s', (kind) => {
+    const block = `-----BEGIN ${kind}-----\n${alnum(70)}\n-----END ${kind}-----`;
+
+    expect(redactSecrets(`a ${block} b`)).toBe('a [REDACTED] b');
+  });
+
+  it('two blocks are two redactions, the text between them kept', () => {
+    const block = `-----BEGIN PRIVATE KEY-----\n${alnum(40)}\n-----END PRIVATE KEY-----`;
+
+    expect(redactSecrets(`${block}\nmiddle\n${block}`)).toBe('[REDACTED]\nmiddle\n[REDACTED]');
+  });
+
+  it('a block cut off before its END line is redacted to the end', () => {
+    expect(redactSecrets(`see\n-----BEGIN OPENSSH PRIVATE KEY-----\n${alnum(70)}\n${alnum(30)}`)).toBe('see\n[REDACTED]');
+  });
+
+  it('a public key or certificate is left alone', () => {
+    const text = `-----BEGIN PUBLIC KEY-----\n${alnum(40)}\n-----END PUBLIC KEY-----`;
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('redactSecrets: assignments keep the key and the separator', () => {
+  it.each([
+    ['password=hunter2', 'password=[REDACTED]'],
+    ['PASSWORD=correcthorse', 'PASSWORD=[REDACTED]'],
+    ['DB_PASSWORD=p@ss:word!', 'DB_PASSWORD=[REDACTED]'],
+    ['passwd: hunter22', 'passwd: [REDACTED]'],
+    ['secret=abc123def', 'secret=[REDACTED]'],
+    ['client_secret = "two words"', 'client_secret = "[REDACTED]"'],
+    ['token: abc123def', 'token: [REDACTED]'],
+    ['api_key=xyz789abc', 'api_key=[REDACTED]'],
+    ['apikey: k3y-v4lue', 'apikey: [REDACTED]'],
+    ['Api-Key: k3y-v4lue', 'Api-Key: [REDACTED]'],
+    ['access_token=ya29.a0AfH6SM', 'access_token=[REDACTED]'],
+    ['GITHUB_TOKEN=abcdef', 'GITHUB_TOKEN=[REDACTED]'],
+    ['{"password": "hunter2", "user": "ann"}', '{"password": "[REDACTED]", "user": "ann"}'],
+    ["{'apiKey': 'abc'}", "{'apiKey': '[REDACTED]'}"],
+    ['const accessToken = "eyfoo";', 'const accessToken = "[REDACTED]";'],
+    ['{\\"token\\": \\"abc123\\"}', '{\\"token\\": \\"[REDACTED]\\"}'],
+    ['https://x.test/cb?access_token=abc123&state=9', 'https://x.test/cb?access_token=[REDACTED]&state=9'],
+    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key = [REDACTED]'],
+    ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_SECRET_ACCESS_KEY=[REDACTED]'],
+    ['export SECRET="abc def" # note', 'export SECRET="[REDACTED]" # note'],
+    ['token := "abc123"', 'token := "[REDACTED]"'],
+  ])('%s', (text, redacted) => {
+    expect(redactSecrets(text)).toBe(redacted);
+  });
+});
+
+describe('redactSecrets: ordinary text is untouched', () => {
+  it.each([
+    'the token limit is 5',
+    'Implement the password reset flow',
+    'max_tokens: 4096',
+    'token_count = 12',
+    'Secrets are stored in the vault; the secret sauce is caching.',
+    'Password: reset it from the account page',
+    'The token: a short-lived credential.',
+    'const token = await getToken();',
+    'token = refreshToken',
+    'if (token == null) return;',
+    'password=$DB_PASSWORD',
+    'token: ${{ secrets.NPM_TOKEN }}',
+    'password: process.env.PASSWORD',
+    '{"token": null, "password": ""}',
+    'password: "********"',
+    'task-runner-config and disk-space-warning-threshold-values',
+    'skills are great; sk-short is not a key',
+    'AKIA is a prefix, AKIAshort too',
+    'Bearer tokens go in the Authorization header',
+    'see https://example.com/a:b@c for details',
+    'The tokenizer splits text; passwordless login is next.',
+    '',
+  ])('%j', (text) => {
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('[REDACTED] is stable: redacting twice changes nothing more', () => {
+    const once = redactSecrets(`password=hunter2 ghp_${alnum(36)} Authorization: Bearer ${alnum(20)}`);
+    expect(redactSecrets(once)).toBe(once);
+  });
+});
+
+describe('redactDeep', () => {
+  it('redacts every string inside objects and arrays, keeps keys and non-strings', () => {
+    const key = `ghp_${alnum(36)}`;
+    const input = {
+      [`note ${key}`]: 'keys are not touched',
+      count: 3,
+      ok: true,
+      nothing: null,
+      missing: undefined,
+      decisions: [{ decision: `rotated ${key}`, tags: ['auth', 'password=hunter2'] }, 7],
+      nested: { deeper: { env: 'API_KEY=abc123def', plain: 'the token limit is 5' } },
+    };
+
+    const output = redactDeep(input);
+
+    expect(output).toEqual({
+      [`note ${key}`]: 'keys are not touched',
+      count: 3,
+      ok: true,
+      nothing: null,
+      missing: undefined,
+      decisions: [{ decision: 'rotated [REDACTED]', tags: ['auth', 'password=[REDACTED]'] }, 7],
+      nested: { deeper: { env: 'API_KEY=[REDACTED]', plain: 'the token limit is 5' } },
+    });
+  });
+
+  it('returns a new value and leaves the input as it was', () => {
+    const input = { list: ['password=hunter2'], inner: { s: 'secret=abc123def' } };
+    const snapshot = structuredClone(input);
+
+    const output = redactDeep(input);
+
+    expect(input).toEqual(snapshot);
+    expect(output).not.toBe(input);
+    expect(output.list).not.toBe(input.list);
+    expect(output.inner).not.toBe(input.inner);
+  });
+
+  it('a bare string, number or null passes through the same way', () => {
+    expect(redactDeep('token: abc123def')).toBe('token: [REDACTED]');
+    expect(redactDeep(42)).toBe(42);
+    expect(redactDeep(null)).toBeNull();
+  });
+
+  it('a Date is kept as it is', () => {
+    const when = new Date('2025-01-02T03:04:05Z');
+    expect(redactDeep({ when }).when).toBe(when);
+  });
+});
