@@ -67,3 +67,17 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'args
     return 2;
   }
 }
+
+/** Runs the CLI against this process: its arguments, environment, folder and streams. */
+export async function runCliInProcess(argv: string[]): Promise<void> {
+  const [{ resolvePaths }, { readStdin }] = await Promise.all([import('./paths.js'), import('./stdin.js')]);
+  process.exitCode = await runCli(argv, {
+    env: process.env,
+    paths: resolvePaths(process.env),
+    cwd: process.cwd(),
+    now: () => new Date(),
+    readStdin,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}

@@ -48,13 +48,14 @@ describe('memory survives concurrency and crashes', () => {
     expect(new Set(sessions.map((s) => s.summary))).toEqual(new Set(Array.from({ length: 20 }, (_, n) => `session number ${n}`)));
   });
 
-  it('60 writers SIGKILLed at random moments never leave a torn file nor lose a finished entry', async () => {
+  it('writers SIGKILLed at 60 random moments never leave a torn file nor lose a finished entry', async () => {
     home = await makeHome();
     const finished: string[] = [];
     let killed = 0;
-    for (let n = 0; n < 60; n++) {
+    // A writer lives ~100-250 ms; kill delays spread over its whole life (start-up, lock wait, write, rename).
+    for (let n = 0; killed < 60 && n < 400; n++) {
       // Two at a time, so kills also land while another writer holds the lock.
-      const [a, b] = await Promise.all([recordKilledAfter(2 * n, 40 + Math.random() * 260), recordKilledAfter(2 * n + 1, 40 + Math.random() * 260)]);
+      const [a, b] = await Promise.all([recordKilledAfter(2 * n, 30 + Math.random() * 200), recordKilledAfter(2 * n + 1, 30 + Math.random() * 200)]);
       for (const [code, id] of [[a, 2 * n], [b, 2 * n + 1]] as const) {
         if (code === 0) finished.push(`session number ${id}`);
         else killed++;
@@ -62,7 +63,8 @@ describe('memory survives concurrency and crashes', () => {
       const summaries = await readSummaries();
       for (const summary of finished) expect(summaries).toContain(summary);
     }
-    expect(killed).toBeGreaterThanOrEqual(50);
+    expect(killed).toBeGreaterThanOrEqual(60);
+    expect(finished.length).toBeGreaterThan(0);
     // A killed writer's lock is released by the kernel: the next one gets through at once.
     const after = await runCli(home, ['record', '--session', 'final'], entry(999));
     expect(after.code).toBe(0);

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../lib/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
-import { cliCommand, renderSkill } from '../lib/skill-render.js';
+import { cliCommand, renderSkill, SKILLS } from '../lib/skill-render.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
@@ -18,7 +18,10 @@ async function makePackage(dir: string): Promise<string> {
   await mkdir(join(dir, 'dist', 'hooks'), { recursive: true });
   await mkdir(join(dir, 'skill'), { recursive: true });
   await writeFile(join(dir, 'package.json'), '{"name":"log-session"}\n');
-  await writeFile(join(dir, 'skill', 'SKILL.md'), await readFile(join(repoRoot, 'skill', 'SKILL.md')));
+  for (const { template } of SKILLS) {
+    await mkdir(dirname(join(dir, template)), { recursive: true });
+    await writeFile(join(dir, template), await readFile(join(repoRoot, template)));
+  }
   await writeFile(join(dir, 'dist', 'cli.js'), '');
   for (const name of ['session-start', 'stop', 'session-end']) await writeFile(join(dir, 'dist', 'hooks', `${name}.js`), '');
   return dir;
@@ -222,10 +225,18 @@ describe('skill', () => {
     expect(cliCommand('/usr/lib/node_modules/log-session/dist/cli.js')).toBe('node /usr/lib/node_modules/log-session/dist/cli.js');
   });
 
-  it('the committed plugin skill is a fresh render of skill/SKILL.md', async () => {
-    const template = await readFile(join(repoRoot, 'skill', 'SKILL.md'), 'utf8');
-    const committed = await readFile(join(repoRoot, 'skills', 'log-session', 'SKILL.md'), 'utf8');
-    expect(committed).toBe(renderSkill(template, 'node ${CLAUDE_PLUGIN_ROOT}/dist/cli.js'));
+  it.each(SKILLS)('the committed plugin skill $folder is a fresh render of $template', async ({ template, folder, name }) => {
+    const source = await readFile(join(repoRoot, template), 'utf8');
+    const committed = await readFile(join(repoRoot, 'skills', folder, 'SKILL.md'), 'utf8');
+    expect(committed).toBe(renderSkill(source, 'node ${CLAUDE_PLUGIN_ROOT}/dist/cli.js', name));
+  });
+
+  it('installs the recall skill beside log-session and uninstall removes both', async () => {
+    await run('install');
+    const recall = await readFile(join(home.dir, '.claude', 'skills', 'log-session-recall', 'SKILL.md'), 'utf8');
+    expect(recall).toContain(`${cliCommand(join(pkg, 'dist', 'cli.js'))} recall`);
+    await run('uninstall');
+    expect(existsSync(join(home.dir, '.claude', 'skills', 'log-session-recall'))).toBe(false);
   });
 
   it('plugin manifests and hooks.json name log-session and run the built hooks', async () => {

@@ -18,7 +18,7 @@ import {
   type IsOurRoot,
   type Settings,
 } from '../settings-hooks.js';
-import { cliCommand, renderSkill, SKILL_NAME } from '../skill-render.js';
+import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../skill-render.js';
 
 const PACKAGE_NAME = 'log-session';
 const BACKUP_SUFFIX = '.log-session.bak';
@@ -91,21 +91,29 @@ async function install(context: CommandContext, root: string): Promise<number> {
   const settingsChange = !sameJson(current.settings, next) || current.text === undefined;
 
   const skillPath = skillFile(context);
-  const skill = renderSkill(await readFile(join(root, 'skill', 'SKILL.md'), 'utf8'), cliCommand(join(root, 'dist', 'cli.js')));
-  const skillChange = (await readOptional(skillPath)) !== skill;
+  const command = cliCommand(join(root, 'dist', 'cli.js'));
+  const skills = await Promise.all(
+    SKILLS.map(async ({ template, folder, name }) => {
+      const path = join(context.paths.claudeConfigDir, 'skills', folder, 'SKILL.md');
+      const text = renderSkill(await readFile(join(root, template), 'utf8'), command, name);
+      return { path, text, changed: (await readOptional(path)) !== text };
+    }),
+  );
+  const skillChange = skills.some((skill) => skill.changed);
 
   const shown = (path: string) => displayPath(path, context.paths.home);
   const report = {
     dryRun: options.dryRun,
     skill: { path: skillPath, changed: skillChange },
+    skills: skills.map(({ path, changed }) => ({ path, changed })),
     settings: { path: settingsPath, changed: settingsChange },
     hooks: wanted.map(({ event, hook }) => ({ event, ...hook })),
     memoryRoot: context.paths.projectsDir,
   };
   if (!options.dryRun) {
-    if (skillChange) {
-      await mkdir(dirname(skillPath), { recursive: true });
-      await writeFileAtomic(skillPath, skill);
+    for (const skill of skills.filter((each) => each.changed)) {
+      await mkdir(dirname(skill.path), { recursive: true });
+      await writeFileAtomic(skill.path, skill.text);
     }
     if (settingsChange) await writeSettings(settingsPath, current.text, next);
   }
@@ -137,7 +145,7 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
   const skillPresent = existsSync(skillDir);
   if (!options.dryRun) {
     if (removed.length) await writeSettings(settingsPath, current.text, next);
-    if (skillPresent) await rm(skillDir, { recursive: true, force: true });
+    for (const { folder } of SKILLS) await rm(join(context.paths.claudeConfigDir, 'skills', folder), { recursive: true, force: true });
   }
   if (options.json) {
     const report = { dryRun: options.dryRun, settings: settingsPath, removedHooks: removed, skill: { path: skillDir, removed: skillPresent } };
