@@ -55,12 +55,12 @@ async function readJsonOrUndefined(path: string): Promise<unknown> {
 export async function projectForFolder(cwd: string, explicit?: string): Promise<string> {
   if (explicit) return projectName({ explicit, folderName: basename(cwd) });
   const repo = await readRepo(cwd);
-  const root = repo?.root ?? cwd;
-  return projectName({ originUrl: repo?.originUrl, packageName: await packageName(root), folderName: basename(root) });
+  return projectNameAt(repo?.root ?? cwd, repo?.originUrl);
 }
 
-async function packageName(root: string): Promise<string | undefined> {
+/** The derived name of the project rooted at `root` (origin, else package.json's name, else the folder). */
+export async function projectNameAt(root: string, originUrl?: string, explicit?: string): Promise<string> {
   const manifest = await readJsonOrUndefined(join(root, 'package.json'));
   const name = isRecord(manifest) ? manifest.name : undefined;
-  return typeof name === 'string' && name ? name : undefined;
+  return projectName({ explicit, originUrl, packageName: typeof name === 'string' && name ? name : undefined, folderName: basename(root) });
 }

@@ -1,10 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CapturedFacts } from './entry.js';
 import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
 import type { Paths } from './paths.js';
-import { projectName } from './project-name.js';
+import { projectNameAt } from './memory-read.js';
 import { readSessionState, type SessionState } from './session-state.js';
 import { toProjectFiles } from './touched-files.js';
 import { scanTranscript, type TranscriptScan } from './transcript.js';
@@ -52,12 +52,7 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
     claudeConfigDir: paths.claudeConfigDir,
   });
 
-  const project = projectName({
-    explicit: source.explicitProject,
-    originUrl: repo?.originUrl,
-    packageName: await packageName(projectRoot),
-    folderName: basename(projectRoot),
-  });
+  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   return {
     project,
     captured: { startedAt, endedAt, files, autoSummary: autoSummary(facts?.firstPrompt, facts?.lastAssistantText) },
@@ -94,16 +89,6 @@ async function scanIfPresent(path: string, previous: TranscriptScan | undefined)
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return previous;
     throw error;
-  }
-}
-
-async function packageName(root: string): Promise<string | undefined> {
-  try {
-    const manifest: unknown = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-    const name = (manifest as { name?: unknown }).name;
-    return typeof name === 'string' && name ? name : undefined;
-  } catch {
-    return undefined;
   }
 }
 
