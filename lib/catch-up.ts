@@ -42,7 +42,8 @@ export async function catchUpSessions(
     const state = await readSessionState(context.paths, sessionKey);
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
-    if (size === undefined || size <= (state.scan?.offset ?? 0)) continue;
+    // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
+    if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
     await captureSession(
       { session_id: sessionKey, transcript_path: state.transcriptPath, cwd: state.cwd },
       context,

@@ -27,7 +27,8 @@ export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
 export async function changedFilesSince(root: string, since: Date | undefined, until: Date): Promise<string[]> {
   const [status, committed] = await Promise.all([
     git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']),
-    since ? git(root, ['log', `--since=${since.toISOString()}`, '--name-only', '--pretty=format:', '-z']) : undefined,
+    // Commit times are whole seconds: round up, so a commit made just before the session is not claimed.
+    since ? git(root, ['log', `--since=@${Math.ceil(since.getTime() / 1000)}`, '--name-only', '--pretty=format:', '-z']) : undefined,
   ]);
   const files = new Set<string>();
   for (const path of (committed ?? '').split(/[\0\n]/)) if (path.trim()) files.add(join(root, path.trim()));

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { CapturedFacts } from './entry.js';
 import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
@@ -45,7 +45,10 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const startedAt = knownStart ? new Date(knownStart) : now;
   const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
+  const gitFiles = (repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : []).filter(
+    // Our own writes (memory, state) are never the session's work, even when they sit inside a repo.
+    (file) => !isInside(file, paths.projectsDir) && !isInside(file, paths.stateDir),
+  );
   const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
     projectRoot,
     home: paths.home,
@@ -94,6 +97,10 @@ async function scanIfPresent(path: string, previous: TranscriptScan | undefined)
 
 async function isFolder(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
+}
+
+function isInside(file: string, folder: string): boolean {
+  return file.startsWith(folder + sep);
 }
 
 function laterOf(a: Date, b: Date): Date {

@@ -203,3 +203,30 @@ describe('log-session record', () => {
     expect(await readdir(join(home.dir, 'aiconfig', 'memory'))).toEqual(['projects']);
   });
 });
+
+describe('log-session record with options', () => {
+  it('takes the fields as options, each rationale with the decision before it, without reading stdin', async () => {
+    home = await makeHome();
+    const args = ['record', '--session', 'F', '--summary', 'Did it', '--decision', 'Use zod', '--rationale', 'typed', '--decision', 'ESM only', '--follow-up', 'Add tests', '--tag', 'parser', '--next', 'Start with tests', '--focus', 'parser', '--issue', 'Flaky CI'];
+    const result = await runCli(home, args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('- Decisions: 2 recorded');
+    const { sessions } = await readMemory('sessions.json', 'widget');
+    expect(sessions[0]).toMatchObject({
+      summary: 'Did it',
+      decisions_made: [{ decision: 'Use zod', rationale: 'typed' }, { decision: 'ESM only' }],
+      follow_up: ['Add tests'],
+      tags: ['parser'],
+      context_for_next_session: 'Start with tests',
+    });
+    expect((await readMemory('context.json', 'widget')).known_issues).toEqual([{ issue: 'Flaky CI', added: expect.any(String) }]);
+  });
+
+  it('never claims its own memory and state files when the home folder is a git repository', async () => {
+    home = await makeHome();
+    const env = { AICONFIG_HOME: join(home.project, 'aiconfig'), XDG_STATE_HOME: join(home.project, 'state') };
+    await runCli(home, ['record', '--session', 'A', '--summary', 'first'], '', home.project, env);
+    const again = await runCli(home, ['record', '--session', 'A', '--summary', 'second', '--json'], '', home.project, env);
+    expect(JSON.parse(again.stdout).files_modified).toEqual([]);
+  });
+});

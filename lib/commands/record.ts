@@ -7,8 +7,11 @@ import { gatherSessionFacts } from '../session-facts.js';
 import { writeSessionMemory } from '../session-memory.js';
 
 const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
+       log-session record [--session ID] --summary TEXT [--decision TEXT [--rationale TEXT]]... [--follow-up TEXT]...
+                          [--tag TAG]... [--next TEXT] [--focus TEXT] [--issue TEXT]... [--file PATH]...
 
-Records this session in project memory (~/aiconfig/memory/projects/<project>/). Reads one JSON object on stdin:
+Records this session in project memory (~/aiconfig/memory/projects/<project>/). Give the fields as options
+(each --rationale belongs to the --decision before it), or one JSON object on stdin:
   summary (required)          what the session did
   decisions_made              ["...", or {"decision": "...", "rationale": "..."}]
   follow_up, tags             lists of strings
@@ -22,14 +25,16 @@ Options:
   --session ID    Claude Code session id (default: $CLAUDE_CODE_SESSION_ID); recording it again updates its entry
   --project NAME  project name (default: git origin's repo name, else package.json name, else the folder name)
   --json          print the written entry as JSON instead of the summary block
+  --summary, --decision, --rationale, --follow-up, --tag, --next (context_for_next_session), --focus (current_focus),
+  --issue (known issue), --file (files_modified): the fields as options; stdin is then not read
 `;
 
 export const recordCommand: Command = {
   summary: 'record this session (JSON on stdin) into project memory',
   usage,
   async run(context) {
-    const options = parseOptions(context.args);
-    const input = parseInput(await context.readStdin());
+    const { options, fields } = parseOptions(context.args);
+    const input = validateInput(fields ?? parseJson(await context.readStdin()));
     const now = context.now();
     const sessionKey = options.session ?? nonEmpty(context.env.CLAUDE_CODE_SESSION_ID);
     const facts = await gatherSessionFacts(
@@ -81,29 +86,77 @@ export function recordedBlock(entry: Record<string, unknown>, sessionsPath: stri
   ].join('\n');
 }
 
+const fieldOptions = {
+  summary: { type: 'string' },
+  decision: { type: 'string', multiple: true },
+  rationale: { type: 'string', multiple: true },
+  'follow-up': { type: 'string', multiple: true },
+  tag: { type: 'string', multiple: true },
+  next: { type: 'string' },
+  focus: { type: 'string' },
+  issue: { type: 'string', multiple: true },
+  file: { type: 'string', multiple: true },
+} as const;
+
 function parseOptions(args: string[]) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args,
       strict: true,
       allowPositionals: false,
-      options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
-    }).values;
+      tokens: true,
+      options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' }, ...fieldOptions },
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. See 'log-session record --help'.`);
   }
+  const { values, tokens } = parsed;
+  const options = { session: values.session, project: values.project, json: values.json };
+  const given = Object.keys(fieldOptions).some((name) => values[name as keyof typeof fieldOptions] !== undefined);
+  return { options, fields: given ? fieldsFromOptions(values, tokens) : undefined };
 }
 
-function parseInput(text: string): RecordInput {
-  if (!text.trim()) {
-    throw new UsageError('nothing on stdin, nothing written. Pipe one JSON object, e.g. {"summary": "..."}.');
+/** The options as the same object the JSON form takes, so one schema validates both. */
+function fieldsFromOptions(
+  values: Record<string, string | string[] | boolean | undefined>,
+  tokens: { kind: string; name?: string; value?: string | undefined }[],
+): Record<string, unknown> {
+  const decisions: { decision?: string; rationale?: string }[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'decision') decisions.push({ decision: token.value ?? '' });
+    if (token.name === 'rationale') {
+      const last = decisions.at(-1);
+      if (!last || last.rationale !== undefined) decisions.push({ rationale: token.value ?? '' });
+      else last.rationale = token.value ?? '';
+    }
   }
-  let value: unknown;
+  const fields: Record<string, unknown> = {
+    summary: values.summary,
+    decisions_made: decisions.length ? decisions : undefined,
+    follow_up: values['follow-up'],
+    tags: values.tag,
+    context_for_next_session: values.next,
+    current_focus: values.focus,
+    known_issues: values.issue,
+    files_modified: values.file,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+function parseJson(text: string): unknown {
+  if (!text.trim()) {
+    throw new UsageError('nothing to record. Give --summary "..." (and the other options), or pipe one JSON object, e.g. {"summary": "..."}.');
+  }
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new UsageError(`stdin is not valid JSON (${(error as Error).message}), nothing written. Send one JSON object.`);
   }
+}
+
+function validateInput(value: unknown): RecordInput {
   const result = recordInputSchema.safeParse(value);
   if (result.success) return result.data;
   const problems = describeIssues(result.error, value);

@@ -167,9 +167,18 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
         const body = [skillResult?.text ?? '', ...(skillResult?.followingText ?? [])].join('\n');
         const block = /```bash\n([\s\S]*?)\n```/.exec(body)?.[1];
         if (!block) throw new Error(`no bash block in the loaded skill:\n${body}`);
+        // The skill's one-line command with its "..." placeholders filled, as the model would.
+        const values: Record<string, string> = {
+          summary: authored.summary,
+          decision: authored.decisions_made[0]!.decision,
+          rationale: authored.decisions_made[0]!.rationale,
+          'follow-up': authored.follow_up[0]!,
+          tag: 'greeting',
+          next: authored.context_for_next_session,
+        };
         const command = block
           .replaceAll('${CLAUDE_SESSION_ID}', sessionId)
-          .replace(/<<'SESSION_JSON'\n[\s\S]*?\nSESSION_JSON/, `<<'SESSION_JSON'\n${JSON.stringify(authored)}\nSESSION_JSON`);
+          .replace(/--([a-z-]+) "\.\.\."/g, (whole, name: string) => (name in values ? `--${name} "${values[name]}"` : whole));
         recordCommand = command;
         return { tools: [{ name: 'Bash', input: { command, description: 'Record this session' } }] };
       },
@@ -216,12 +225,9 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
     await project?.cleanup();
   });
 
-  // PRODUCT BUG (it.fails until fixed): with Bash not in --allowedTools, Claude Code 2.1.331 refuses the record
-  // command that SKILL.md prescribes although the skill's allowed-tools names it: the tool_result is
-  // "Contains brace with quote character (expansion obfuscation)" (is_error), for one-line and pretty-printed JSON
-  // alike: the JSON in the heredoc trips the CLI's Bash safety check. The session above is re-run with Bash
-  // allowed (fallback) so the remaining assertions stay meaningful. When this starts passing, make it `it`.
-  it.fails("the skill's allowed-tools lets the record command run without Bash in --allowedTools", () => {
+  // JSON in a heredoc tripped Claude Code's Bash check ("Contains brace with quote character (expansion
+  // obfuscation)") so allowed-tools never applied; the skill now passes the fields as options.
+  it("the skill's allowed-tools lets the record command run without Bash in --allowedTools", () => {
     expect(bashWithoutAllow?.answer).not.toContain('expansion obfuscation');
     expect(bashWithoutAllow, `record command:\n${recordCommand}\nCLI answered:\n${bashWithoutAllow?.answer}`).toMatchObject({ allowed: true });
   });
@@ -229,7 +235,7 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
   it('the record command printed the block, and sessions.json holds one entry with the summary and the file', async () => {
     expectOk(first);
     expect(skillResult?.isError).toBe(false);
-    expect(recordCommand).toContain(` record --session ${first.sessionId} <<'SESSION_JSON'`);
+    expect(recordCommand).toContain(` record --session ${first.sessionId} --summary "${authored.summary}"`);
     expect(bashResult?.isError, bashResult?.text).toBe(false);
     expect(bashResult?.text).toMatch(/Session logged to: [\s\S]*- Summary: Added the greeting module[\s\S]*Next session hint: Greeting module written/);
     const entries = await pollSessions(project.home, 'project', (e) =>
