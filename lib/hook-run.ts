@@ -7,7 +7,7 @@ import { readStdin } from './stdin.js';
 export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
-export const hookInputSchema = z.looseObject({
+const hookInputSchema = z.looseObject({
   session_id: z.string().min(1),
   transcript_path: z.string().optional(),
   cwd: z.string().min(1),
@@ -34,7 +34,7 @@ export async function runHook(event: HookEvent, handle: HookHandler): Promise<vo
   const paths = resolvePaths(process.env);
   const warn = (message: string) => void noteProblem(paths, event, message);
   try {
-    const input = hookInputSchema.parse(JSON.parse(await readStdin()));
+    const input = parseHookInput(await readStdin());
     const context = await handle(input, { paths, now: () => new Date(), warn });
     if (context && event === 'SessionStart') {
       process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
@@ -43,6 +43,20 @@ export async function runHook(event: HookEvent, handle: HookHandler): Promise<vo
     await noteProblem(paths, event, error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error));
   }
   process.exitCode = 0;
+}
+
+/** Claude Code's input, or an error whose first line says what was wrong with it. */
+function parseHookInput(text: string): HookInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`hook input on stdin was not JSON (${(error as Error).message.replace(/\s+/g, " ")})`, { cause: error });
+  }
+  const result = hookInputSchema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(input)'))];
+  throw new Error(`hook input lacked or had a bad ${fields.join(', ')} (expected session_id and cwd as strings)`, { cause: result.error });
 }
 
 async function noteProblem(paths: Paths, event: HookEvent, detail: string): Promise<void> {
