@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
 import type { Env, Paths } from './paths.js';
 
 /** What every subcommand gets: the outside world, passed in so tests can run on temp folders. */
@@ -18,4 +20,18 @@ export interface Command {
   usage: string;
   /** Resolves to the exit code. Throws UsageError for problems the caller can fix. */
   run(context: CommandContext): Promise<number>;
+}
+
+/** parseArgs (strict by default): an unknown or malformed option is a UsageError that names it and points at --help. */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. See 'log-session ${command} --help'.`, { cause: error });
+  }
+}
+
+/** Which Claude Code session: `--session ID`, else the id Claude Code gives its Bash commands. */
+export function sessionKeyFrom(option: string | undefined, env: Env): string | undefined {
+  return option || env.CLAUDE_CODE_SESSION_ID || undefined;
 }

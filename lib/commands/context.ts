@@ -1,6 +1,6 @@
-import type { Command } from '../command.js';
+import { parseCommandArgs, type Command } from '../command.js';
 import { buildBrief } from '../brief.js';
-import { parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+import { projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session context [--project NAME]
 
@@ -15,7 +15,7 @@ export const contextCommand: Command = {
   summary: 'print the brief that SessionStart gives the next session',
   usage,
   async run(context) {
-    const { values } = parseCommandArgs('context', context.args, projectOption);
+    const { values } = parseCommandArgs('context', { args: context.args, options: projectOption });
     const memory = await readMemoryFor(context, values.project);
     const brief = buildBrief(memory);
     if (brief === undefined) context.stderr(`log-session context: no memory for ${memory.project} yet\n`);

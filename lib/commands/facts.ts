@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
-import { UsageError } from '../errors.js';
+import { parseCommandArgs, sessionKeyFrom, type Command } from '../command.js';
 import { durationEstimate } from '../entry.js';
 import { gatherSessionFacts } from '../session-facts.js';
 
@@ -19,17 +17,11 @@ export const factsCommand: Command = {
   summary: 'show what log-session knows about a session',
   usage,
   async run(context) {
-    let values;
-    try {
-      values = parseArgs({
-        args: context.args,
-        strict: true,
-        options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
-      }).values;
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message}. See 'log-session facts --help'.`);
-    }
-    const sessionKey = values.session || context.env.CLAUDE_CODE_SESSION_ID || undefined;
+    const { values } = parseCommandArgs('facts', {
+      args: context.args,
+      options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    const sessionKey = sessionKeyFrom(values.session, context.env);
     const now = context.now();
     const facts = await gatherSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, now);
     const duration = durationEstimate(facts.captured.startedAt, facts.captured.endedAt);

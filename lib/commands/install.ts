@@ -2,9 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
-import type { Command, CommandContext } from '../command.js';
+import { parseCommandArgs, type Command, type CommandContext } from '../command.js';
 import { errorCode, UsageError } from '../errors.js';
 import { readRepo } from '../git.js';
 import { displayPath } from '../paths.js';
@@ -225,19 +224,13 @@ async function status(context: CommandContext, root: string): Promise<number> {
 }
 
 function parseOptions(args: string[], name: string, scoped: boolean): { scope: Scope; dryRun: boolean; json: boolean } {
-  let values;
-  try {
-    values = parseArgs({
-      args,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        ...(scoped ? { scope: { type: 'string' as const }, 'dry-run': { type: 'boolean' as const } } : {}),
-      },
-    }).values as { json?: boolean; scope?: string; 'dry-run'?: boolean };
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. See 'log-session ${name} --help'.`);
-  }
+  const values = parseCommandArgs(name, {
+    args,
+    options: {
+      json: { type: 'boolean' },
+      ...(scoped ? { scope: { type: 'string' as const }, 'dry-run': { type: 'boolean' as const } } : {}),
+    },
+  }).values as { json?: boolean; scope?: string; 'dry-run'?: boolean };
   const scope = values.scope ?? 'user';
   if (scope !== 'user' && scope !== 'project') throw new UsageError(`--scope must be 'user' or 'project', got '${scope}'`);
   return { scope, dryRun: values['dry-run'] ?? false, json: values.json ?? false };

@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
 import { projectForFolder, readProjectMemory, type ProjectMemory } from '../memory-read.js';
@@ -7,15 +7,6 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** `--project NAME`, shared by the commands that read memory. */
 export const projectOption = { project: { type: 'string' } } as const satisfies Options;
-
-/** parseArgs, strict: an unknown or malformed option is a UsageError that names it and points at --help. */
-export function parseCommandArgs<T extends Options>(command: string, args: string[], options: T, allowPositionals = false) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. See 'log-session ${command} --help'.`, { cause: error });
-  }
-}
 
 /** The memory of `--project`, or of the project the working folder belongs to. Reads only. */
 export async function readMemoryFor(context: CommandContext, project: string | undefined): Promise<ProjectMemory> {

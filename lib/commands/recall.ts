@@ -1,7 +1,7 @@
-import type { Command } from '../command.js';
+import { parseCommandArgs, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_RECALL_LIMIT, recall } from '../recall.js';
-import { countOption, parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session recall QUERY [--project NAME] [--file PATH] [--last N] [--json]
 
@@ -21,12 +21,11 @@ export const recallCommand: Command = {
   summary: 'search sessions, decisions and files of a project',
   usage,
   async run(context) {
-    const { values, positionals } = parseCommandArgs(
-      'recall',
-      context.args,
-      { ...projectOption, file: { type: 'string' }, last: { type: 'string' }, json: { type: 'boolean' } },
-      true,
-    );
+    const { values, positionals } = parseCommandArgs('recall', {
+      args: context.args,
+      options: { ...projectOption, file: { type: 'string' }, last: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+    });
     const query = positionals.join(' ').trim();
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
     const memory = await readMemoryFor(context, values.project);

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import type { Command } from '../command.js';
+import { parseCommandArgs, sessionKeyFrom, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { displayPath } from '../paths.js';
 import { describeIssues, recordInputSchema, type RecordInput } from '../schema.js';
@@ -36,7 +35,7 @@ export const recordCommand: Command = {
     const { options, fields } = parseOptions(context.args);
     const input = validateInput(fields ?? parseJson(await context.readStdin()));
     const now = context.now();
-    const sessionKey = options.session ?? nonEmpty(context.env.CLAUDE_CODE_SESSION_ID);
+    const sessionKey = sessionKeyFrom(options.session, context.env);
     const facts = await gatherSessionFacts(
       context.paths,
       { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
@@ -99,18 +98,11 @@ const fieldOptions = {
 } as const;
 
 function parseOptions(args: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      tokens: true,
-      options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' }, ...fieldOptions },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. See 'log-session record --help'.`);
-  }
+  const parsed = parseCommandArgs('record', {
+    args,
+    tokens: true,
+    options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' }, ...fieldOptions },
+  });
   const { values, tokens } = parsed;
   const options = { session: values.session, project: values.project, json: values.json };
   const given = Object.keys(fieldOptions).some((name) => values[name as keyof typeof fieldOptions] !== undefined);
@@ -163,9 +155,5 @@ function validateInput(value: unknown): RecordInput {
   throw new UsageError(
     `${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`,
   );
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value ? value : undefined;
 }
 

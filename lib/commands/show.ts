@@ -1,6 +1,6 @@
-import type { Command } from '../command.js';
+import { parseCommandArgs, type Command } from '../command.js';
 import { decisionsOf, sessionLabel, textOf, textsOf } from '../brief.js';
-import { countOption, parseCommandArgs, projectOption, readMemoryFor } from './project-option.js';
+import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session show [--project NAME] [--last N] [--json]
 
@@ -16,7 +16,7 @@ export const showCommand: Command = {
   summary: 'list recent sessions of a project',
   usage,
   async run(context) {
-    const { values } = parseCommandArgs('show', context.args, { ...projectOption, last: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('show', { args: context.args, options: { ...projectOption, last: { type: 'string' }, json: { type: 'boolean' } } });
     const memory = await readMemoryFor(context, values.project);
     const sessions = memory.sessions.slice(-countOption(values.last, 5)).reverse();
     if (values.json) {
