@@ -29,11 +29,6 @@ export async function readProjectMemory(paths: Paths, project: string): Promise<
   return { project, sessions, decisions, context: isRecord(context) ? context : {} };
 }
 
-/** True when there is anything to tell: a session, a decision or a project context. */
-export function hasMemory(memory: ProjectMemory): boolean {
-  return memory.sessions.length > 0 || memory.decisions.length > 0 || Object.keys(memory.context).length > 0;
-}
-
 async function readListFile(path: string, listKey: string): Promise<Record<string, unknown>[]> {
   const value = await readJsonOrUndefined(path);
   const list = Array.isArray(value) ? value : isRecord(value) ? value[listKey] : undefined;

@@ -1,55 +1,14 @@
 import { z } from 'zod';
 
-/** The shapes aiconfig users already have. Loose objects: keys we do not know survive every rewrite. */
+const clientSchema = z.enum(['claude-code', 'cursor', 'other']);
+const adrStatusSchema = z.enum(['proposed', 'accepted', 'deprecated', 'superseded']);
+const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
-export const clientSchema = z.enum(['claude-code', 'cursor', 'other']);
-
-export const decisionSchema = z.looseObject({
-  decision: z.string().min(1, 'the decision itself, as a non-empty string'),
-  rationale: z.string().optional(),
-});
-export type Decision = z.infer<typeof decisionSchema>;
-
-export const sessionEntrySchema = z.looseObject({
-  id: z.string(),
-  date: z.string(),
-  client: clientSchema,
-  duration_estimate: z.string(),
-  summary: z.string(),
-  files_modified: z.array(z.string()),
-  decisions_made: z.array(decisionSchema),
-  follow_up: z.array(z.string()),
-  tags: z.array(z.string()),
-  context_for_next_session: z.string(),
-});
-export type SessionEntry = z.infer<typeof sessionEntrySchema>;
-
-export const adrStatusSchema = z.enum(['proposed', 'accepted', 'deprecated', 'superseded']);
-const stringList = z.array(z.string(), { error: 'expected a list of strings' });
-
-export const adrSchema = z.looseObject({
-  id: z.string(),
-  date: z.string(),
-  title: z.string(),
-  context: z.string().optional(),
-  decision: z.string(),
-  rationale: z.string().optional(),
-  alternatives_considered: stringList.optional(),
-  consequences: stringList.optional(),
-  status: adrStatusSchema,
-  superseded_by: z.string().optional(),
-  related_sessions: stringList.optional(),
-  tags: stringList.optional(),
-});
-export type Adr = z.infer<typeof adrSchema>;
-
-export const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
-export const knownIssueSchema = z.looseObject({
-  issue: z.string().min(1, 'describe the issue in a non-empty string'),
-  severity: severitySchema.optional(),
-  added: z.string().optional(),
-});
-export type KnownIssue = z.infer<typeof knownIssueSchema>;
+/** A decision as sessions.json stores it (aiconfig's shape). */
+export interface Decision {
+  decision: string;
+  rationale?: string;
+}
 
 /** What the model hands to `log-session record`. Strict: a misspelt field is an error that names it. */
 const nonEmptyText = (what: string) => z.string({ error: `expected ${what}, as a string` }).trim().min(1, `${what} must not be empty`);

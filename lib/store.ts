@@ -14,8 +14,6 @@ export interface MemoryDocument {
   items: Record<string, unknown>[];
 }
 
-export type MemoryFileName = 'sessions.json' | 'decisions.json' | 'context.json';
-
 /** Called for each damaged file that was moved aside, so the caller can warn the user in one line. */
 export type CorruptionReporter = (error: CorruptFileError) => void;
 
