@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import type { CapturedFacts } from './entry.js';
 import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
@@ -45,14 +45,12 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const startedAt = knownStart ? new Date(knownStart) : now;
   const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = (repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : []).filter(
-    // Our own writes (memory, state) are never the session's work, even when they sit inside a repo.
-    (file) => !isInside(file, paths.projectsDir) && !isInside(file, paths.stateDir),
-  );
+  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
   const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
     projectRoot,
     home: paths.home,
-    claudeConfigDir: paths.claudeConfigDir,
+    // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
+    bookkeeping: [paths.claudeConfigDir, paths.projectsDir, paths.stateDir],
   });
 
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
@@ -97,10 +95,6 @@ async function scanIfPresent(path: string, previous: TranscriptScan | undefined)
 
 async function isFolder(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
-}
-
-function isInside(file: string, folder: string): boolean {
-  return file.startsWith(folder + sep);
 }
 
 function laterOf(a: Date, b: Date): Date {

@@ -4,23 +4,24 @@ import { displayPath } from './paths.js';
 export interface FileRoots {
   projectRoot: string;
   home: string;
-  claudeConfigDir: string;
+  /** Folders of tools' own bookkeeping (Claude Code's config: plans, todos; our memory and state): never the session's work. */
+  bookkeeping: string[];
 }
 
 /**
  * Absolute paths -> `files_modified`: relative to projectRoot with forward slashes when inside it, else absolute
- * with the home folder written as '~'; files under claudeConfigDir (plans, todos) left out; sorted, unique.
+ * with the home folder written as '~'; files under a bookkeeping folder left out; sorted, unique.
  * Strings that are already relative are taken as relative to projectRoot.
  */
 export function toProjectFiles(paths: Iterable<string>, roots: FileRoots): string[] {
   const projectRoot = resolve(roots.projectRoot);
   const home = resolve(roots.home);
-  const claudeConfigDir = resolve(roots.claudeConfigDir);
+  const bookkeeping = roots.bookkeeping.map((dir) => resolve(dir));
   const files = new Set<string>();
   for (const path of paths) {
     if (path === '') continue;
     const absolute = resolve(projectRoot, path);
-    if (isInside(absolute, claudeConfigDir)) continue;
+    if (bookkeeping.some((dir) => isInside(absolute, dir))) continue;
     files.add(isInside(absolute, projectRoot) ? relative(projectRoot, absolute).split(sep).join('/') : displayPath(absolute, home));
   }
   return [...files].sort();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toProjectFiles } from '../lib/touched-files.js';
 
-const roots = { projectRoot: '/home/u/code/app', home: '/home/u', claudeConfigDir: '/home/u/.claude' };
+const roots = { projectRoot: '/home/u/code/app', home: '/home/u', bookkeeping: ['/home/u/.claude'] };
 
 describe('toProjectFiles', () => {
   it('files inside the project are relative, with forward slashes', () => {
@@ -23,7 +23,7 @@ describe('toProjectFiles', () => {
   });
 
   it('a config dir set elsewhere ($CLAUDE_CONFIG_DIR) is the one left out', () => {
-    const custom = { ...roots, claudeConfigDir: '/opt/claude' };
+    const custom = { ...roots, bookkeeping: ['/opt/claude'] };
 
     expect(toProjectFiles(['/opt/claude/plans/p.md', '/home/u/.claude/plans/p.md'], custom)).toEqual(['~/.claude/plans/p.md']);
   });
@@ -42,7 +42,7 @@ describe('toProjectFiles', () => {
   });
 
   it('roots given with a trailing slash work the same', () => {
-    const slashed = { projectRoot: '/home/u/code/app/', home: '/home/u/', claudeConfigDir: '/home/u/.claude/' };
+    const slashed = { projectRoot: '/home/u/code/app/', home: '/home/u/', bookkeeping: ['/home/u/.claude/'] };
 
     expect(toProjectFiles(['/home/u/code/app/a.ts', '/home/u/.claude/plans/p.md', '/home/u/z.ts'], slashed)).toEqual(['a.ts', '~/z.ts']);
   });

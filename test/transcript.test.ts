@@ -34,7 +34,7 @@ describe('real transcripts', () => {
     const scan = await scanTranscript(join(FIXTURES, file));
 
     expect(scan.facts.changedFiles).toEqual(changed);
-    const roots = { projectRoot: scan.facts.cwd!, home, claudeConfigDir: join(home, '.claude') };
+    const roots = { projectRoot: scan.facts.cwd!, home, bookkeeping: [join(home, '.claude')] };
     expect(toProjectFiles(scan.facts.changedFiles, roots)).toEqual(files);
   });
 
