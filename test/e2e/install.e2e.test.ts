@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMessagesApi, type FakeMessagesApi } from './fake-messages-api.js';
-import { installLocalPlugin, makeTempProject, runClaude, writeUserSettings, type TempProject } from './claude-session.js';
+import { makeTempProject, runClaude, writeUserSettings, type TempProject } from './claude-session.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const cli = join(repoRoot, 'dist', 'cli.js');
@@ -103,30 +103,5 @@ describe('settings route: log-session install into a user home', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${settingsPath()} is not valid JSON`);
     expect(await readFile(settingsPath(), 'utf8')).toBe('{ nope');
-  });
-});
-
-describe('plugin route: this repository as a local marketplace', () => {
-  let project: TempProject;
-
-  beforeAll(async () => {
-    project = await makeTempProject();
-  });
-  afterAll(async () => {
-    await project?.cleanup();
-  });
-
-  it('claude plugin install log-session@log-session succeeds and a session runs the plugin Stop hook', async () => {
-    const env = { home: project.home, apiUrl: api.url, cwd: project.cwd };
-    const results = await installLocalPlugin({ ...env, marketplaceDir: repoRoot, marketplace: 'log-session', plugin: 'log-session' });
-    for (const result of results) expect(result.exitCode).toBe(0);
-    const settings = JSON.parse(await readFile(join(project.home, '.claude', 'settings.json'), 'utf8'));
-    expect(settings.enabledPlugins).toMatchObject({ 'log-session@log-session': true });
-
-    api.script([{ text: 'Plugin session over.' }]);
-    const session = await runClaude({ ...env, prompt: 'Say hi.' });
-    expect(session, session.stderr).toMatchObject({ exitCode: 0, timedOut: false });
-    expect(session.stdout).toBe('Plugin session over.\n');
-    expect(await transcriptText(session.transcriptPath)).toContain(JSON.stringify('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/stop.js"'));
   });
 });

@@ -322,7 +322,7 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
   });
 });
 
-describe('5. plugin route: claude plugin install, then a session is logged the same way', () => {
+describe('5. plugin route: claude plugin install (this repository as a local marketplace), then a session is logged the same way', () => {
   let project: TempProject;
 
   beforeAll(async () => {
@@ -337,6 +337,8 @@ describe('5. plugin route: claude plugin install, then a session is logged the s
     for (const result of await installLocalPlugin({ ...env, marketplaceDir: repoRoot, marketplace: 'log-session', plugin: 'log-session' })) {
       expect(result.exitCode).toBe(0);
     }
+    const settings = JSON.parse(await readFile(join(project.home, '.claude', 'settings.json'), 'utf8'));
+    expect(settings.enabledPlugins).toMatchObject({ 'log-session@log-session': true });
     const sessionId = crypto.randomUUID();
     api.script(
       [{ tools: [{ name: 'Write', input: { file_path: join(project.cwd, 'plugin.txt'), content: 'p\n' } }] }, { text: 'Plugin done.' }],
@@ -344,6 +346,9 @@ describe('5. plugin route: claude plugin install, then a session is logged the s
     );
     const session = await runClaude({ ...env, prompt: 'Plugin session.', sessionId });
     expectOk(session);
+    expect(session.stdout).toBe('Plugin done.\n');
+    // The transcript's hook records name the plugin's own Stop hook command.
+    expect(await readFile(session.transcriptPath, 'utf8')).toContain(JSON.stringify('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/stop.js"'));
     const entries = await pollSessions(project.home, 'project', (e) => e.length === 1 && JSON.stringify(e[0]!.files_modified) === '["plugin.txt"]');
     expect(entries).toHaveLength(1);
     expect(entries[0]!.files_modified).toEqual(['plugin.txt']);
