@@ -42,6 +42,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Our built CLI, as the installer and the skill run it. */
+export const LOG_SESSION_CLI = join(REPO_ROOT, 'dist', 'cli.js');
+
 export const CLAUDE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/claude');
 
 export const DEFAULT_ALLOWED_TOOLS = ['Write', 'Edit', 'Bash', 'Skill', 'Read'];
@@ -282,5 +286,18 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
       clearTimeout(timer);
       resolve({ exitCode, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
     });
+  });
+}
+
+/** `node dist/cli.js <args>` in the project, with an env made from scratch (PATH, HOME). */
+export async function runLogSession(project: TempProject, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project.home, TZ: 'UTC', NO_COLOR: '1' };
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [LOG_SESSION_CLI, ...args], { cwd: project.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
   });
 }

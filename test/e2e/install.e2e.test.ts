@@ -2,18 +2,14 @@
  * The real CLI (dist/, built by `npm run test:e2e`) installs log-session into a temp HOME, and real `claude -p`
  * sessions then run our built hook files: through settings.json, and through the plugin route.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMessagesApi, type FakeMessagesApi } from './fake-messages-api.js';
-import { makeTempProject, runClaude, writeUserSettings, type TempProject } from './claude-session.js';
+import { makeTempProject, REPO_ROOT, runLogSession, runClaude, writeUserSettings, type TempProject } from './claude-session.js';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
-const cli = join(repoRoot, 'dist', 'cli.js');
-const execFileAsync = promisify(execFile);
+const repoRoot = REPO_ROOT;
 
 let api: FakeMessagesApi;
 beforeAll(async () => {
@@ -22,18 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
-
-/** `node dist/cli.js <args>` with an env made from scratch. */
-async function logSession(project: TempProject, ...args: string[]) {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project.home, TZ: 'UTC', NO_COLOR: '1' };
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args], { cwd: project.cwd, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** The transcript as text (Claude Code notes the hooks it ran there); empty when missing. */
 async function transcriptText(transcriptPath: string): Promise<string> {
@@ -63,10 +47,10 @@ describe('settings route: log-session install into a user home', () => {
   });
 
   it('installs twice without a byte changing the second time, keeping the user own hooks', async () => {
-    const first = await logSession(project, 'install');
+    const first = await runLogSession(project, 'install');
     expect(first, first.stderr).toMatchObject({ code: 0, stderr: '' });
     const once = await readFile(settingsPath(), 'utf8');
-    expect((await logSession(project, 'install')).code).toBe(0);
+    expect((await runLogSession(project, 'install')).code).toBe(0);
     expect(await readFile(settingsPath(), 'utf8')).toBe(once);
     const settings = JSON.parse(once);
     expect(settings).toMatchObject({ model: usersOwn.model, env: usersOwn.env });
@@ -88,10 +72,10 @@ describe('settings route: log-session install into a user home', () => {
   });
 
   it('status names the settings file of each hook; uninstall gives back the user settings', async () => {
-    const status = await logSession(project, 'status', '--json');
+    const status = await runLogSession(project, 'status', '--json');
     const report = JSON.parse(status.stdout);
     for (const hook of report.hooks) expect(hook.registrations).toEqual([expect.objectContaining({ settingsFile: settingsPath(), fileExists: true })]);
-    expect((await logSession(project, 'uninstall')).code).toBe(0);
+    expect((await runLogSession(project, 'uninstall')).code).toBe(0);
     expect(JSON.parse(await readFile(settingsPath(), 'utf8'))).toEqual(usersOwn);
     expect(existsSync(join(project.home, '.claude', 'skills', 'log-session'))).toBe(false);
   });
@@ -99,7 +83,7 @@ describe('settings route: log-session install into a user home', () => {
   it('settings.json that is not JSON: exit 1, message names it, bytes unchanged', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(settingsPath(), '{ nope');
-    const result = await logSession(project, 'install');
+    const result = await runLogSession(project, 'install');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${settingsPath()} is not valid JSON`);
     expect(await readFile(settingsPath(), 'utf8')).toBe('{ nope');

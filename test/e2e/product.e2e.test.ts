@@ -4,20 +4,15 @@
  * Memory is read back from `$HOME/aiconfig/memory/projects/<project>/sessions.json` (AICONFIG_HOME left to default).
  * The temp projects have no origin and no package.json, so the project name is the folder name.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentText, startFakeMessagesApi, type FakeMessagesApi, type RecordedRequest, type ToolResult } from './fake-messages-api.js';
-import { git, installLocalPlugin, makeTempProject, runClaude, type ClaudeRun, type TempProject } from './claude-session.js';
+import { git, installLocalPlugin, makeTempProject, REPO_ROOT, runLogSession, runClaude, type ClaudeRun, type TempProject } from './claude-session.js';
 import { transcript } from '../helpers/transcript-builder.js';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
-const cli = join(repoRoot, 'dist', 'cli.js');
-const execFileAsync = promisify(execFile);
+const repoRoot = REPO_ROOT;
 
 let api: FakeMessagesApi;
 beforeAll(async () => {
@@ -27,23 +22,13 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** `node dist/cli.js install` with an env built from scratch (PATH, HOME only). */
+/** Our installer into the project's temp HOME, as a user runs it. */
 async function installInto(project: TempProject): Promise<void> {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project.home };
-  const { stderr } = await execFileAsync(process.execPath, [cli, 'install'], { cwd: project.cwd, env });
-  expect(stderr).toBe('');
+  const result = await runLogSession(project, 'install');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
 }
 
-/**
- * A temp project whose initial commit is in an earlier whole second than any session start: log-session's
- * `git log --since=<session start>` counts a commit made in the same second before the session (git drops the
- * milliseconds), which would add the initial commit's files (README.md) to the first session's files.
- */
-async function makeProject(files?: Record<string, string>): Promise<TempProject> {
-  const project = await makeTempProject(files);
-  await new Promise((r) => setTimeout(r, 1100));
-  return project;
-}
 
 function sessionsPath(home: string, projectName: string): string {
   return join(home, 'aiconfig', 'memory', 'projects', projectName, 'sessions.json');
@@ -98,7 +83,7 @@ describe('1. capture: Write, Edit, failed Edit and a Bash change to a tracked fi
   let session: ClaudeRun;
 
   beforeAll(async () => {
-    project = await makeProject({ 'README.md': '# demo\n', 'kept.txt': 'untouched\n' });
+    project = await makeTempProject({ 'README.md': '# demo\n', 'kept.txt': 'untouched\n' });
     await installInto(project);
     const notes = join(project.cwd, 'src', 'notes.txt');
     const kept = join(project.cwd, 'kept.txt');
@@ -190,7 +175,7 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
   }
 
   beforeAll(async () => {
-    project = await makeProject();
+    project = await makeTempProject();
     await installInto(project);
     const sessionId = crypto.randomUUID();
     api.script(recordScript(sessionId, join(project.cwd, 'greeting.ts')), { sessionId });
@@ -288,7 +273,7 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
   let project: TempProject;
 
   beforeAll(async () => {
-    project = await makeProject();
+    project = await makeTempProject();
     await installInto(project);
   });
   afterAll(async () => {
@@ -326,7 +311,7 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
   let project: TempProject;
 
   beforeAll(async () => {
-    project = await makeProject();
+    project = await makeTempProject();
   });
   afterAll(async () => {
     await project?.cleanup();
