@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMessagesApi, type FakeMessagesApi } from './fake-messages-api.js';
 import { makeTempProject, REPO_ROOT, runLogSession, runClaude, writeUserSettings, type TempProject } from './claude-session.js';
 
-const repoRoot = REPO_ROOT;
 
 let api: FakeMessagesApi;
 beforeAll(async () => {
@@ -66,7 +65,7 @@ describe('settings route: log-session install into a user home', () => {
     expect(session.stdout).toBe('Session over.\n');
     const transcript = await transcriptText(session.transcriptPath);
     // Claude Code notes a Stop hook in the transcript even when it prints nothing; SessionStart only with output.
-    expect(transcript).toContain(JSON.stringify(`node "${repoRoot}/dist/hooks/stop.js"`));
+    expect(transcript).toContain(JSON.stringify(`node "${REPO_ROOT}/dist/hooks/stop.js"`));
     expect(transcript).toContain('users-own-stop');
     expect(JSON.parse(await readFile(settingsPath(), 'utf8')).hooks.Stop[0]).toEqual(usersOwn.hooks.Stop[0]);
   });

@@ -12,7 +12,6 @@ import { git, installLocalPlugin, makeTempProject, REPO_ROOT, runLogSession, run
 import { transcript } from '../helpers/transcript-builder.js';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 
-const repoRoot = REPO_ROOT;
 
 let api: FakeMessagesApi;
 beforeAll(async () => {
@@ -319,7 +318,7 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
 
   it('logs one entry with the written file', async () => {
     const env = { home: project.home, apiUrl: api.url, cwd: project.cwd };
-    for (const result of await installLocalPlugin({ ...env, marketplaceDir: repoRoot, marketplace: 'log-session', plugin: 'log-session' })) {
+    for (const result of await installLocalPlugin({ ...env, marketplaceDir: REPO_ROOT, marketplace: 'log-session', plugin: 'log-session' })) {
       expect(result.exitCode).toBe(0);
     }
     const settings = JSON.parse(await readFile(join(project.home, '.claude', 'settings.json'), 'utf8'));
