@@ -20,10 +20,11 @@ export interface DesiredHook {
 }
 
 /** Seconds. SessionEnd's own timeout lifts Claude Code's 1.5 s SessionEnd budget (settings hooks only). */
-const HOOK_PLAN: { event: HookEvent; script: HookScript; timeout: number }[] = [
-  { event: 'SessionStart', script: 'session-start', timeout: 10 },
-  { event: 'Stop', script: 'stop', timeout: 30 },
-  { event: 'SessionEnd', script: 'session-end', timeout: 10 },
+/** Stop is built as CommonJS (`.cjs`): it starts faster, and it runs after every turn. */
+const HOOK_PLAN: { event: HookEvent; script: HookScript; file: string; timeout: number }[] = [
+  { event: 'SessionStart', script: 'session-start', file: 'session-start.js', timeout: 10 },
+  { event: 'Stop', script: 'stop', file: 'stop.cjs', timeout: 30 },
+  { event: 'SessionEnd', script: 'session-end', file: 'session-end.js', timeout: 10 },
 ];
 
 export type Settings = Record<string, unknown>;
@@ -31,19 +32,20 @@ export type IsOurRoot = (packageRoot: string) => boolean;
 
 /** The hooks that run the built bundles of the package at `packageRoot` (never tsx: startup time). */
 export function desiredHooks(packageRoot: string): DesiredHook[] {
-  return HOOK_PLAN.map(({ event, script, timeout }) => ({
+  return HOOK_PLAN.map(({ event, file, timeout }) => ({
     event,
-    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${script}.js"`, timeout },
+    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}"`, timeout },
   }));
 }
 
-const hookScriptPattern = /^(?:.*?\s)?["']?([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.js["']?(?:\s.*)?$/;
+/** `.js` or `.cjs`: earlier builds registered `stop.js`, and a re-install must still find and replace it. */
+const hookScriptPattern = /^(?:.*?\s)?["']?(([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.c?js)["']?(?:\s.*)?$/;
 
-/** The package folder and script a hook command runs, when it runs one of our hook bundles. */
-export function parseHookCommand(command: string): { packageRoot: string; script: HookScript } | undefined {
+/** The file a hook command runs, its package folder and script, when it runs one of our hook bundles. */
+export function parseHookCommand(command: string): { file: string; packageRoot: string; script: HookScript } | undefined {
   const match = hookScriptPattern.exec(command.trim());
-  if (!match?.[1] || !match[2]) return undefined;
-  return { packageRoot: match[1], script: match[2] as HookScript };
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { file: match[1], packageRoot: match[2], script: match[3] as HookScript };
 }
 
 /** Settings keys we read; a malformed shape is the user's to fix, so it is reported, never rewritten. */
@@ -65,6 +67,7 @@ export function checkSettingsShape(settings: unknown): string | undefined {
 export interface FoundHook {
   event: string;
   command: string;
+  file: string;
   packageRoot: string;
   script: HookScript;
 }
@@ -75,7 +78,7 @@ export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHoo
     for (const group of groups) {
       for (const hook of groupHooks(group)) {
         const ours = ourHook(hook, isOurRoot);
-        if (ours) found.push({ event, command: ours.command, packageRoot: ours.packageRoot, script: ours.script });
+        if (ours) found.push({ ...ours, event });
       }
     }
   }
@@ -141,11 +144,11 @@ function pruneEmptied(before: Settings, after: Settings): Settings {
   return after;
 }
 
-function ourHook(hook: unknown, isOurRoot: IsOurRoot): (FoundHook & { command: string }) | undefined {
+function ourHook(hook: unknown, isOurRoot: IsOurRoot): Omit<FoundHook, 'event'> | undefined {
   if (!isRecord(hook) || hook.type !== 'command' || typeof hook.command !== 'string') return undefined;
   const parsed = parseHookCommand(hook.command);
   if (!parsed || !isOurRoot(parsed.packageRoot)) return undefined;
-  return { event: '', command: hook.command, ...parsed };
+  return { command: hook.command, ...parsed };
 }
 
 function hookEvents(settings: Settings): Record<string, unknown[]> {

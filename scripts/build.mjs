@@ -1,5 +1,5 @@
 // Bundles every entry point so a hook starts from one file instead of resolving
-// dozens of modules under node_modules (the Stop hook runs after every turn).
+// dozens of modules under node_modules.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 
@@ -9,7 +9,6 @@ await build({
     cli: 'lib/cli-main.ts',
     install: 'install.ts',
     'hooks/session-start': 'hooks/session-start.ts',
-    'hooks/stop': 'hooks/stop.ts',
     'hooks/stop-worker': 'hooks/stop-worker.ts',
     'hooks/session-end': 'hooks/session-end.ts',
   },
@@ -31,5 +30,17 @@ await build({
     ].join(' '),
   },
   chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+});
+
+// The Stop hook runs after every turn and only hands its input to the worker: one CommonJS file with no
+// imports beyond Node's own, because Node starts CommonJS about 3 ms sooner than ESM (`npm run bench`).
+await build({
+  entryPoints: ['hooks/stop.ts'],
+  outfile: 'dist/hooks/stop.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
   logLevel: 'warning',
 });

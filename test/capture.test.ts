@@ -14,11 +14,11 @@ interface HookRun {
   stderr: string;
 }
 
-function runHook(name: 'stop' | 'stop-worker' | 'session-end', input: unknown): Promise<HookRun> {
+function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown): Promise<HookRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
-      [join(repoRoot, 'dist', 'hooks', `${name}.js`)],
+      [join(repoRoot, 'dist', 'hooks', file)],
       { cwd: home.project, env: home.env, encoding: 'utf8' },
       (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
@@ -38,7 +38,7 @@ describe('Stop and SessionEnd hooks', () => {
   it('the Stop hook returns at once and its detached worker brings the entry up to date', async () => {
     home = await makeHome();
     const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths.claudeConfigDir);
-    const result = await runHook('stop', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+    const result = await runHook('stop.cjs', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
     const deadline = Date.now() + 10_000;
     let entries: Record<string, any>[] = [];
@@ -61,7 +61,7 @@ describe('Stop and SessionEnd hooks', () => {
     const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
     const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project, hook_event_name: 'Stop', extra: 1 };
 
-    const first = await runHook('stop-worker', input);
+    const first = await runHook('stop-worker.js', input);
     expect(first).toEqual({ code: 0, stdout: '', stderr: '' });
     const entries = await readEntries();
     expect(entries).toHaveLength(1);
@@ -70,11 +70,11 @@ describe('Stop and SessionEnd hooks', () => {
     expect(entries[0]!.summary).toContain('Added src/hello.ts and notes.');
     const before = await readFile(sessionsFile(), 'utf8');
 
-    expect(await runHook('stop-worker', input)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await runHook('stop-worker.js', input)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readFile(sessionsFile(), 'utf8')).toBe(before);
 
     await t.edit('src/more.ts').say('And more.').append();
-    await runHook('session-end', { ...input, hook_event_name: 'SessionEnd', reason: 'other' });
+    await runHook('session-end.js', { ...input, hook_event_name: 'SessionEnd', reason: 'other' });
     const updated = await readEntries();
     expect(updated).toHaveLength(1);
     expect(updated[0]!.files_modified).toEqual(['docs/notes.md', 'src/hello.ts', 'src/more.ts']);
@@ -85,13 +85,13 @@ describe('Stop and SessionEnd hooks', () => {
     const t = recentSession().prompt('Fix the bug').write('src/fix.ts').say('Fixed.');
     const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
     const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project };
-    await runHook('stop-worker', input);
+    await runHook('stop-worker.js', input);
     const recorded = await runCli(home, ['record', '--session', 'sess-1'], JSON.stringify({ summary: 'Fixed the off-by-one in the lexer.', follow_up: ['Add a test'] }));
     expect(recorded.code).toBe(0);
     expect(recorded.stdout).toContain('- Files: 1 modified');
 
     await t.prompt('one more thing').write('src/extra.ts').say('Done too.').append();
-    await runHook('stop-worker', input);
+    await runHook('stop-worker.js', input);
     const [entry] = await readEntries();
     expect(entry!.summary).toBe('Fixed the off-by-one in the lexer.');
     expect(entry!.follow_up).toEqual(['Add a test']);
@@ -111,14 +111,14 @@ describe('Stop and SessionEnd hooks', () => {
     const t = recentSession().prompt('bump').tool('Bash', { command: 'echo v2 > tracked.txt' }).say('bumped');
     const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
     await writeFile(join(home.project, 'tracked.txt'), 'v2\n');
-    await runHook('stop-worker', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
     expect((await readEntries())[0]!.files_modified).toEqual(['tracked.txt']);
   });
 
   it('exit 0 and stay silent on stdout on bad input, a missing transcript, a folder that is gone, a read-only memory', async () => {
     home = await makeHome();
     for (const input of ['not json', '{}', { session_id: 'x', transcript_path: '/nope.jsonl', cwd: '/no/such/folder' }]) {
-      const result = await runHook('stop-worker', input);
+      const result = await runHook('stop-worker.js', input);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('');
       expect(result.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
@@ -128,7 +128,7 @@ describe('Stop and SessionEnd hooks', () => {
 
     await mkdir(home.paths.projectsDir, { recursive: true });
     await chmod(home.paths.projectsDir, 0o500);
-    const readOnly = await runHook('stop-worker', { session_id: 'y', cwd: home.project });
+    const readOnly = await runHook('stop-worker.js', { session_id: 'y', cwd: home.project });
     await chmod(home.paths.projectsDir, 0o700);
     expect(readOnly.code).toBe(0);
     expect(readOnly.stdout).toBe('');

@@ -23,7 +23,7 @@ async function makePackage(dir: string): Promise<string> {
     await writeFile(join(dir, template), await readFile(join(repoRoot, template)));
   }
   await writeFile(join(dir, 'dist', 'cli.js'), '');
-  for (const name of ['session-start', 'stop', 'session-end']) await writeFile(join(dir, 'dist', 'hooks', `${name}.js`), '');
+  for (const name of ['session-start.js', 'stop.cjs', 'session-end.js']) await writeFile(join(dir, 'dist', 'hooks', name), '');
   return dir;
 }
 
@@ -74,7 +74,7 @@ describe('install', () => {
     const settings = await readJson(userSettings());
     expect(settings.hooks).toEqual({
       SessionStart: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
-      Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.js"`, timeout: 30 }] }],
+      Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }],
       SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.js"`, timeout: 10 }] }],
     });
     expect(await readFile(userSettings(), 'utf8')).toBe(`${JSON.stringify(settings, null, 2)}\n`);
@@ -102,14 +102,14 @@ describe('install', () => {
     expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
   });
 
-  it('replaces an earlier hook of ours (another install folder) instead of adding a second one', async () => {
+  it('replaces an earlier hook of ours (another install folder, the older stop.js) instead of adding a second one', async () => {
     const old = { type: 'command', command: 'node "/old/place/log-session/dist/hooks/stop.js"', timeout: 99 };
     await mkdir(join(home.dir, '.claude'));
     await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine' }, old] }] } }));
     await run('install');
     const { hooks } = await readJson(userSettings());
     expect(hooks.Stop).toEqual([
-      { hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `node "${pkg}/dist/hooks/stop.js"`, timeout: 30 }] },
+      { hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
     ]);
   });
 
@@ -180,8 +180,8 @@ describe('install', () => {
 
   it('refuses to register hooks whose built files are missing', async () => {
     pkg = await makePackage(join(home.dir, 'unbuilt'));
-    await rm(join(pkg, 'dist', 'hooks', 'stop.js'));
-    await expect(run('install')).rejects.toThrow(/stop\.js not found: run 'npm run build'/);
+    await rm(join(pkg, 'dist', 'hooks', 'stop.cjs'));
+    await expect(run('install')).rejects.toThrow(/stop\.cjs not found: run 'npm run build'/);
     expect(existsSync(userSettings())).toBe(false);
   });
 });
@@ -198,7 +198,7 @@ describe('status', () => {
     expect(json.skill).toEqual({ path: skillPath(), installed: true });
     expect(json.memoryRoot).toBe(home.paths.projectsDir);
     const byEvent = Object.fromEntries(json.hooks.map((hook: any) => [hook.event, hook.registrations]));
-    expect(byEvent.Stop).toEqual([{ settingsFile: userSettings(), command: `node "${pkg}/dist/hooks/stop.js"`, fileExists: true }]);
+    expect(byEvent.Stop).toEqual([{ settingsFile: userSettings(), command: `node "${pkg}/dist/hooks/stop.cjs"`, fileExists: true }]);
     expect(byEvent.SessionEnd[0].fileExists).toBe(false);
   });
 

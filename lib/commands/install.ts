@@ -12,6 +12,7 @@ import {
   checkSettingsShape,
   desiredHooks,
   findOurHooks,
+  parseHookCommand,
   removeOurHooks,
   type HookEvent,
   type IsOurRoot,
@@ -26,7 +27,7 @@ type Scope = 'user' | 'project';
 const installUsage = `Usage: log-session install [--scope user|project] [--dry-run] [--json]
 
 Installs log-session into Claude Code: the log-session skill into <claude config>/skills/log-session/, and
-SessionStart, Stop and SessionEnd hooks that run this package's built files (dist/hooks/*.js). Running it
+SessionStart, Stop and SessionEnd hooks that run this package's built files (dist/hooks/). Running it
 again changes nothing; other settings and hooks are kept. settings.json is backed up once, to
 settings.json${BACKUP_SUFFIX}, before the first change.
 
@@ -198,7 +199,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
       plugins = Object.entries(settings.enabledPlugins).filter(([key, on]) => key.startsWith(`${PACKAGE_NAME}@`) && on === true).map(([key]) => key);
     }
     for (const found of findOurHooks(settings, isOurs)) {
-      const fileExists = existsSync(join(found.packageRoot, 'dist', 'hooks', `${found.script}.js`));
+      const fileExists = existsSync(found.file);
       hooks.find((hook) => hook.event === found.event)?.registrations.push({ settingsFile: file, command: found.command, fileExists });
     }
   }
@@ -260,7 +261,7 @@ function packageName(dir: string): string | undefined {
 }
 
 function hookFiles(root: string): string[] {
-  return desiredHooks(root).map(({ hook }) => hook.command.replace(/^node "(.*)"$/, '$1'));
+  return desiredHooks(root).flatMap(({ hook }) => parseHookCommand(hook.command)?.file ?? []);
 }
 
 function skillFile(context: CommandContext): string {

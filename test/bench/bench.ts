@@ -1,20 +1,24 @@
 /**
  * `npm run bench`: the Stop hook's cost against `node -e 0`, measured in the same run on the same machine.
- * Generates 1, 10 and 100 MB transcripts in the 2.1.x shape (with large attachment lines), then times the built
- * hook on each from scratch and after one more turn, and reads its peak RSS from /usr/bin/time.
+ * The Stop hook is timed as Claude Code runs it: after one more turn, with the previous turn's worker done,
+ * each sample next to a `node -e 0` sample. Then its worker (also the SessionEnd hook) on 1, 10 and 100 MB
+ * transcripts in the 2.1.x shape (with large attachment lines), from scratch and after one more turn, with its
+ * peak RSS from /usr/bin/time.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSessionState } from '../../lib/session-state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
-const stopHook = join(repoRoot, 'dist', 'hooks', 'stop.js');
+const stopHook = join(repoRoot, 'dist', 'hooks', 'stop.cjs');
 /** What the Stop hook hands its input to; run in the foreground here so its own cost is measured. */
 const captureWorker = join(repoRoot, 'dist', 'hooks', 'stop-worker.js');
 const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const RUNS = 5;
+const STOP_RUNS = 21;
 
 interface Sample {
   seconds: number;
@@ -53,13 +57,38 @@ async function buildTranscript(home: TempHome, targetBytes: number, sessionId: s
   return { t, path, turns: turn };
 }
 
+/** Waits until the detached worker has read the transcript to its end, so the next sample starts on a quiet machine. */
+async function workerCaughtUp(home: TempHome, sessionId: string, path: string): Promise<void> {
+  const { size } = await stat(path);
+  const deadline = Date.now() + 30_000;
+  while ((await readSessionState(home.paths, sessionId)).scan?.offset !== size) {
+    if (Date.now() > deadline) throw new Error(`the Stop hook's worker did not catch up with ${path}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
 const home = await makeHome();
 try {
   const env = { ...home.env };
-  const baseline = median(Array.from({ length: RUNS }, () => runTimed(['-e', '0'], env, '', home.project).seconds));
-  console.log(`node -e 0: ${(baseline * 1000).toFixed(0)} ms (median of ${RUNS})\n`);
-  const handOff = median(Array.from({ length: RUNS }, () => runTimed([stopHook], env, '{}', home.project).seconds));
-  console.log(`Stop hook (hands the turn to a detached worker): ${(handOff * 1000).toFixed(0)} ms, ${(handOff / baseline).toFixed(2)}x node -e 0\n`);
+  const sessionId = 'bench-stop';
+  const { t, path } = await buildTranscript(home, 10 * 1024 * 1024, sessionId);
+  const input = JSON.stringify({ session_id: sessionId, transcript_path: path, cwd: home.project, hook_event_name: 'Stop' });
+  runTimed([captureWorker], env, input, home.project);
+  const baselines: number[] = [];
+  const stops: number[] = [];
+  for (let i = 0; i < STOP_RUNS; i++) {
+    addTurn(t, 200_000 + i, 60_000);
+    await t.append();
+    baselines.push(runTimed(['-e', '0'], env, '', home.project).seconds);
+    stops.push(runTimed([stopHook], env, input, home.project).seconds);
+    await workerCaughtUp(home, sessionId, path);
+  }
+  const baseline = median(baselines);
+  const stop = median(stops);
+  console.log(`node -e 0: ${(baseline * 1000).toFixed(0)} ms (median of ${STOP_RUNS})`);
+  console.log(
+    `Stop hook after one more turn on a 10 MB transcript: ${(stop * 1000).toFixed(0)} ms, ${(stop / baseline).toFixed(2)}x node -e 0 (median of ${STOP_RUNS}, each next to a node -e 0 run)\n`,
+  );
   console.log('Capture worker (the work behind the Stop hook, and the SessionEnd hook):');
   console.log('size     | first run   | MB/s  | peak RSS | ratio | after one turn | ratio');
   console.log('---------|-------------|-------|----------|-------|----------------|------');

@@ -332,7 +332,7 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
     expectOk(session);
     expect(session.stdout).toBe('Plugin done.\n');
     // The transcript's hook records name the plugin's own Stop hook command.
-    expect(await readFile(session.transcriptPath, 'utf8')).toContain(JSON.stringify('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/stop.js"'));
+    expect(await readFile(session.transcriptPath, 'utf8')).toContain(JSON.stringify('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/stop.cjs"'));
     const entries = await pollSessions(project.home, 'project', (e) => e.length === 1 && JSON.stringify(e[0]!.files_modified) === '["plugin.txt"]');
     expect(entries).toHaveLength(1);
     expect(entries[0]!.files_modified).toEqual(['plugin.txt']);
