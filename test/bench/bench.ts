@@ -25,13 +25,15 @@ interface Sample {
   peakKb?: number;
 }
 
-function runTimed(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Sample {
-  const command = timeBinary ? [timeBinary, '-f', '%M', process.execPath, ...args] : [process.execPath, ...args];
+/** Wall time of `node ...args`; with `measurePeak`, run under /usr/bin/time for the peak RSS (that adds its own start-up). */
+function runTimed(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string, measurePeak = false): Sample {
+  const wrap = measurePeak && timeBinary !== undefined;
+  const command = wrap ? [timeBinary, '-f', '%M', process.execPath, ...args] : [process.execPath, ...args];
   const started = process.hrtime.bigint();
   const result = spawnSync(command[0]!, command.slice(1), { env, input, cwd, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  const peak = timeBinary ? Number(result.stderr.trim().split('\n').at(-1)) : undefined;
+  const peak = wrap ? Number(result.stderr.trim().split('\n').at(-1)) : undefined;
   return { seconds, ...(peak ? { peakKb: peak } : {}) };
 }
 
@@ -57,14 +59,20 @@ async function buildTranscript(home: TempHome, targetBytes: number, sessionId: s
   return { t, path, turns: turn };
 }
 
-/** Waits until the detached worker has read the transcript to its end, so the next sample starts on a quiet machine. */
-async function workerCaughtUp(home: TempHome, sessionId: string, path: string): Promise<void> {
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Waits until the detached worker has read the transcript to its end, then lets it exit, so the next sample
+ * starts on a quiet machine (in a session turns are seconds apart).
+ */
+async function workerDone(home: TempHome, sessionId: string, path: string): Promise<void> {
   const { size } = await stat(path);
   const deadline = Date.now() + 30_000;
   while ((await readSessionState(home.paths, sessionId)).scan?.offset !== size) {
     if (Date.now() > deadline) throw new Error(`the Stop hook's worker did not catch up with ${path}`);
-    await new Promise((done) => setTimeout(done, 20));
+    await sleep(20);
   }
+  await sleep(250);
 }
 
 const home = await makeHome();
@@ -79,9 +87,10 @@ try {
   for (let i = 0; i < STOP_RUNS; i++) {
     addTurn(t, 200_000 + i, 60_000);
     await t.append();
+    // node -e 0 first: after the hook, it would share the machine with the worker the hook just started.
     baselines.push(runTimed(['-e', '0'], env, '', home.project).seconds);
     stops.push(runTimed([stopHook], env, input, home.project).seconds);
-    await workerCaughtUp(home, sessionId, path);
+    await workerDone(home, sessionId, path);
   }
   const baseline = median(baselines);
   const stop = median(stops);
@@ -90,8 +99,8 @@ try {
     `Stop hook after one more turn on a 10 MB transcript: ${(stop * 1000).toFixed(0)} ms, ${(stop / baseline).toFixed(2)}x node -e 0 (median of ${STOP_RUNS}, each next to a node -e 0 run)\n`,
   );
   console.log('Capture worker (the work behind the Stop hook, and the SessionEnd hook):');
-  console.log('size     | first run   | MB/s  | peak RSS | ratio | after one turn | ratio');
-  console.log('---------|-------------|-------|----------|-------|----------------|------');
+  console.log('size     | first run   | MB/s  | peak RSS | ratio  | after one turn | ratio');
+  console.log('---------|-------------|-------|----------|--------|----------------|------');
   for (const megabytes of [1, 10, 100]) {
     const sessionId = `bench-${megabytes}mb`;
     const { t, path } = await buildTranscript(home, megabytes * 1024 * 1024, sessionId);
@@ -100,7 +109,7 @@ try {
     const first: Sample[] = [];
     for (let i = 0; i < 3; i++) {
       await rm(home.paths.stateDir, { recursive: true, force: true });
-      first.push(runTimed([captureWorker], env, input, home.project));
+      first.push(runTimed([captureWorker], env, input, home.project, true));
     }
     const incremental: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -117,7 +126,7 @@ try {
         `${(firstSeconds * 1000).toFixed(0)} ms`.padStart(11),
         (size / 1024 / 1024 / firstSeconds).toFixed(0).padStart(5),
         timeBinary ? `${peakMb.toFixed(0)} MB`.padStart(8) : '     n/a',
-        `${(firstSeconds / baseline).toFixed(2)}x`.padStart(5),
+        `${(firstSeconds / baseline).toFixed(2)}x`.padStart(6),
         `${(turnSeconds * 1000).toFixed(0)} ms`.padStart(14),
         `${(turnSeconds / baseline).toFixed(2)}x`,
       ].join(' | '),
