@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
+import { withProjectLock } from '../lib/store.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -48,6 +49,8 @@ describe('Stop and SessionEnd hooks', () => {
       await new Promise((done) => setTimeout(done, 50));
     }
     expect(entries.map((e) => e.files_modified)).toEqual([['src/a.ts']]);
+    // The worker writes its state after sessions.json, under the lock: once we hold the lock it is done.
+    await withProjectLock(join(home.paths.projectsDir, 'widget'), async () => {});
   });
 
   it('bring the session entry up to date from the transcript, once however often they fire', async () => {

@@ -73,7 +73,8 @@ export async function makeTempProject(files: Record<string, string> = { 'README.
   await git(cwd, 'config', 'user.email', 'e2e@example.invalid');
   await git(cwd, 'add', '-A');
   await git(cwd, 'commit', '-q', '-m', 'initial');
-  return { root, home, cwd, cleanup: () => rm(root, { recursive: true, force: true }) };
+  // A Stop hook's detached worker can still be writing when claude has exited: retry what it adds meanwhile.
+  return { root, home, cwd, cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** Runs git in `cwd` without the machine's global/system config; returns stdout, throws unless exit 0. */
