@@ -16,17 +16,27 @@ export type AuthoredFields = Pick<
 
 export type Entry = Record<string, unknown>;
 
+/** What earlier writes left in the entry, kept in local state (not in memory). */
+export interface EarlierWrites {
+  /** The model already recorded this session. */
+  authored: boolean;
+  /** The automatic summary last written: a different summary in the file is somebody's edit. */
+  autoSummary?: string;
+}
+
+const PLACEHOLDER_SUMMARY = 'Session in progress.';
+
 /**
  * Brings a session's entry up to date. Facts always refresh dates and join files; the model's fields replace
- * the previous ones; an automatic summary only fills a gap and never replaces the model's.
+ * the previous ones; an automatic summary only fills a gap or replaces the previous automatic one, never the
+ * model's words or a person's edit.
  */
 export function mergeEntry(
   existing: Entry | undefined,
   id: string,
   captured: CapturedFacts,
   authored: AuthoredFields | undefined,
-  /** Whether the model already recorded this session (kept in local state, not in memory). */
-  previouslyAuthored: boolean,
+  earlier: EarlierWrites,
 ): Entry {
   const base: Entry = existing ?? {
     id,
@@ -53,11 +63,15 @@ export function mergeEntry(
     if (authored.follow_up) merged.follow_up = unique(authored.follow_up);
     if (authored.tags) merged.tags = unique(authored.tags);
     if (authored.context_for_next_session !== undefined) merged.context_for_next_session = authored.context_for_next_session;
-  } else if (!previouslyAuthored && captured.autoSummary) {
+  } else if (!earlier.authored && captured.autoSummary && isAutomatic(base.summary, earlier)) {
     merged.summary = captured.autoSummary;
   }
-  if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = 'Session in progress.';
+  if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
   return merged;
+}
+
+function isAutomatic(summary: unknown, earlier: EarlierWrites): boolean {
+  return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === earlier.autoSummary;
 }
 
 /** `session-YYYYMMDD-HHMMSS` in local time; a clash with another entry moves it on by a second. */

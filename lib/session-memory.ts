@@ -73,7 +73,7 @@ export async function writeSessionMemory(
     const id = existing
       ? String(existing.id)
       : allocateSessionId(captured.startedAt, new Set(sessions.items.map((item) => String(item.id))));
-    const entry = mergeEntry(existing, id, captured, authored, Boolean(state.authored));
+    const entry = mergeEntry(existing, id, captured, authored, { authored: Boolean(state.authored), autoSummary: state.autoSummary });
     if (index >= 0) sessions.items[index] = entry;
     else sessions.items.push(entry);
 
@@ -87,6 +87,7 @@ export async function writeSessionMemory(
         project: update.project,
         entryId: id,
         authored: Boolean(state.authored) || authored !== undefined,
+        autoSummary: entry.summary === captured.autoSummary ? captured.autoSummary : state.autoSummary,
       });
     }
     return { entry, sessionsPath, adrIds };

@@ -11,6 +11,8 @@ export interface SessionState {
   entryId?: string;
   /** The model recorded this session: automatic summaries no longer touch it. */
   authored?: boolean;
+  /** The automatic summary last written to the entry: a different one there was edited by hand and is kept. */
+  autoSummary?: string;
   transcriptPath?: string;
   cwd?: string;
   startedAt?: string;

@@ -101,6 +101,26 @@ describe('Stop and SessionEnd hooks', () => {
     expect(entry!.files_modified).toEqual(['src/extra.ts', 'src/fix.ts']);
   });
 
+  it("keeps a person's edit of the automatic summary, and goes on updating the entry's files", async () => {
+    home = await makeHome();
+    const t = recentSession().prompt('Tidy the config').write('src/config.ts').say('Tidied.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project };
+    await runHook('stop-worker.js', input);
+    await t.prompt('and the docs').write('docs/config.md').say('Docs too.').append();
+    await runHook('stop-worker.js', input);
+    expect((await readEntries())[0]!.summary).toContain('Docs too.');
+
+    const file = JSON.parse(await readFile(sessionsFile(), 'utf8'));
+    file.sessions[0].summary = 'Config cleanup, written by hand.';
+    await writeFile(sessionsFile(), JSON.stringify(file, null, 2));
+    await t.prompt('one more').write('src/extra.ts').say('Extra done.').append();
+    await runHook('stop-worker.js', input);
+    const [entry] = await readEntries();
+    expect(entry!.summary).toBe('Config cleanup, written by hand.');
+    expect(entry!.files_modified).toEqual(['docs/config.md', 'src/config.ts', 'src/extra.ts']);
+  });
+
   it('finds Bash edits through git and leaves out a file dirty before the session', async () => {
     home = await makeHome();
     await writeFile(join(home.project, 'tracked.txt'), 'v1\n');
