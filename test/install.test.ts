@@ -132,6 +132,21 @@ describe('install', () => {
     expect(existsSync(join(home.dir, '.claude', 'skills', 'log-session'))).toBe(false);
   });
 
+  it('uninstall of one scope keeps the skills while the other scope still runs our hooks', async () => {
+    const skillDir = join(home.dir, '.claude', 'skills', 'log-session');
+    await run('install');
+    await run('install', '--scope', 'project');
+    const projectOnly = await run('uninstall', '--scope', 'project');
+    expect(projectOnly.stdout).toContain('skill: kept, hooks of log-session remain in ~/.claude/settings.json');
+    expect(existsSync(skillDir)).toBe(true);
+    expect(existsSync(join(home.project, '.claude', 'settings.json'))).toBe(true);
+    expect((await readJson(join(home.project, '.claude', 'settings.json'))).hooks).toBeUndefined();
+
+    const user = JSON.parse((await run('uninstall', '--json')).stdout);
+    expect(user.skill).toEqual({ path: skillDir, removed: true });
+    expect(existsSync(skillDir)).toBe(false);
+  });
+
   it('settings.json that is not JSON: nothing changes, exit 1 naming the file', async () => {
     await mkdir(join(home.dir, '.claude'));
     const broken = '{ "model": "opus", }';

@@ -41,7 +41,8 @@ Options:
 const uninstallUsage = `Usage: log-session uninstall [--scope user|project] [--dry-run] [--json]
 
 Removes what install added: log-session's hooks from the settings file of the scope (nothing else in it) and
-the skill folder <claude config>/skills/log-session/. Project memory is kept.
+the skill folders <claude config>/skills/log-session*/, unless another settings file (user, project, project
+local) still runs log-session's hooks. Project memory is kept.
 
 Options:
   --scope user|project  the settings file to clean (default: user)
@@ -143,12 +144,18 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
   const next = removeOurHooks(current.settings, isOurs);
   const skillDir = dirname(skillFile(context));
   const skillPresent = existsSync(skillDir);
+  // The skills are shared by both scopes: they stay while another settings file still runs our hooks.
+  const keptFor = await filesWithOurHooks(context, isOurs, settingsPath);
+  const removeSkills = skillPresent && keptFor.length === 0;
   if (!options.dryRun) {
     if (removed.length) await writeSettings(settingsPath, current.text, next);
-    for (const { folder } of SKILLS) await rm(join(context.paths.claudeConfigDir, 'skills', folder), { recursive: true, force: true });
+    if (removeSkills) {
+      for (const { folder } of SKILLS) await rm(join(context.paths.claudeConfigDir, 'skills', folder), { recursive: true, force: true });
+    }
   }
   if (options.json) {
-    const report = { dryRun: options.dryRun, settings: settingsPath, removedHooks: removed, skill: { path: skillDir, removed: skillPresent } };
+    const skill = { path: skillDir, removed: removeSkills, ...(skillPresent && keptFor.length ? { keptFor } : {}) };
+    const report = { dryRun: options.dryRun, settings: settingsPath, removedHooks: removed, skill };
     context.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
@@ -160,7 +167,11 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
       removed.length
         ? `  hooks: ${verb} from ${shown(settingsPath)}: ${removed.map((hook) => hook.event).join(', ')}`
         : `  hooks: none of ours in ${shown(settingsPath)}`,
-      skillPresent ? `  skill: ${verb} ${shown(skillDir)}` : `  skill: not installed (${shown(skillDir)})`,
+      !skillPresent
+        ? `  skill: not installed (${shown(skillDir)})`
+        : removeSkills
+          ? `  skill: ${verb} ${shown(skillDir)}`
+          : `  skill: kept, hooks of log-session remain in ${keptFor.map(shown).join(', ')}`,
       `  memory kept: ${shown(context.paths.projectsDir)}`,
       '',
     ].join('\n'),
@@ -176,12 +187,7 @@ interface HookStatus {
 async function status(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'status', false);
   const skillPath = skillFile(context);
-  const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
-  const files = [
-    join(context.paths.claudeConfigDir, 'settings.json'),
-    join(projectRoot, '.claude', 'settings.json'),
-    join(projectRoot, '.claude', 'settings.local.json'),
-  ];
+  const files = await settingsFilesInView(context);
   const isOurs = ourRootCheck(root);
   const problems: string[] = [];
   const hooks: HookStatus[] = desiredHooks(root).map(({ event }) => ({ event, registrations: [] }));
@@ -222,6 +228,27 @@ async function status(context: CommandContext, root: string): Promise<number> {
   lines.push(`memory: ${shown(context.paths.projectsDir)}`, '');
   context.stdout(lines.join('\n'));
   return 0;
+}
+
+/** The settings files Claude Code reads for this folder: user, project, project local. */
+async function settingsFilesInView(context: CommandContext): Promise<string[]> {
+  const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
+  return [
+    join(context.paths.claudeConfigDir, 'settings.json'),
+    join(projectRoot, '.claude', 'settings.json'),
+    join(projectRoot, '.claude', 'settings.local.json'),
+  ];
+}
+
+/** Settings files in view, other than `except`, that register a hook of ours (unreadable ones count as none). */
+async function filesWithOurHooks(context: CommandContext, isOurs: IsOurRoot, except: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const file of await settingsFilesInView(context)) {
+    if (file === except) continue;
+    const settings = await readSettings(file).then(({ settings }) => settings, () => undefined);
+    if (settings && findOurHooks(settings, isOurs).length) files.push(file);
+  }
+  return files;
 }
 
 function parseOptions(args: string[], name: string, scoped: boolean): { scope: Scope; dryRun: boolean; json: boolean } {
