@@ -22,7 +22,7 @@ export const startSession: HookHandler = async (input, context) => {
 /**
  * Captures the sessions of `project` (other than `currentSession`) whose transcript grew after their last capture,
  * e.g. one that ended without its SessionEnd hook. Stops starting new ones once `budgetMs` is spent.
- * Returns the session keys it brought up to date.
+ * Returns the session keys it brought up to date; the ones that failed are reported through `warn`.
  */
 export async function catchUpSessions(
   project: string,
@@ -35,6 +35,7 @@ export async function catchUpSessions(
   const current = sessionStatePath(context.paths, currentSession);
   const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
   const caughtUp: string[] = [];
+  const failures: string[] = [];
   for (const name of names) {
     if (Date.now() - started >= budgetMs) break;
     if (join(folder, name) === current) continue;
@@ -44,11 +45,14 @@ export async function catchUpSessions(
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
-    await captureSession(
-      { session_id: sessionKey, transcript_path: state.transcriptPath, cwd: state.cwd },
-      context,
-    );
-    caughtUp.push(sessionKey);
+    try {
+      await captureSession({ session_id: sessionKey, transcript_path: state.transcriptPath, cwd: state.cwd }, context);
+      caughtUp.push(sessionKey);
+    } catch (error) {
+      // A session that cannot be brought up to date must not cost this one its brief: report it, go on.
+      failures.push(`${sessionKey} (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
+  if (failures.length) context.warn(`could not catch up ${failures.length} earlier session(s): ${failures.join('; ')}`);
   return caughtUp;
 }

@@ -1,10 +1,8 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { noteProblem, type HookEvent } from './hook-problem.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { readStdin } from './stdin.js';
 
-export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
 const hookInputSchema = z.looseObject({
@@ -40,7 +38,7 @@ export async function runHook(event: HookEvent, handle: HookHandler): Promise<vo
       process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
     }
   } catch (error) {
-    await noteProblem(paths, event, error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error));
+    await noteProblem(paths, event, error);
   }
   process.exitCode = 0;
 }
@@ -57,15 +55,4 @@ function parseHookInput(text: string): HookInput {
   if (result.success) return result.data;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(input)'))];
   throw new Error(`hook input lacked or had a bad ${fields.join(', ')} (expected session_id and cwd as strings)`, { cause: result.error });
-}
-
-async function noteProblem(paths: Paths, event: HookEvent, detail: string): Promise<void> {
-  const firstLine = detail.split('\n')[0] ?? detail;
-  process.stderr.write(`log-session ${event} hook: ${firstLine}; see ${paths.logFile}\n`);
-  try {
-    await mkdir(dirname(paths.logFile), { recursive: true, mode: 0o700 });
-    await appendFile(paths.logFile, `${new Date().toISOString()} ${event} ${detail}\n`, { mode: 0o600 });
-  } catch {
-    // Nowhere left to report to; stderr already has the line.
-  }
 }

@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises';
-import { tryLock } from 'fs-native-extensions';
 import { errorCode } from './errors.js';
 
 export interface LockOptions {
@@ -17,6 +16,9 @@ export class LockTimeoutError extends Error {
  * behind and there is no staleness clock to get wrong.
  */
 export async function withLock<T>(lockPath: string, options: LockOptions, critical: () => Promise<T>): Promise<T> {
+  // Loaded here, not at start-up: a native addon that cannot load (no build for this platform) is then an error
+  // a hook reports in its log and survives, instead of a crash before it can say anything.
+  const { tryLock } = await import('fs-native-extensions');
   const handle = await open(lockPath, 'a', 0o600);
   try {
     const deadline = Date.now() + options.timeoutMs;

@@ -3,7 +3,7 @@
  * file, and says which package folders are log-session (`isOurRoot`), since that may need the disk.
  */
 
-export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
+import type { HookEvent } from './hook-problem.js';
 
 export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
 export type HookScript = (typeof HOOK_SCRIPTS)[number];

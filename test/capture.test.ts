@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
@@ -16,10 +16,14 @@ interface HookRun {
 }
 
 function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown): Promise<HookRun> {
+  return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input);
+}
+
+function runBuiltHook(path: string, input: unknown): Promise<HookRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
-      [join(repoRoot, 'dist', 'hooks', file)],
+      [path],
       { cwd: home.project, env: home.env, encoding: 'utf8' },
       (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
@@ -158,5 +162,27 @@ describe('Stop and SessionEnd hooks', () => {
     // Root ignores mode bits; the write then simply succeeds.
     if (process.getuid?.() !== 0) expect(readOnly.stderr).toMatch(/log-session Stop hook/);
     expect((await stat(home.paths.logFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it('a broken install still exits 0 and says what is wrong: the Stop worker missing, the lock addon not loadable', async () => {
+    home = await makeHome();
+    const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths.claudeConfigDir);
+    const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project };
+    // A copy of the build with no node_modules above it: the native lock addon cannot be found.
+    const copy = join(home.dir, 'copy');
+    await cp(join(repoRoot, 'dist'), join(copy, 'dist'), { recursive: true });
+
+    const sessionEnd = await runBuiltHook(join(copy, 'dist', 'hooks', 'session-end.js'), input);
+    expect(sessionEnd).toMatchObject({ code: 0, stdout: '' });
+    expect(sessionEnd.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^log-session SessionEnd hook: .*fs-native-extensions/)]);
+
+    await rm(join(copy, 'dist', 'hooks', 'stop-worker.js'));
+    const stop = await runBuiltHook(join(copy, 'dist', 'hooks', 'stop.cjs'), input);
+    expect(stop).toMatchObject({ code: 0, stdout: '' });
+    expect(stop.stderr).toMatch(/^log-session Stop hook: .*stop-worker\.js is missing: run 'npm run build'/);
+
+    const log = await readFile(home.paths.logFile, 'utf8');
+    expect(log).toContain('fs-native-extensions');
+    expect(log).toContain('stop-worker.js is missing');
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureSession } from '../lib/capture.js';
@@ -40,5 +40,23 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('other-project', 'new-session', context())).toEqual([]);
     expect(await catchUpSessions('widget', 'new-session', context(), 0)).toEqual([]);
     expect(await catchUpSessions('widget', 'new-session', context())).toEqual(['old-session']);
+  });
+
+  it('a session that cannot be caught up is reported once, and the brief still comes', async () => {
+    home = await makeHome();
+    const warnings: string[] = [];
+    const warned: HookContext = { ...context(), warn: (message) => warnings.push(message) };
+    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
+      .prompt('Start the parser')
+      .say('Parser started.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    // Its transcript is now something that cannot be read as one.
+    await rm(transcriptPath);
+    await mkdir(transcriptPath);
+
+    const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, warned);
+    expect(brief).toContain('Parser started.');
+    expect(warnings).toEqual([expect.stringMatching(/^could not catch up 1 earlier session\(s\): old-session \(.*EISDIR/)]);
   });
 });

@@ -6,6 +6,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { parseCommandArgs, type Command, type CommandContext } from '../command.js';
 import { errorCode, UsageError } from '../errors.js';
 import { readRepo } from '../git.js';
+import type { HookEvent } from '../hook-problem.js';
 import { displayPath } from '../paths.js';
 import {
   addOurHooks,
@@ -14,7 +15,6 @@ import {
   findOurHooks,
   parseHookCommand,
   removeOurHooks,
-  type HookEvent,
   type IsOurRoot,
   type Settings,
 } from '../settings-hooks.js';
