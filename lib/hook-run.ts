@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { noteProblem, type HookEvent } from './hook-problem.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { readStdin } from './stdin.js';
@@ -6,11 +6,11 @@ import { readStdin } from './stdin.js';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
 const hookInputSchema = z.looseObject({
-  session_id: z.string().min(1),
-  transcript_path: z.string().optional(),
-  cwd: z.string().min(1),
-  hook_event_name: z.string().optional(),
-  source: z.string().optional(),
+  session_id: z.string().check(z.minLength(1)),
+  transcript_path: z.optional(z.string()),
+  cwd: z.string().check(z.minLength(1)),
+  hook_event_name: z.optional(z.string()),
+  source: z.optional(z.string()),
 });
 export type HookInput = z.infer<typeof hookInputSchema>;
 

@@ -170,6 +170,19 @@ describe('log-session record', () => {
     await expect(stat(home.paths.projectsDir)).rejects.toThrow();
   });
 
+  it('an unknown key inside a decision or an ADR lists the keys allowed there', async () => {
+    home = await makeHome();
+    const result = await runCli(
+      home,
+      ['record', '--session', 'A'],
+      JSON.stringify({ summary: 'ok', decisions_made: [{ decision: 'd', why: 'x' }], adrs: [{ title: 't', decision: 'd', context: 5, reason: 'r' }] }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('decisions_made[0].why: unknown field; allowed: decision, rationale\n');
+    expect(result.stderr).toContain('adrs[0].reason: unknown field; allowed: title, decision, context, rationale,');
+    expect(result.stderr).toContain('adrs[0].context: expected the context, as a string, got 5');
+  });
+
   it('rejects input that is not JSON and unknown flags with a fix', async () => {
     home = await makeHome();
     expect((await runCli(home, ['record'], '{summary:')).stderr).toMatch(/not valid JSON/);
