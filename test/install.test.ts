@@ -147,6 +147,42 @@ describe('install', () => {
     expect(existsSync(skillDir)).toBe(false);
   });
 
+  it("changes only our hooks: the user's indentation, line endings and values stay byte for byte", async () => {
+    const original = [
+      '{',
+      '    "model": "opus",',
+      '    "big": 12345678901234567890,',
+      '    "name": "caf\\u00e9",',
+      '    "permissions": { "allow": ["Bash(ls:*)"] },',
+      '    "hooks": {',
+      '        "PreToolUse": [',
+      '            {',
+      '                "hooks": [{ "type": "command", "command": "mine" }]',
+      '            }',
+      '        ]',
+      '    }',
+      '}',
+      '',
+    ].join('\r\n');
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), original);
+    await run('install');
+    const installed = await readFile(userSettings(), 'utf8');
+    expect(installed.startsWith(original.slice(0, original.indexOf('        ]')))).toBe(true);
+    expect(installed.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(JSON.parse(installed).hooks.Stop[0].hooks[0].command).toBe(`node "${pkg}/dist/hooks/stop.cjs"`);
+    await run('uninstall');
+    expect(await readFile(userSettings(), 'utf8')).toBe(original);
+    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
+  });
+
+  it('a blank settings.json reads as empty settings, as Claude Code reads it', async () => {
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), '\n');
+    expect((await run('install')).code).toBe(0);
+    expect(Object.keys((await readJson(userSettings())).hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
+  });
+
   it('settings.json that is not JSON: nothing changes, exit 1 naming the file', async () => {
     await mkdir(join(home.dir, '.claude'));
     const broken = '{ "model": "opus", }';

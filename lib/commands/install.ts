@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import writeFileAtomic from 'write-file-atomic';
 import { parseCommandArgs, type Command, type CommandContext } from '../command.js';
-import { errorCode, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readRepo } from '../git.js';
 import type { HookEvent } from '../hook-problem.js';
 import { displayPath } from '../paths.js';
+import { BACKUP_SUFFIX, editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from '../settings-file.js';
 import {
   addOurHooks,
-  checkSettingsShape,
   desiredHooks,
   findOurHooks,
   parseHookCommand,
@@ -21,7 +21,6 @@ import {
 import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../skill-render.js';
 
 const PACKAGE_NAME = 'log-session';
-const BACKUP_SUFFIX = '.log-session.bak';
 type Scope = 'user' | 'project';
 
 const installUsage = `Usage: log-session install [--scope user|project] [--dry-run] [--json]
@@ -85,11 +84,11 @@ async function install(context: CommandContext, root: string): Promise<number> {
     throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
   }
   const settingsPath = await settingsFile(context, options.scope);
-  const current = await readSettings(settingsPath);
+  const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
   const isOurs = ourRootCheck(root);
-  const next = addOurHooks(current.settings, wanted, isOurs);
-  const settingsChange = !sameJson(current.settings, next) || current.text === undefined;
+  const nextText = editSettingsText(current, addOurHooks(current.settings, wanted, isOurs));
+  const settingsChange = nextText !== current.text;
 
   const skillPath = skillFile(context);
   const command = cliCommand(join(root, 'dist', 'cli.js'));
@@ -112,11 +111,12 @@ async function install(context: CommandContext, root: string): Promise<number> {
     memoryRoot: context.paths.projectsDir,
   };
   if (!options.dryRun) {
+    // Settings first: the write most likely to be refused (permissions), before anything else is changed.
+    if (settingsChange) await writeSettingsFile(current, nextText, { backUp: true });
     for (const skill of skills.filter((each) => each.changed)) {
       await mkdir(dirname(skill.path), { recursive: true });
       await writeFileAtomic(skill.path, skill.text);
     }
-    if (settingsChange) await writeSettings(settingsPath, current.text, next);
   }
   if (options.json) {
     context.stdout(`${JSON.stringify(report, null, 2)}\n`);
@@ -138,20 +138,19 @@ async function install(context: CommandContext, root: string): Promise<number> {
 async function uninstall(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'uninstall', true);
   const settingsPath = await settingsFile(context, options.scope);
-  const current = await readSettings(settingsPath);
+  const current = await readSettingsFile(settingsPath);
   const isOurs = ourRootCheck(root);
   const removed = findOurHooks(current.settings, isOurs);
-  const next = removeOurHooks(current.settings, isOurs);
   const skillDir = dirname(skillFile(context));
-  const skillPresent = existsSync(skillDir);
+  const skillDirs = SKILLS.map(({ folder }) => join(context.paths.claudeConfigDir, 'skills', folder));
+  const skillPresent = skillDirs.some((dir) => existsSync(dir));
   // The skills are shared by both scopes: they stay while another settings file still runs our hooks.
   const keptFor = await filesWithOurHooks(context, isOurs, settingsPath);
   const removeSkills = skillPresent && keptFor.length === 0;
   if (!options.dryRun) {
-    if (removed.length) await writeSettings(settingsPath, current.text, next);
-    if (removeSkills) {
-      for (const { folder } of SKILLS) await rm(join(context.paths.claudeConfigDir, 'skills', folder), { recursive: true, force: true });
-    }
+    // No backup here: the one install made holds the user's own version.
+    if (removed.length) await writeSettingsFile(current, editSettingsText(current, removeOurHooks(current.settings, isOurs)), { backUp: false });
+    if (removeSkills) for (const dir of skillDirs) await rm(dir, { recursive: true, force: true });
   }
   if (options.json) {
     const skill = { path: skillDir, removed: removeSkills, ...(skillPresent && keptFor.length ? { keptFor } : {}) };
@@ -195,7 +194,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
   for (const file of files) {
     let settings: Settings;
     try {
-      settings = (await readSettings(file)).settings;
+      settings = (await readSettingsFile(file)).settings;
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       problems.push(error.message);
@@ -245,7 +244,7 @@ async function filesWithOurHooks(context: CommandContext, isOurs: IsOurRoot, exc
   const files: string[] = [];
   for (const file of await settingsFilesInView(context)) {
     if (file === except) continue;
-    const settings = await readSettings(file).then(({ settings }) => settings, () => undefined);
+    const settings = await readSettingsFile(file).then(({ settings }) => settings, () => undefined);
     if (settings && findOurHooks(settings, isOurs).length) files.push(file);
   }
   return files;
@@ -301,37 +300,3 @@ async function settingsFile(context: CommandContext, scope: Scope): Promise<stri
   return join(projectRoot, '.claude', 'settings.json');
 }
 
-/** A missing file is empty settings; one that is not valid JSON (or not an object) is the user's to fix. */
-async function readSettings(path: string): Promise<{ text: string | undefined; settings: Settings }> {
-  const text = await readOptional(path);
-  if (text === undefined) return { text, settings: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON (${(error as Error).message}); fix it and run again. Nothing was changed.`);
-  }
-  const problem = checkSettingsShape(parsed);
-  if (problem) throw new UsageError(`${path}: ${problem}; fix it and run again. Nothing was changed.`);
-  return { text, settings: parsed as Settings };
-}
-
-/** Backs up the file once (before log-session's first change to it), then replaces it atomically. */
-async function writeSettings(path: string, previous: string | undefined, settings: Settings): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  if (previous !== undefined && !existsSync(path + BACKUP_SUFFIX)) await copyFile(path, path + BACKUP_SUFFIX);
-  await writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
