@@ -38,8 +38,11 @@ export function desiredHooks(packageRoot: string): DesiredHook[] {
   }));
 }
 
-/** `.js` or `.cjs`: earlier builds registered `stop.js`, and a re-install must still find and replace it. */
-const hookScriptPattern = /^(?:.*?\s)?["']?(([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.c?js)["']?(?:\s.*)?$/;
+/**
+ * Exactly the command we register, `node "<root>/dist/hooks/<script>.cjs"` (or `.js`, which earlier builds
+ * registered): a command that does more, e.g. `... && notify-send done`, is the user's and is never touched.
+ */
+const hookScriptPattern = /^node ["']?(([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.c?js)["']?$/;
 
 /** The file a hook command runs, its package folder and script, when it runs one of our hook bundles. */
 export function parseHookCommand(command: string): { file: string; packageRoot: string; script: HookScript } | undefined {

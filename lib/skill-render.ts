@@ -11,8 +11,11 @@ export const SKILLS = [
 
 /** How a skill runs our CLI: `node <cli>`, the path quoted only when the shell needs it. */
 export function cliCommand(cliPath: string): string {
-  return `node ${/^[\w@%+=:,./${}-]+$/.test(cliPath) ? cliPath : `"${cliPath}"`}`;
+  return `node ${/^[\w@%+=:,./-]+$/.test(cliPath) ? cliPath : `"${cliPath}"`}`;
 }
+
+/** The plugin's skills: Claude Code puts the plugin's folder, which may hold spaces, in place of the variable. */
+export const PLUGIN_CLI_COMMAND = 'node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js"';
 
 /**
  * skill/SKILL.md with `{{command}}` replaced by the command that runs our CLI. Throws when the result's

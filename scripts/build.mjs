@@ -20,6 +20,8 @@ await build({
   target: 'node20',
   // A native addon: loaded from node_modules at run time, never bundled.
   external: ['fs-native-extensions'],
+  // ESM builds first: jsonc-parser's `main` is a UMD file whose require() calls esbuild cannot follow.
+  mainFields: ['module', 'main'],
   // CommonJS dependencies call require() and read __filename; give the ESM bundle both.
   banner: {
     js: [

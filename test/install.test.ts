@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../lib/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
-import { cliCommand, renderSkill, SKILLS } from '../lib/skill-render.js';
+import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/skill-render.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
@@ -36,14 +36,18 @@ afterEach(async () => {
   await home.remove();
 });
 
-async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  return runIn(home.project, name, ...args);
+}
+
+async function runIn(cwd: string, name: 'install' | 'uninstall' | 'status', ...args: string[]) {
   let stdout = '';
   let stderr = '';
   const context: CommandContext = {
     args,
     env: home.env,
     paths: home.paths,
-    cwd: home.project,
+    cwd,
     now: () => new Date('2026-01-02T03:04:05Z'),
     readStdin: async () => '',
     stdout: (text) => (stdout += text),
@@ -113,12 +117,53 @@ describe('install', () => {
     ]);
   });
 
-  it('leaves a look-alike hook of another package alone', async () => {
-    const other = { type: 'command', command: 'node "/opt/other-tool/dist/hooks/stop.js"' };
+  it("leaves alone another package's look-alike hook and a command of ours that does more", async () => {
+    const otherRoot = join(home.dir, 'opt', 'other-tool');
+    await mkdir(join(otherRoot, 'dist', 'hooks'), { recursive: true });
+    await writeFile(join(otherRoot, 'package.json'), '{"name":"other-tool"}');
+    const other = { type: 'command', command: `node "${otherRoot}/dist/hooks/stop.js"` };
+    const chained = { type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs" && notify-send done` };
     await mkdir(join(home.dir, '.claude'));
-    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [other] }] } }));
+    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [other, chained] }] } }));
     await run('install');
-    expect((await readJson(userSettings())).hooks.Stop[0]).toEqual({ hooks: [other] });
+    const stop = (await readJson(userSettings())).hooks.Stop;
+    expect(stop[0]).toEqual({ hooks: [other, chained] });
+    expect(stop).toHaveLength(2);
+  });
+
+  it('replaces the hooks of a clone that was moved or deleted, and status shows them until then', async () => {
+    const gone = join(home.dir, 'gone', 'ls-v1');
+    const stale = { type: 'command', command: `node "${gone}/dist/hooks/stop.cjs"`, timeout: 30 };
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [stale] }] } }));
+    const before = JSON.parse((await run('status', '--json')).stdout);
+    expect(before.hooks.find((hook: any) => hook.event === 'Stop').registrations).toEqual([
+      { settingsFile: userSettings(), command: stale.command, fileExists: false },
+    ]);
+    await run('install');
+    expect((await readJson(userSettings())).hooks.Stop).toEqual([
+      { hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
+    ]);
+  });
+
+  it('refuses a package folder whose path the shell would expand, before writing anything', async () => {
+    pkg = await makePackage(join(home.dir, 'a$HOME', 'pkg'));
+    await expect(run('install')).rejects.toThrow(/holds "\$", which the shell would expand/);
+    expect(existsSync(userSettings())).toBe(false);
+    expect(existsSync(skillPath())).toBe(false);
+  });
+
+  it('status from the home folder lists each hook once, and checks both skills', async () => {
+    await run('install');
+    await rm(join(home.dir, '.claude', 'skills', 'log-session-recall'), { recursive: true });
+    const json = JSON.parse((await runIn(home.dir, 'status', '--json')).stdout);
+    for (const hook of json.hooks) expect(hook.registrations).toHaveLength(1);
+    expect(json.skill.installed).toBe(false);
+    expect(json.skills.map((skill: any) => skill.installed)).toEqual([true, false]);
+    expect((await runIn(home.dir, 'status')).stdout).toContain('skills/log-session-recall/SKILL.md (not installed)');
+
+    await runIn(home.dir, 'uninstall');
+    expect(existsSync(join(home.dir, '.claude', 'skills', 'log-session'))).toBe(false);
   });
 
   it('uninstall after install gives back deep-equal settings and removes the skill', async () => {
@@ -279,7 +324,7 @@ describe('skill', () => {
   it.each(SKILLS)('the committed plugin skill $folder is a fresh render of $template', async ({ template, folder, name }) => {
     const source = await readFile(join(repoRoot, template), 'utf8');
     const committed = await readFile(join(repoRoot, 'skills', folder, 'SKILL.md'), 'utf8');
-    expect(committed).toBe(renderSkill(source, 'node ${CLAUDE_PLUGIN_ROOT}/dist/cli.js', name));
+    expect(committed).toBe(renderSkill(source, PLUGIN_CLI_COMMAND, name));
   });
 
   it('installs the recall skill beside log-session and uninstall removes both', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,11 @@ export const statusCommand = commands.status;
 
 async function install(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'install', true);
+  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
+  const unsafe = /["$`\\\n]/.exec(root)?.[0];
+  if (unsafe) {
+    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
+  }
   const missing = hookFiles(root).filter((file) => !existsSync(file));
   if (missing.length) {
     throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
@@ -208,14 +213,18 @@ async function status(context: CommandContext, root: string): Promise<number> {
       hooks.find((hook) => hook.event === found.event)?.registrations.push({ settingsFile: file, command: found.command, fileExists });
     }
   }
-  const skillInstalled = existsSync(skillPath);
+  const skills = SKILLS.map(({ folder }) => {
+    const path = join(context.paths.claudeConfigDir, 'skills', folder, 'SKILL.md');
+    return { path, installed: existsSync(path) };
+  });
+  const skillInstalled = skills.every((skill) => skill.installed);
   if (options.json) {
-    const report = { skill: { path: skillPath, installed: skillInstalled }, hooks, plugins, problems, memoryRoot: context.paths.projectsDir };
+    const report = { skill: { path: skillPath, installed: skillInstalled }, skills, hooks, plugins, problems, memoryRoot: context.paths.projectsDir };
     context.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
   const shown = (path: string) => displayPath(path, context.paths.home);
-  const lines = [`skill:  ${shown(skillPath)} (${skillInstalled ? 'installed' : 'not installed'})`, 'hooks:'];
+  const lines = [...skills.map((skill) => `skill:  ${shown(skill.path)} (${skill.installed ? 'installed' : 'not installed'})`), 'hooks:'];
   for (const hook of hooks) {
     if (!hook.registrations.length) lines.push(`  ${hook.event.padEnd(12)} not registered`);
     for (const entry of hook.registrations) {
@@ -229,14 +238,19 @@ async function status(context: CommandContext, root: string): Promise<number> {
   return 0;
 }
 
-/** The settings files Claude Code reads for this folder: user, project, project local. */
+/** The settings files Claude Code reads for this folder: user, project, project local (once each: in the home folder the first two are one). */
 async function settingsFilesInView(context: CommandContext): Promise<string[]> {
   const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
-  return [
+  const files = [
     join(context.paths.claudeConfigDir, 'settings.json'),
     join(projectRoot, '.claude', 'settings.json'),
     join(projectRoot, '.claude', 'settings.local.json'),
   ];
+  const seen = new Set<string>();
+  return files.filter((file) => {
+    const real = existsSync(file) ? realpathSync(file) : resolve(file);
+    return !seen.has(real) && seen.add(real);
+  });
 }
 
 /** Settings files in view, other than `except`, that register a hook of ours (unreadable ones count as none). */
@@ -271,10 +285,16 @@ export function findPackageRoot(start: string): string {
   }
 }
 
-/** A hook is ours when it runs this package, or a folder named log-session, or one whose package.json is ours. */
+/**
+ * A hook (of exactly our command form) is ours when it runs this package, a folder named log-session, one whose
+ * package.json is ours, or a folder that no longer exists: a moved or deleted clone's hooks fail on every turn.
+ */
 function ourRootCheck(root: string): IsOurRoot {
   return (candidate) =>
-    resolve(candidate) === root || candidate.split(sep).includes(PACKAGE_NAME) || packageName(candidate) === PACKAGE_NAME;
+    resolve(candidate) === root ||
+    candidate.split(sep).includes(PACKAGE_NAME) ||
+    packageName(candidate) === PACKAGE_NAME ||
+    !existsSync(candidate);
 }
 
 function packageName(dir: string): string | undefined {

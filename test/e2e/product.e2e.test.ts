@@ -127,57 +127,71 @@ describe('1. capture: Write, Edit, failed Edit and a Bash change to a tracked fi
   });
 });
 
+interface AuthoredFields {
+  summary: string;
+  decisions_made: { decision: string; rationale: string }[];
+  follow_up: string[];
+  context_for_next_session: string;
+}
+
+/** What a skill-driven session showed: the loaded skill, the record command the model ran, and its result. */
+interface SkillRun {
+  skillResult?: ToolResult;
+  recordCommand?: string;
+  bashResult?: ToolResult;
+}
+
+/**
+ * The model's turns for "log this session" through `skill`: 1: Write `file`; 2: Skill; 3: the record command from
+ * the skill body, its "..." filled in as the model would; 4: capture its result. What it saw lands in `seen`.
+ */
+function recordScript(skill: string, sessionId: string, file: string, authored: AuthoredFields, seen: SkillRun) {
+  return [
+    { tools: [{ name: 'Write', input: { file_path: file, content: 'export const hi = "hello";\n' } }] },
+    { tools: [{ name: 'Skill', input: { skill } }] },
+    (context: { toolResults: ToolResult[] }) => {
+      seen.skillResult = context.toolResults[0];
+      const body = [seen.skillResult?.text ?? '', ...(seen.skillResult?.followingText ?? [])].join('\n');
+      const block = /```bash\n([\s\S]*?)\n```/.exec(body)?.[1];
+      if (!block) throw new Error(`no bash block in the loaded skill:\n${body}`);
+      const values: Record<string, string> = {
+        summary: authored.summary,
+        decision: authored.decisions_made[0]!.decision,
+        rationale: authored.decisions_made[0]!.rationale,
+        'follow-up': authored.follow_up[0]!,
+        tag: 'greeting',
+        next: authored.context_for_next_session,
+      };
+      const command = block
+        .replaceAll('${CLAUDE_SESSION_ID}', sessionId)
+        .replace(/--([a-z-]+) "\.\.\."/g, (whole, name: string) => (name in values ? `--${name} "${values[name]}"` : whole));
+      seen.recordCommand = command;
+      return { tools: [{ name: 'Bash', input: { command, description: 'Record this session' } }] };
+    },
+    (context: { toolResults: ToolResult[] }) => {
+      seen.bashResult = context.toolResults[0];
+      return { text: 'Logged.' };
+    },
+  ];
+}
+
 describe('2+3. the skill records the session; the next session is briefed; a fresh project is not', () => {
   let project: TempProject;
   let first: ClaudeRun;
-  let skillResult: ToolResult | undefined;
-  let bashResult: ToolResult | undefined;
-  let recordCommand: string | undefined;
+  let seen: SkillRun = {};
   let bashWithoutAllow: { allowed: boolean; answer: string } | undefined;
-  const authored = {
+  const authored: AuthoredFields = {
     summary: 'Added the greeting module so the CLI can say hello.',
     decisions_made: [{ decision: 'Keep greetings in plain text', rationale: 'No i18n needed yet' }],
     follow_up: ['Add a test for the greeting module zx81'],
     context_for_next_session: 'Greeting module written; wire it into the CLI next (hint-qq42).',
   };
 
-  /** Turn 1: Write; 2: Skill; 3: the record command from the skill body; 4: capture its result. */
-  function recordScript(sessionId: string, file: string) {
-    return [
-      { tools: [{ name: 'Write', input: { file_path: file, content: 'export const hi = "hello";\n' } }] },
-      { tools: [{ name: 'Skill', input: { skill: 'log-session' } }] },
-      (context: { toolResults: ToolResult[] }) => {
-        skillResult = context.toolResults[0];
-        const body = [skillResult?.text ?? '', ...(skillResult?.followingText ?? [])].join('\n');
-        const block = /```bash\n([\s\S]*?)\n```/.exec(body)?.[1];
-        if (!block) throw new Error(`no bash block in the loaded skill:\n${body}`);
-        // The skill's one-line command with its "..." placeholders filled, as the model would.
-        const values: Record<string, string> = {
-          summary: authored.summary,
-          decision: authored.decisions_made[0]!.decision,
-          rationale: authored.decisions_made[0]!.rationale,
-          'follow-up': authored.follow_up[0]!,
-          tag: 'greeting',
-          next: authored.context_for_next_session,
-        };
-        const command = block
-          .replaceAll('${CLAUDE_SESSION_ID}', sessionId)
-          .replace(/--([a-z-]+) "\.\.\."/g, (whole, name: string) => (name in values ? `--${name} "${values[name]}"` : whole));
-        recordCommand = command;
-        return { tools: [{ name: 'Bash', input: { command, description: 'Record this session' } }] };
-      },
-      (context: { toolResults: ToolResult[] }) => {
-        bashResult = context.toolResults[0];
-        return { text: 'Logged.' };
-      },
-    ];
-  }
-
   beforeAll(async () => {
     project = await makeTempProject();
     await installInto(project);
     const sessionId = crypto.randomUUID();
-    api.script(recordScript(sessionId, join(project.cwd, 'greeting.ts')), { sessionId });
+    api.script(recordScript('log-session', sessionId, join(project.cwd, 'greeting.ts'), authored, seen), { sessionId });
     // Bash is NOT allowed in general: the skill's allowed-tools must permit the record command.
     first = await runClaude({
       home: project.home,
@@ -187,14 +201,14 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
       sessionId,
       allowedTools: ['Write', 'Edit', 'Skill', 'Read'],
     });
-    const blocked = !bashResult || bashResult.isError || !bashResult.text.includes('Session logged to:');
-    bashWithoutAllow = { allowed: !blocked, answer: bashResult?.text ?? '(no Bash tool result)' };
+    const blocked = !seen.bashResult || seen.bashResult.isError || !seen.bashResult.text.includes('Session logged to:');
+    bashWithoutAllow = { allowed: !blocked, answer: seen.bashResult?.text ?? '(no Bash tool result)' };
     if (blocked) {
       // FALLBACK (reported): the skill's allowed-tools did not let the record command through; run the same
       // session again with Bash allowed so the rest of the test stays meaningful.
-      bashResult = undefined;
+      seen = {};
       const retryId = crypto.randomUUID();
-      api.script(recordScript(retryId, join(project.cwd, 'greeting.ts')), { sessionId: retryId });
+      api.script(recordScript('log-session', retryId, join(project.cwd, 'greeting.ts'), authored, seen), { sessionId: retryId });
       first = await runClaude({
         home: project.home,
         cwd: project.cwd,
@@ -213,15 +227,15 @@ describe('2+3. the skill records the session; the next session is briefed; a fre
   // obfuscation)") so allowed-tools never applied; the skill now passes the fields as options.
   it("the skill's allowed-tools lets the record command run without Bash in --allowedTools", () => {
     expect(bashWithoutAllow?.answer).not.toContain('expansion obfuscation');
-    expect(bashWithoutAllow, `record command:\n${recordCommand}\nCLI answered:\n${bashWithoutAllow?.answer}`).toMatchObject({ allowed: true });
+    expect(bashWithoutAllow, `record command:\n${seen.recordCommand}\nCLI answered:\n${bashWithoutAllow?.answer}`).toMatchObject({ allowed: true });
   });
 
   it('the record command printed the block, and sessions.json holds one entry with the summary and the file', async () => {
     expectOk(first);
-    expect(skillResult?.isError).toBe(false);
-    expect(recordCommand).toContain(` record --session ${first.sessionId} --summary "${authored.summary}"`);
-    expect(bashResult?.isError, bashResult?.text).toBe(false);
-    expect(bashResult?.text).toMatch(/Session logged to: [\s\S]*- Summary: Added the greeting module[\s\S]*Next session hint: Greeting module written/);
+    expect(seen.skillResult?.isError).toBe(false);
+    expect(seen.recordCommand).toContain(` record --session ${first.sessionId} --summary "${authored.summary}"`);
+    expect(seen.bashResult?.isError, seen.bashResult?.text).toBe(false);
+    expect(seen.bashResult?.text).toMatch(/Session logged to: [\s\S]*- Summary: Added the greeting module[\s\S]*Next session hint: Greeting module written/);
     const entries = await pollSessions(project.home, 'project', (e) =>
       e.some((x) => x.summary === authored.summary && (x.files_modified as string[]).includes('greeting.ts')),
     );
@@ -336,5 +350,32 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
     const entries = await pollSessions(project.home, 'project', (e) => e.length === 1 && JSON.stringify(e[0]!.files_modified) === '["plugin.txt"]');
     expect(entries).toHaveLength(1);
     expect(entries[0]!.files_modified).toEqual(['plugin.txt']);
+  });
+
+  it("the plugin's skill (its CLI path quoted) records a session without Bash in --allowedTools", async () => {
+    const sessionId = crypto.randomUUID();
+    const authored: AuthoredFields = {
+      summary: 'Recorded through the plugin skill.',
+      decisions_made: [{ decision: 'Ship as a plugin too', rationale: 'One command to install' }],
+      follow_up: ['Publish the marketplace'],
+      context_for_next_session: 'Plugin skill works (hint-pl7).',
+    };
+    const seen: SkillRun = {};
+    api.script(recordScript('log-session:log-session', sessionId, join(project.cwd, 'skill.txt'), authored, seen), { sessionId });
+    const session = await runClaude({
+      home: project.home,
+      cwd: project.cwd,
+      apiUrl: api.url,
+      prompt: 'Write it, then log this session.',
+      sessionId,
+      allowedTools: ['Write', 'Edit', 'Skill', 'Read'],
+    });
+    expectOk(session);
+    expect(seen.skillResult?.isError, seen.skillResult?.text).toBe(false);
+    expect(seen.recordCommand).toContain(`node "${REPO_ROOT}/dist/cli.js" record --session ${sessionId}`);
+    expect(seen.bashResult?.text, seen.recordCommand).toContain('Session logged to:');
+    const entries = await pollSessions(project.home, 'project', (e) => e.some((x) => x.summary === authored.summary));
+    // (plugin.txt, written by the previous session a moment before, falls inside git's 2 s mtime slack.)
+    expect(entries.find((x) => x.summary === authored.summary)?.files_modified).toContain('skill.txt');
   });
 });
