@@ -56,7 +56,7 @@ export const DEFAULT_RECALL_LIMIT = 10;
  * session ranks the newest sessions first.
  */
 export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[] {
-  const words = request.query.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}._/-]*/gu) ?? [];
+  const words = comparable(request.query).match(/[\p{L}\p{N}][\p{L}\p{N}._/-]*/gu) ?? [];
   const asksDecisions = words.some((word) => DECISION_WORDS.test(word));
   const asksRecent = words.some((word) => RECENT_WORDS.test(word));
   const asksFiles = words.some((word) => FILE_WORDS.test(word)) || words.some(isPathLike);
@@ -159,8 +159,13 @@ function firstText(candidate: Candidate): { field: string; text: string; score: 
 /** How many of the query's stems occur in `text`, each as a word's stem or a prefix of it. */
 function termsFound(text: string, terms: string[]): number {
   if (terms.length === 0) return 0;
-  const stems = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map(stem);
+  const stems = (comparable(text).match(/[\p{L}\p{N}]+/gu) ?? []).map(stem);
   return terms.filter((term) => stems.some((word) => word === term || (term.length >= 3 && word.startsWith(term)) || (word.length >= 4 && term.startsWith(word)))).length;
+}
+
+/** Lower case in one Unicode form: a macOS keyboard's decomposed é meets the é stored in memory. */
+function comparable(text: string): string {
+  return text.normalize('NFC').toLowerCase();
 }
 
 /** A light English stemmer: enough that auth/authentication, parser/parsing, test/tests/tested meet. */
@@ -180,7 +185,7 @@ function isPathLike(word: string): boolean {
 }
 
 function normalizePath(path: string): string {
-  return path.trim().replace(/^\.\//, '').replace(/\/+$/, '').toLowerCase();
+  return comparable(path.trim().replace(/^\.\//, '').replace(/\/+$/, ''));
 }
 
 function matchesPath(file: string, wanted: string): boolean {

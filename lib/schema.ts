@@ -18,7 +18,9 @@ export interface Decision {
 const nonEmptyText = (what: string) =>
   z.string({ error: `expected ${what}, as a string` }).check(z.trim(), z.minLength(1, `${what} must not be empty`));
 const textList = (what: string) =>
-  z.array(z.string({ error: `expected ${what} as strings` }), { error: `expected a list of ${what} (strings)` });
+  z.array(z.string({ error: `expected ${what} as strings` }).check(z.trim(), z.minLength(1, `${what}: an entry must not be empty`)), {
+    error: `expected a list of ${what} (strings)`,
+  });
 
 const optionalText = (what: string) => z.optional(z.string({ error: `expected ${what}, as a string` }));
 

@@ -97,6 +97,16 @@ describe('show, context and recall', () => {
     expect(injected).toContain('- ADR-001: JWT auth');
   });
 
+  it('a --project with no memory is an error that lists the known projects', async () => {
+    home = await makeHome();
+    await writeMemory();
+    for (const command of [['show'], ['context'], ['recall', 'auth']]) {
+      const result = await cli(...command, '--project', 'widgte');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("no memory for project 'widgte'; known projects: widget");
+    }
+  });
+
   it('recall answers questions, filters by file and prints stable JSON', async () => {
     home = await makeHome();
     await writeMemory();

@@ -62,6 +62,11 @@ describe('recall', () => {
     expect(touched[0]).toMatchObject({ id: 'session-20260101-090000', field: 'files' });
   });
 
+  it('meets text typed in the other Unicode form (decomposed on macOS)', () => {
+    const cafe: ProjectMemory = { ...memory, decisions: [], sessions: [{ id: 'session-20260104-090000', date: '2026-01-04', summary: 'Renamed the caf\u00e9 module.' }] };
+    expect(recall(cafe, { query: 'cafe\u0301' }).map((hit) => hit.id)).toEqual(['session-20260104-090000']);
+  });
+
   it('meets words by stem and prefix, and ties go to the newer record', () => {
     expect(stem('parsing')).toBe(stem('parser'));
     expect(recall(memory, { query: 'authenticating' })[0]!.id).toBe('ADR-001');

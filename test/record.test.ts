@@ -235,6 +235,18 @@ describe('log-session record with options', () => {
     expect((await readMemory('context.json', 'widget')).known_issues).toEqual([{ issue: 'Flaky CI', added: expect.any(String) }]);
   });
 
+  it('refuses an empty list entry and a --rationale with no --decision before it, saying which option to fix', async () => {
+    home = await makeHome();
+    const empty = await runCli(home, ['record', '--session', 'A', '--summary', 'ok', '--tag', '', '--follow-up', ' ']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('tags[0]: tags: an entry must not be empty');
+    expect(empty.stderr).toContain('follow_up[0]: follow-up tasks: an entry must not be empty');
+    const orphan = await runCli(home, ['record', '--session', 'A', '--summary', 'ok', '--rationale', 'why', '--decision', 'what']);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toContain('--rationale "why" follows no --decision');
+    await expect(stat(home.paths.projectsDir)).rejects.toThrow();
+  });
+
   it('never claims its own memory and state files when the home folder is a git repository', async () => {
     home = await makeHome();
     const env = { AICONFIG_HOME: join(home.project, 'aiconfig'), XDG_STATE_HOME: join(home.project, 'state') };

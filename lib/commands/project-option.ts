@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CommandContext } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -8,9 +11,18 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** `--project NAME`, shared by the commands that read memory. */
 export const projectOption = { project: { type: 'string' } } as const satisfies Options;
 
-/** The memory of `--project`, or of the project the working folder belongs to. Reads only. */
+/**
+ * The memory of `--project`, or of the project the working folder belongs to. Reads only. A `--project` with
+ * no memory at all is more likely a typo than an empty project: it is an error that lists the known ones.
+ */
 export async function readMemoryFor(context: CommandContext, project: string | undefined): Promise<ProjectMemory> {
-  return readProjectMemory(context.paths, await projectForFolder(context.cwd, project));
+  const name = await projectForFolder(context.cwd, project);
+  if (project !== undefined && !existsSync(join(context.paths.projectsDir, name))) {
+    const entries = await readdir(context.paths.projectsDir, { withFileTypes: true }).catch(() => []);
+    const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    throw new UsageError(`no memory for project '${name}'; ${known.length ? `known projects: ${known.join(', ')}` : 'no project has memory yet'}`);
+  }
+  return readProjectMemory(context.paths, name);
 }
 
 /** `--last N`: a positive whole number. */

@@ -120,8 +120,10 @@ function fieldsFromOptions(
     if (token.name === 'decision') decisions.push({ decision: token.value ?? '' });
     if (token.name === 'rationale') {
       const last = decisions.at(-1);
-      if (!last || last.rationale !== undefined) decisions.push({ rationale: token.value ?? '' });
-      else last.rationale = token.value ?? '';
+      if (!last || last.rationale !== undefined) {
+        throw new UsageError(`--rationale "${token.value ?? ''}" follows no --decision: give each --decision "..." first, then its --rationale "..."`);
+      }
+      last.rationale = token.value ?? '';
     }
   }
   const fields: Record<string, unknown> = {
