@@ -136,7 +136,9 @@ describe('show, context and recall', () => {
       expect(bad.stderr).toContain("'--jsn'");
     }
     expect((await cli('recall')).code).toBe(1);
-    expect((await cli('show', '--last', '0')).stderr).toContain('--last expects a positive whole number');
+    for (const bad of ['0', '0x10', '1e2', ' 3', '2.5']) {
+      expect((await cli('show', '--last', bad)).stderr).toContain(`--last expects a positive whole number, got '${bad}'`);
+    }
   });
 
   it('the built SessionStart hook prints additionalContext JSON with memory and nothing without', async () => {

@@ -28,7 +28,6 @@ export async function readMemoryFor(context: CommandContext, project: string | u
 /** `--last N`: a positive whole number. */
 export function countOption(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--last expects a positive whole number, got '${value}'`);
-  return count;
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--last expects a positive whole number, got '${value}'`);
+  return Number(value);
 }
