@@ -31,7 +31,8 @@ export async function changedFilesSince(root: string, since: Date | undefined, u
     since ? git(root, ['log', `--since=@${Math.ceil(since.getTime() / 1000)}`, '--name-only', '--pretty=format:', '-z']) : undefined,
   ]);
   const files = new Set<string>();
-  for (const path of (committed ?? '').split(/[\0\n]/)) if (path.trim()) files.add(join(root, path.trim()));
+  // NUL-separated names, an empty record between commits; a name may hold spaces or newlines anywhere, so no trimming.
+  for (const path of (committed ?? '').split('\0')) if (path !== '') files.add(join(root, path));
   const dirty = parsePorcelain(status ?? '');
   // mtime resolution and clock skew: allow a little slack on both ends.
   const from = since ? since.getTime() - 2000 : -Infinity;
