@@ -1,5 +1,5 @@
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset and folds it into the facts a session record needs.
@@ -25,7 +25,11 @@ export interface TranscriptFacts {
   cwd?: string;
   /** Newest non-empty gitBranch. */
   gitBranch?: string;
-  /** Absolute paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included. */
+  /**
+   * Paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included.
+   * A relative path is resolved against its line's cwd (the shell's folder, after any `cd`); only a line without
+   * a cwd leaves it relative.
+   */
   changedFiles: string[];
   /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
   pendingEdits: Record<string, string>;
@@ -271,17 +275,20 @@ class Fold {
     }
     if (env.message === undefined) return;
     const mainThread = !inSubagentFile && !env.isSidechain;
-    if (env.type === 'assistant') this.assistantMessage(env.message, mainThread && !env.isApiErrorMessage);
+    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, mainThread && !env.isApiErrorMessage);
     else if (env.type === 'user') this.userMessage(env, env.message, mainThread);
   }
 
-  private assistantMessage(message: Buffer, wantsText: boolean): void {
+  /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
+  private assistantMessage(message: Buffer, cwd: string | undefined, wantsText: boolean): void {
     const mayEdit = message.includes(TOOL_USE) && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
     if (!mayEdit && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJson(message))) {
       if (block.type === 'tool_use') {
         const path = editedPath(block);
-        if (path !== undefined && typeof block.id === 'string') this.pending.set(block.id, path);
+        if (path !== undefined && typeof block.id === 'string') {
+          this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
+        }
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
         this.lastAssistantText = block.text;
       }

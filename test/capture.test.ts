@@ -33,6 +33,7 @@ function runBuiltHook(path: string, input: unknown): Promise<HookRun> {
 
 const sessionsFile = () => join(home.paths.projectsDir, 'widget', 'sessions.json');
 const readEntries = async () => (JSON.parse(await readFile(sessionsFile(), 'utf8')) as { sessions: Record<string, any>[] }).sessions;
+const filesOfEntries = async () => (await readEntries()).map((entry) => entry.files_modified);
 
 /** A session that started a minute ago, in a clock that the git window can see. */
 function recentSession(sessionId = 'sess-1') {
@@ -184,5 +185,24 @@ describe('Stop and SessionEnd hooks', () => {
     const log = await readFile(home.paths.logFile, 'utf8');
     expect(log).toContain('fs-native-extensions');
     expect(log).toContain('stop-worker.js is missing');
+  });
+});
+
+describe('which files and which project a session gets', () => {
+  it('a relative path in an edit is taken from the folder the shell had moved to', async () => {
+    home = await makeHome();
+    await mkdir(join(home.project, 'pkg'));
+    await writeFile(join(home.project, 'pkg', 'rel.txt'), 'x\n');
+    const transcriptPath = await recentSession()
+      .prompt('write rel.txt in pkg')
+      .tool('Bash', { command: 'mkdir -p pkg && cd pkg' })
+      .cd('pkg')
+      .tool('Write', { file_path: 'rel.txt', content: 'x\n' })
+      .say('Wrote it.')
+      .saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: join(home.project, 'pkg') });
+
+    expect(await filesOfEntries()).toEqual([['pkg/rel.txt']]);
   });
 });
