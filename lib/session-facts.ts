@@ -5,6 +5,7 @@ import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
 import type { Paths } from './paths.js';
 import { projectNameAt } from './memory-read.js';
+import { redactSecrets } from './redact.js';
 import { readSessionState, type SessionState } from './session-state.js';
 import { toProjectFiles } from './touched-files.js';
 import { scanTranscript, type TranscriptScan } from './transcript.js';
@@ -62,7 +63,7 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
       ...(transcriptPath ? { transcriptPath } : {}),
       cwd: projectRoot,
       startedAt: startedAt.toISOString(),
-      ...(scan ? { scan } : {}),
+      ...(scan ? { scan: withoutSecrets(scan) } : {}),
     },
   };
 }
@@ -91,6 +92,19 @@ async function scanIfPresent(path: string, previous: TranscriptScan | undefined)
     if (errorCode(error) === 'ENOENT') return previous;
     throw error;
   }
+}
+
+/** The scan as saved in the state file, which is on disk like memory: the texts it quotes are redacted too. */
+function withoutSecrets(scan: TranscriptScan): TranscriptScan {
+  const { firstPrompt, lastAssistantText } = scan.facts;
+  return {
+    ...scan,
+    facts: {
+      ...scan.facts,
+      ...(firstPrompt === undefined ? {} : { firstPrompt: redactSecrets(firstPrompt) }),
+      ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
+    },
+  };
 }
 
 async function isFolder(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
@@ -204,5 +204,25 @@ describe('which files and which project a session gets', () => {
     await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: join(home.project, 'pkg') });
 
     expect(await filesOfEntries()).toEqual([['pkg/rel.txt']]);
+  });
+
+  it('a secret in the prompt or the answer reaches neither memory nor the session state file', async () => {
+    home = await makeHome();
+    const token = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    const transcriptPath = await recentSession()
+      .prompt(`push with ${token}`)
+      .say(`Pushed using ${token}.`)
+      .saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+
+    const stateFolder = join(home.paths.stateDir, 'sessions');
+    const written = [await readFile(sessionsFile(), 'utf8')];
+    for (const name of await readdir(stateFolder)) written.push(await readFile(join(stateFolder, name), 'utf8'));
+    expect(written).toHaveLength(2);
+    for (const text of written) {
+      expect(text).toContain('[REDACTED]');
+      expect(text).not.toContain(token);
+    }
   });
 });
