@@ -1,5 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CapturedFacts } from './entry.js';
 import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
@@ -47,11 +47,14 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
   const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
-  const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
-    projectRoot,
-    home: paths.home,
+  const realRoot = await realPath(projectRoot);
+  // Real paths: a file reached through a symlink and the same file as git names it are one file.
+  const changed = await Promise.all([...(facts?.changedFiles ?? []), ...gitFiles].map((path) => realPath(resolve(realRoot, path))));
+  const files = toProjectFiles(changed, {
+    projectRoot: realRoot,
+    home: await realPath(paths.home),
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
-    bookkeeping: [paths.claudeConfigDir, paths.projectsDir, paths.stateDir],
+    bookkeeping: await Promise.all([paths.claudeConfigDir, paths.projectsDir, paths.stateDir].map(realPath)),
   });
 
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
@@ -105,6 +108,16 @@ function withoutSecrets(scan: TranscriptScan): TranscriptScan {
       ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
     },
   };
+}
+
+/** The path with every symlink resolved; for a path that does not exist (a deleted file), its nearest existing folder's. */
+async function realPath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await realPath(parent), basename(path));
+  }
 }
 
 async function isFolder(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
@@ -36,8 +36,8 @@ const readEntries = async () => (JSON.parse(await readFile(sessionsFile(), 'utf8
 const filesOfEntries = async () => (await readEntries()).map((entry) => entry.files_modified);
 
 /** A session that started a minute ago, in a clock that the git window can see. */
-function recentSession(sessionId = 'sess-1') {
-  return transcript({ cwd: home.project, sessionId, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 });
+function recentSession(sessionId = 'sess-1', cwd = home.project) {
+  return transcript({ cwd, sessionId, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 });
 }
 
 describe('Stop and SessionEnd hooks', () => {
@@ -204,6 +204,18 @@ describe('which files and which project a session gets', () => {
     await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: join(home.project, 'pkg') });
 
     expect(await filesOfEntries()).toEqual([['pkg/rel.txt']]);
+  });
+
+  it('a file reached through a symlinked folder is listed once', async () => {
+    home = await makeHome();
+    const link = join(home.dir, 'link');
+    await symlink(home.project, link);
+    await writeFile(join(home.project, 'via-link.txt'), 'x\n');
+    const transcriptPath = await recentSession('sess-1', link).prompt('write it').write('via-link.txt').say('ok').saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: link });
+
+    expect(await filesOfEntries()).toEqual([['via-link.txt']]);
   });
 
   it('a secret in the prompt or the answer reaches neither memory nor the session state file', async () => {
