@@ -14,7 +14,7 @@ export interface SessionSource {
   /** Claude Code's session id. */
   sessionKey?: string;
   transcriptPath?: string;
-  /** The folder the session runs in (hook input `cwd`, or the CLI's working folder). */
+  /** The folder the session runs in (see hook-run.ts's sessionFolder, or the CLI's working folder). */
   cwd: string;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
@@ -38,9 +38,11 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const scan = transcriptPath ? await scanIfPresent(transcriptPath, previous.scan) : previous.scan;
   const facts = scan?.facts;
 
-  const cwd = (await isFolder(source.cwd)) ? source.cwd : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
+  // The first capture fixes the session's folder: a later `cd` of the shell must not move it to another project.
+  const folder = previous.cwd ?? source.cwd;
+  const cwd = (await isFolder(folder)) ? folder : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
   const repo = cwd ? await readRepo(cwd) : undefined;
-  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? source.cwd;
+  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
 
   const knownStart = facts?.firstTimestamp ?? previous.startedAt;
   const startedAt = knownStart ? new Date(knownStart) : now;

@@ -70,6 +70,11 @@ export async function scanTranscript(transcriptPath: string, previous?: Transcri
   return { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
 }
 
+/** The cwd of the transcript's first line that has one: the folder the session was started in. */
+export function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
+  return firstEnvelopeValue(transcriptPath, (env) => env.cwd);
+}
+
 /** Reads what was appended to one sub-agent file; a vanished file keeps its offset, a shorter one is read from 0. */
 async function readSubagent(file: string, from: number, fold: Fold): Promise<number> {
   let size: number;
@@ -109,7 +114,7 @@ async function findSubagentFiles(
       files.push(file);
       continue;
     }
-    const owner = await firstSessionId(file);
+    const owner = await firstEnvelopeValue(file, (env) => env.sessionId);
     if (owner === sessionId) files.push(file);
     else if (owner !== undefined) foreign.add(name);
     // undefined: no complete line yet; decided on a later turn
@@ -141,18 +146,19 @@ async function readdirNames(dir: string): Promise<string[]> {
   }
 }
 
-/** The sessionId of the first complete line that has one, without reading further. */
-async function firstSessionId(file: string): Promise<string | undefined> {
-  let sessionId: string | undefined;
+/** A value from the first complete line that has one, without reading further; undefined when the file cannot be read. */
+async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): Promise<string | undefined> {
+  let value: string | undefined;
   try {
     await readLines(file, 0, (line) => {
-      sessionId = scanEnvelope(line)?.sessionId;
-      return sessionId !== undefined;
+      const env = scanEnvelope(line);
+      value = env && pick(env);
+      return value !== undefined;
     });
   } catch {
     return undefined;
   }
-  return sessionId;
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

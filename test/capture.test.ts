@@ -15,16 +15,22 @@ interface HookRun {
   stderr: string;
 }
 
-function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown): Promise<HookRun> {
-  return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input);
+/** Where the hook process runs, and what Claude Code adds to its environment (CLAUDE_PROJECT_DIR). */
+interface HookProcess {
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
-function runBuiltHook(path: string, input: unknown): Promise<HookRun> {
+function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown, where: HookProcess = {}): Promise<HookRun> {
+  return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input, where);
+}
+
+function runBuiltHook(path: string, input: unknown, { cwd = home.project, env = {} }: HookProcess = {}): Promise<HookRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
       [path],
-      { cwd: home.project, env: home.env, encoding: 'utf8' },
+      { cwd, env: { ...home.env, ...env }, encoding: 'utf8' },
       (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
     child.stdin?.end(typeof input === 'string' ? input : JSON.stringify(input));
@@ -204,6 +210,43 @@ describe('which files and which project a session gets', () => {
     await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: join(home.project, 'pkg') });
 
     expect(await filesOfEntries()).toEqual([['pkg/rel.txt']]);
+  });
+
+  it('input without a cwd (Claude Code before 1.0.54) is recorded: where the transcript started, else where the hook runs', async () => {
+    home = await makeHome();
+    const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths);
+
+    const fromTranscript = await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath }, { cwd: home.dir });
+    await writeFile(join(home.project, 'notes.txt'), 'by hand\n');
+    const fromHookFolder = await runHook('session-end.js', { session_id: 'no-transcript', hook_event_name: 'SessionEnd' });
+
+    expect([fromTranscript, fromHookFolder]).toEqual([
+      { code: 0, stdout: '', stderr: '' },
+      { code: 0, stdout: '', stderr: '' },
+    ]);
+    expect(await filesOfEntries()).toEqual([['src/a.ts'], ['notes.txt']]);
+  });
+
+  it('a cd into a sub-package with its own name does not move the session to another project', async () => {
+    home = await makeHome();
+    // Not a git repository, so the sub-package's package.json would name the project.
+    await rm(join(home.project, '.git'), { recursive: true });
+    const ui = join(home.project, 'packages', 'ui');
+    await mkdir(ui, { recursive: true });
+    await writeFile(join(ui, 'package.json'), '{"name":"@acme/ui"}');
+
+    const t = recentSession().prompt('top').write('top.txt').say('ok');
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths) };
+    await runHook('stop-worker.js', { ...input, cwd: home.project });
+    await t.prompt('the button').tool('Bash', { command: 'cd packages/ui' }).cd('packages/ui').write('button.ts').say('ok').append();
+    await runHook('stop-worker.js', { ...input, cwd: ui });
+    // Captured for the first time after the cd: Claude Code's CLAUDE_PROJECT_DIR still names the launch folder.
+    const late = recentSession('sess-2').prompt('a card').tool('Bash', { command: 'cd packages/ui' }).cd('packages/ui').write('card.ts');
+    const lateInput = { session_id: 'sess-2', transcript_path: await late.saveUnder(home.paths), cwd: ui };
+    await runHook('stop-worker.js', lateInput, { cwd: ui, env: { CLAUDE_PROJECT_DIR: home.project } });
+
+    expect(await readdir(home.paths.projectsDir)).toEqual(['widget']);
+    expect(await filesOfEntries()).toEqual([['packages/ui/button.ts', 'top.txt'], ['packages/ui/card.ts']]);
   });
 
   it('a file reached through a symlinked folder is listed once', async () => {
