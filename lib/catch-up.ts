@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBrief } from './brief.js';
-import { captureSession } from './capture.js';
+import { captureTranscript } from './capture.js';
 import type { HookContext, HookHandler } from './hook-run.js';
 import { projectForFolder, readProjectMemory } from './memory-read.js';
 import { readSessionState, sessionStatePath } from './session-state.js';
@@ -46,7 +46,8 @@ export async function catchUpSessions(
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
     try {
-      await captureSession({ session_id: sessionKey, transcript_path: state.transcriptPath, cwd: state.cwd }, context);
+      // It is over: nothing after its last line is its work.
+      await captureTranscript({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd, ended: true }, context);
       caughtUp.push(sessionKey);
     } catch (error) {
       // A session that cannot be brought up to date must not cost this one its brief: report it, go on.

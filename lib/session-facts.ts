@@ -8,7 +8,7 @@ import { projectNameAt } from './memory-read.js';
 import { redactSecrets } from './redact.js';
 import { readSessionState, type SessionState } from './session-state.js';
 import { toProjectFiles } from './touched-files.js';
-import { scanTranscript, type TranscriptScan } from './transcript.js';
+import { readTranscript, type TranscriptRead, type TranscriptScan } from './transcript.js';
 
 export interface SessionSource {
   /** Claude Code's session id. */
@@ -16,6 +16,8 @@ export interface SessionSource {
   transcriptPath?: string;
   /** The folder the session runs in (see hook-run.ts's sessionFolder, or the CLI's working folder). */
   cwd: string;
+  /** The session is over (caught up at a later SessionStart): its time and git window end at its last line, not now. */
+  ended?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }
@@ -35,7 +37,8 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const previous = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
   const transcriptPath =
     source.transcriptPath ?? previous.transcriptPath ?? (source.sessionKey && (await findTranscript(paths, source.sessionKey)));
-  const scan = transcriptPath ? await scanIfPresent(transcriptPath, previous.scan) : previous.scan;
+  const read = transcriptPath ? await readIfPresent(transcriptPath, previous.scan) : undefined;
+  const scan = read?.scan ?? previous.scan;
   const facts = scan?.facts;
 
   // The first capture fixes the session's folder: a later `cd` of the shell must not move it to another project.
@@ -46,9 +49,13 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
 
   const knownStart = facts?.firstTimestamp ?? previous.startedAt;
   const startedAt = knownStart ? new Date(knownStart) : now;
-  const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
+  const lastLine = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt;
+  const endedAt = source.ended ? lastLine : laterOf(lastLine, now);
+  // Git is asked only about what happened since the last capture, from the first line this one read: a session
+  // resumed days later does not claim others' commits from the gap. Files found earlier are in the entry already.
+  const windowStart = read?.firstNewTimestamp ?? previous.scan?.facts.lastTimestamp ?? knownStart;
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
+  const gitFiles = repo ? await changedFilesSince(repo.root, windowStart ? new Date(windowStart) : undefined, endedAt) : [];
   const realRoot = await realPath(projectRoot);
   // Real paths: a file reached through a symlink and the same file as git names it are one file.
   const changed = await Promise.all([...(facts?.changedFiles ?? []), ...gitFiles].map((path) => realPath(resolve(realRoot, path))));
@@ -90,11 +97,11 @@ async function findTranscript(paths: Paths, sessionKey: string): Promise<string 
   return undefined;
 }
 
-async function scanIfPresent(path: string, previous: TranscriptScan | undefined): Promise<TranscriptScan | undefined> {
+async function readIfPresent(path: string, previous: TranscriptScan | undefined): Promise<TranscriptRead | undefined> {
   try {
-    return await scanTranscript(path, previous);
+    return await readTranscript(path, previous);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return previous;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }

@@ -55,6 +55,17 @@ export function emptyScan(): TranscriptScan {
  * main transcript cannot be read. A main file shorter than the saved offset was rewritten: it is read again from 0.
  */
 export async function scanTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptScan> {
+  return (await readTranscript(transcriptPath, previous)).scan;
+}
+
+export interface TranscriptRead {
+  scan: TranscriptScan;
+  /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
+  firstNewTimestamp?: string;
+}
+
+/** scanTranscript, also telling when the lines it added began: the start of what happened since `previous`. */
+export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
   const { size } = await stat(transcriptPath);
   const base = previous === undefined || size < previous.offset ? emptyScan() : previous;
   const fold = new Fold(base.facts);
@@ -67,7 +78,8 @@ export async function scanTranscript(transcriptPath: string, previous?: Transcri
   for (const file of found.files) {
     subagents[file] = await readSubagent(file, base.subagents[file] ?? 0, fold);
   }
-  return { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
+  const scan = { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
+  return fold.firstNewTimestamp === undefined ? { scan } : { scan, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
@@ -247,10 +259,13 @@ class Fold {
   private gitBranch?: string;
   private readonly changed: Set<string>;
   private readonly pending: Map<string, string>;
+  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
+  firstNewTimestamp?: string;
+  private firstNewTime = Infinity;
 
   constructor(facts: TranscriptFacts) {
-    this.noteTimestamp(facts.firstTimestamp);
-    this.noteTimestamp(facts.lastTimestamp);
+    this.noteTimestamp(facts.firstTimestamp, false);
+    this.noteTimestamp(facts.lastTimestamp, false);
     this.firstPrompt = facts.firstPrompt;
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
@@ -275,7 +290,7 @@ class Fold {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
-      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)));
+      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
       if (env.cwd) this.cwd = env.cwd;
       if (env.gitBranch) this.gitBranch = env.gitBranch;
     }
@@ -332,10 +347,14 @@ class Fold {
     }
   }
 
-  private noteTimestamp(timestamp: string | undefined): void {
+  private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {
     if (timestamp === undefined) return;
     const time = Date.parse(timestamp);
     if (Number.isNaN(time)) return;
+    if (isNew && time < this.firstNewTime) {
+      this.firstNewTime = time;
+      this.firstNewTimestamp = timestamp;
+    }
     if (time < this.firstTime) {
       this.firstTime = time;
       this.firstTimestamp = timestamp;
