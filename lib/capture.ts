@@ -1,20 +1,22 @@
-import type { HookHandler } from './hook-run.js';
-import { gatherSessionFacts } from './session-facts.js';
+import type { HookContext, HookHandler } from './hook-run.js';
+import { gatherSessionFacts, type SessionSource } from './session-facts.js';
 import { writeSessionMemory } from './session-memory.js';
 
 /** Stop and SessionEnd: fold the transcript's new bytes and git's view into the session's one entry. */
-export const captureSession: HookHandler = async (input, { paths, now, warn }) => {
+export const captureSession: HookHandler = async (input, context) => {
+  await captureTranscript({ sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd }, context);
+  return undefined;
+};
+
+/** Brings one session's entry up to date: the running one (a hook), or an earlier one being caught up (`ended`). */
+export async function captureTranscript(source: SessionSource & { sessionKey: string }, { paths, now, warn }: HookContext): Promise<void> {
   const at = now();
-  const facts = await gatherSessionFacts(
-    paths,
-    { sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd },
-    at,
-  );
+  const facts = await gatherSessionFacts(paths, source, at);
   await writeSessionMemory(
     paths,
     {
       project: facts.project,
-      sessionKey: input.session_id,
+      sessionKey: source.sessionKey,
       captured: facts.captured,
       context: { branch: facts.repo?.branch, originUrl: facts.repo?.originUrl },
       state: facts.state,
@@ -22,5 +24,4 @@ export const captureSession: HookHandler = async (input, { paths, now, warn }) =
     at,
     (error) => warn(`${error.message}; entry rebuilt from the last good backup`),
   );
-  return undefined;
-};
+}

@@ -1,13 +1,17 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildBrief } from './brief.js';
-import { captureSession } from './capture.js';
+import { captureTranscript } from './capture.js';
 import type { HookContext, HookHandler } from './hook-run.js';
 import { projectForFolder, readProjectMemory } from './memory-read.js';
 import { readSessionState, sessionStatePath } from './session-state.js';
+import { transcriptCwd } from './transcript.js';
 
 /** SessionStart spends at most this long bringing earlier sessions up to date; the rest waits for the next start. */
 export const CATCH_UP_BUDGET_MS = 300;
+
+/** A transcript without state older than this is left alone: its session predates log-session or is long done. */
+const UNSEEN_MAX_AGE_MS = 7 * 86_400_000;
 
 /**
  * SessionStart, on every source: bring this project's earlier sessions up to date, then return the brief
@@ -15,44 +19,85 @@ export const CATCH_UP_BUDGET_MS = 300;
  */
 export const startSession: HookHandler = async (input, context) => {
   const project = await projectForFolder(input.cwd);
-  await catchUpSessions(project, input.session_id, context);
+  await catchUpSessions(project, { sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd }, context);
   return buildBrief(await readProjectMemory(context.paths, project));
 };
 
+/** The session that is starting: never caught up itself; its transcript's folder holds its project's other sessions. */
+export interface CurrentSession {
+  sessionKey: string;
+  transcriptPath?: string;
+  cwd: string;
+}
+
 /**
- * Captures the sessions of `project` (other than `currentSession`) whose transcript grew after their last capture,
- * e.g. one that ended without its SessionEnd hook. Stops starting new ones once `budgetMs` is spent.
+ * Captures the earlier sessions of `project`: those whose transcript grew after their last capture (e.g. one that
+ * ended without its SessionEnd hook), then those never captured at all (Esc skips Stop, a closed terminal skips
+ * SessionEnd) whose transcript sits beside the current one and changed in the last 7 days. They are over, so
+ * nothing after their last line is theirs. Stops starting new ones once `budgetMs` is spent.
  * Returns the session keys it brought up to date; the ones that failed are reported through `warn`.
  */
 export async function catchUpSessions(
   project: string,
-  currentSession: string,
+  current: CurrentSession,
   context: HookContext,
   budgetMs = CATCH_UP_BUDGET_MS,
 ): Promise<string[]> {
   const started = Date.now();
-  const folder = join(context.paths.stateDir, 'sessions');
-  const current = sessionStatePath(context.paths, currentSession);
-  const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
   const caughtUp: string[] = [];
   const failures: string[] = [];
+  const capture = async (sessionKey: string, transcriptPath: string, cwd: string) => {
+    try {
+      await captureTranscript({ sessionKey, transcriptPath, cwd, ended: true }, context);
+      caughtUp.push(sessionKey);
+    } catch (error) {
+      // A session that cannot be brought up to date must not cost this one its brief: report it, go on.
+      failures.push(`${sessionKey} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+
+  const folder = join(context.paths.stateDir, 'sessions');
+  const currentState = sessionStatePath(context.paths, current.sessionKey);
+  const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
   for (const name of names) {
     if (Date.now() - started >= budgetMs) break;
-    if (join(folder, name) === current) continue;
+    if (join(folder, name) === currentState) continue;
     const sessionKey = name.slice(0, -'.json'.length);
     const state = await readSessionState(context.paths, sessionKey);
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
-    try {
-      await captureSession({ session_id: sessionKey, transcript_path: state.transcriptPath, cwd: state.cwd }, context);
-      caughtUp.push(sessionKey);
-    } catch (error) {
-      // A session that cannot be brought up to date must not cost this one its brief: report it, go on.
-      failures.push(`${sessionKey} (${error instanceof Error ? error.message : String(error)})`);
-    }
+    await capture(sessionKey, state.transcriptPath, state.cwd);
   }
+
+  for (const transcriptPath of current.transcriptPath ? await unseenTranscripts(dirname(current.transcriptPath), context) : []) {
+    if (Date.now() - started >= budgetMs) break;
+    const sessionKey = basename(transcriptPath, '.jsonl');
+    if (sessionKey === current.sessionKey) continue;
+    await capture(sessionKey, transcriptPath, (await transcriptCwd(transcriptPath)) ?? current.cwd);
+  }
+
   if (failures.length) context.warn(`could not catch up ${failures.length} earlier session(s): ${failures.join('; ')}`);
   return caughtUp;
+}
+
+/** Session transcripts in `folder` that have no state yet and changed in the last 7 days, newest first. */
+async function unseenTranscripts(folder: string, context: HookContext): Promise<string[]> {
+  const since = context.now().getTime() - UNSEEN_MAX_AGE_MS;
+  const found: { path: string; mtimeMs: number }[] = [];
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    // agent-*.jsonl beside a transcript is a sub-agent's (2.0.28-2.1.1), read with its session.
+    if (!name.endsWith('.jsonl') || name.startsWith('agent-')) continue;
+    const path = join(folder, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile() || info.mtimeMs < since) continue;
+    if (await exists(sessionStatePath(context.paths, basename(name, '.jsonl')))) continue;
+    found.push({ path, mtimeMs: info.mtimeMs });
+  }
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs).map((transcript) => transcript.path);
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }

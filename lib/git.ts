@@ -19,25 +19,30 @@ export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
   return { root, ...(branch ? { branch } : {}), ...(originUrl ? { originUrl } : {}) };
 }
 
+/** mtime resolution and clock skew: the window gets a little slack on both ends. */
+const SLACK_MS = 2000;
+
 /**
- * Absolute paths of files the session changed as git sees them: files in commits made since `since`, and
- * work-tree changes whose mtime falls within the session (a file dirty before the session is not claimed).
- * This is how edits made through Bash are found. With no known start, every uncommitted change counts.
+ * Absolute paths of files the session changed as git sees them: files in commits made between `since` and `until`,
+ * and work-tree changes whose mtime falls between them (a file dirty before the session, or changed by someone
+ * after it ended, is not claimed). This is how edits made through Bash are found. With no known start, every
+ * uncommitted change counts and no commit does.
  */
 export async function changedFilesSince(root: string, since: Date | undefined, until: Date): Promise<string[]> {
+  const from = since ? since.getTime() - SLACK_MS : -Infinity;
+  const to = until.getTime() + SLACK_MS;
   const [status, committed] = await Promise.all([
     git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']),
-    // Commit times are whole seconds: round up, so a commit made just before the session is not claimed.
-    since ? git(root, ['log', `--since=@${Math.ceil(since.getTime() / 1000)}`, '--name-only', '--pretty=format:', '-z']) : undefined,
+    // Commit times are whole seconds: round the start up, so a commit made just before the session is not claimed.
+    since
+      ? git(root, ['log', `--since=@${Math.ceil(since.getTime() / 1000)}`, `--until=@${Math.floor(to / 1000)}`, '--name-only', '--pretty=format:', '-z'])
+      : undefined,
   ]);
   const files = new Set<string>();
-  for (const path of (committed ?? '').split(/[\0\n]/)) if (path.trim()) files.add(join(root, path.trim()));
-  const dirty = parsePorcelain(status ?? '');
-  // mtime resolution and clock skew: allow a little slack on both ends.
-  const from = since ? since.getTime() - 2000 : -Infinity;
-  const to = until.getTime() + 2000;
+  // NUL-separated names, an empty record between commits; a name may hold spaces or newlines anywhere, so no trimming.
+  for (const path of (committed ?? '').split('\0')) if (path !== '') files.add(join(root, path));
   await Promise.all(
-    dirty.map(async (path) => {
+    parsePorcelain(status ?? '').map(async (path) => {
       const absolute = join(root, path);
       const info = await stat(absolute).catch(() => undefined);
       if (info && info.mtimeMs >= from && info.mtimeMs <= to) files.add(absolute);

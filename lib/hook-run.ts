@@ -2,17 +2,20 @@ import * as z from 'zod/mini';
 import { noteProblem, type HookEvent } from './hook-problem.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { readStdin } from './stdin.js';
-
+import { transcriptCwd } from './transcript.js';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
 const hookInputSchema = z.looseObject({
   session_id: z.string().check(z.minLength(1)),
   transcript_path: z.optional(z.string()),
-  cwd: z.string().check(z.minLength(1)),
+  // Claude Code sends it since 1.0.54.
+  cwd: z.optional(z.string().check(z.minLength(1))),
   hook_event_name: z.optional(z.string()),
   source: z.optional(z.string()),
 });
-export type HookInput = z.infer<typeof hookInputSchema>;
+type SentInput = z.infer<typeof hookInputSchema>;
+/** Claude Code's input, its `cwd` made the folder the session belongs to (see sessionFolder). */
+export type HookInput = SentInput & { cwd: string };
 
 export interface HookContext {
   paths: Paths;
@@ -32,7 +35,8 @@ export async function runHook(event: HookEvent, handle: HookHandler): Promise<vo
   const paths = resolvePaths(process.env);
   const warn = (message: string) => void noteProblem(paths, event, message);
   try {
-    const input = parseHookInput(await readStdin());
+    const parsed = parseHookInput(await readStdin());
+    const input = { ...parsed, cwd: await sessionFolder(parsed, process.env.CLAUDE_PROJECT_DIR) };
     const context = await handle(input, { paths, now: () => new Date(), warn });
     if (context && event === 'SessionStart') {
       process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
@@ -43,8 +47,19 @@ export async function runHook(event: HookEvent, handle: HookHandler): Promise<vo
   process.exitCode = 0;
 }
 
+/**
+ * `CLAUDE_PROJECT_DIR`, the folder Claude Code was started in: unlike the input's cwd it stays put when the shell
+ * `cd`s into a sub-package, which must not move the session to another project. Else the input's cwd; else
+ * (Claude Code before 1.0.54 sent neither) the folder the transcript started in; else ours.
+ */
+async function sessionFolder(input: SentInput, launchFolder: string | undefined): Promise<string> {
+  if (launchFolder) return launchFolder;
+  if (input.cwd) return input.cwd;
+  return (input.transcript_path && (await transcriptCwd(input.transcript_path))) || process.cwd();
+}
+
 /** Claude Code's input, or an error whose first line says what was wrong with it. */
-function parseHookInput(text: string): HookInput {
+function parseHookInput(text: string): SentInput {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,5 +69,5 @@ function parseHookInput(text: string): HookInput {
   const result = hookInputSchema.safeParse(value);
   if (result.success) return result.data;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(input)'))];
-  throw new Error(`hook input lacked or had a bad ${fields.join(', ')} (expected session_id and cwd as strings)`, { cause: result.error });
+  throw new Error(`hook input lacked or had a bad ${fields.join(', ')} (expected session_id as a string)`, { cause: result.error });
 }

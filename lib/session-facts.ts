@@ -1,20 +1,23 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CapturedFacts } from './entry.js';
 import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
 import type { Paths } from './paths.js';
 import { projectNameAt } from './memory-read.js';
+import { redactSecrets } from './redact.js';
 import { readSessionState, type SessionState } from './session-state.js';
 import { toProjectFiles } from './touched-files.js';
-import { scanTranscript, type TranscriptScan } from './transcript.js';
+import { readTranscript, type TranscriptRead, type TranscriptScan } from './transcript.js';
 
 export interface SessionSource {
   /** Claude Code's session id. */
   sessionKey?: string;
   transcriptPath?: string;
-  /** The folder the session runs in (hook input `cwd`, or the CLI's working folder). */
+  /** The folder the session runs in (see hook-run.ts's sessionFolder, or the CLI's working folder). */
   cwd: string;
+  /** The session is over (caught up at a later SessionStart): its time and git window end at its last line, not now. */
+  ended?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }
@@ -34,23 +37,33 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
   const previous = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
   const transcriptPath =
     source.transcriptPath ?? previous.transcriptPath ?? (source.sessionKey && (await findTranscript(paths, source.sessionKey)));
-  const scan = transcriptPath ? await scanIfPresent(transcriptPath, previous.scan) : previous.scan;
+  const read = transcriptPath ? await readIfPresent(transcriptPath, previous.scan) : undefined;
+  const scan = read?.scan ?? previous.scan;
   const facts = scan?.facts;
 
-  const cwd = (await isFolder(source.cwd)) ? source.cwd : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
+  // The first capture fixes the session's folder: a later `cd` of the shell must not move it to another project.
+  const folder = previous.cwd ?? source.cwd;
+  const cwd = (await isFolder(folder)) ? folder : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
   const repo = cwd ? await readRepo(cwd) : undefined;
-  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? source.cwd;
+  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
 
   const knownStart = facts?.firstTimestamp ?? previous.startedAt;
   const startedAt = knownStart ? new Date(knownStart) : now;
-  const endedAt = laterOf(facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt, now);
+  const lastLine = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt;
+  const endedAt = source.ended ? lastLine : laterOf(lastLine, now);
+  // Git is asked only about what happened since the last capture, from the first line this one read: a session
+  // resumed days later does not claim others' commits from the gap. Files found earlier are in the entry already.
+  const windowStart = read?.firstNewTimestamp ?? previous.scan?.facts.lastTimestamp ?? knownStart;
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = repo ? await changedFilesSince(repo.root, knownStart ? startedAt : undefined, now) : [];
-  const files = toProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
-    projectRoot,
-    home: paths.home,
+  const gitFiles = repo ? await changedFilesSince(repo.root, windowStart ? new Date(windowStart) : undefined, endedAt) : [];
+  const realRoot = await realPath(projectRoot);
+  // Real paths: a file reached through a symlink and the same file as git names it are one file.
+  const changed = await Promise.all([...(facts?.changedFiles ?? []), ...gitFiles].map((path) => realPath(resolve(realRoot, path))));
+  const files = toProjectFiles(changed, {
+    projectRoot: realRoot,
+    home: await realPath(paths.home),
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
-    bookkeeping: [paths.claudeConfigDir, paths.projectsDir, paths.stateDir],
+    bookkeeping: await Promise.all([paths.claudeConfigDir, paths.projectsDir, paths.stateDir].map(realPath)),
   });
 
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
@@ -62,7 +75,7 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
       ...(transcriptPath ? { transcriptPath } : {}),
       cwd: projectRoot,
       startedAt: startedAt.toISOString(),
-      ...(scan ? { scan } : {}),
+      ...(scan ? { scan: withoutSecrets(scan) } : {}),
     },
   };
 }
@@ -84,12 +97,35 @@ async function findTranscript(paths: Paths, sessionKey: string): Promise<string 
   return undefined;
 }
 
-async function scanIfPresent(path: string, previous: TranscriptScan | undefined): Promise<TranscriptScan | undefined> {
+async function readIfPresent(path: string, previous: TranscriptScan | undefined): Promise<TranscriptRead | undefined> {
   try {
-    return await scanTranscript(path, previous);
+    return await readTranscript(path, previous);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return previous;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/** The scan as saved in the state file, which is on disk like memory: the texts it quotes are redacted too. */
+function withoutSecrets(scan: TranscriptScan): TranscriptScan {
+  const { firstPrompt, lastAssistantText } = scan.facts;
+  return {
+    ...scan,
+    facts: {
+      ...scan.facts,
+      ...(firstPrompt === undefined ? {} : { firstPrompt: redactSecrets(firstPrompt) }),
+      ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
+    },
+  };
+}
+
+/** The path with every symlink resolved; for a path that does not exist (a deleted file), its nearest existing folder's. */
+async function realPath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await realPath(parent), basename(path));
   }
 }
 

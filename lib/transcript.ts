@@ -1,5 +1,5 @@
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset and folds it into the facts a session record needs.
@@ -25,7 +25,11 @@ export interface TranscriptFacts {
   cwd?: string;
   /** Newest non-empty gitBranch. */
   gitBranch?: string;
-  /** Absolute paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included. */
+  /**
+   * Paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included.
+   * A relative path is resolved against its line's cwd (the shell's folder, after any `cd`); only a line without
+   * a cwd leaves it relative.
+   */
   changedFiles: string[];
   /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
   pendingEdits: Record<string, string>;
@@ -51,6 +55,17 @@ export function emptyScan(): TranscriptScan {
  * main transcript cannot be read. A main file shorter than the saved offset was rewritten: it is read again from 0.
  */
 export async function scanTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptScan> {
+  return (await readTranscript(transcriptPath, previous)).scan;
+}
+
+export interface TranscriptRead {
+  scan: TranscriptScan;
+  /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
+  firstNewTimestamp?: string;
+}
+
+/** scanTranscript, also telling when the lines it added began: the start of what happened since `previous`. */
+export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
   const { size } = await stat(transcriptPath);
   const base = previous === undefined || size < previous.offset ? emptyScan() : previous;
   const fold = new Fold(base.facts);
@@ -63,7 +78,13 @@ export async function scanTranscript(transcriptPath: string, previous?: Transcri
   for (const file of found.files) {
     subagents[file] = await readSubagent(file, base.subagents[file] ?? 0, fold);
   }
-  return { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
+  const scan = { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
+  return fold.firstNewTimestamp === undefined ? { scan } : { scan, firstNewTimestamp: fold.firstNewTimestamp };
+}
+
+/** The cwd of the transcript's first line that has one: the folder the session was started in. */
+export function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
+  return firstEnvelopeValue(transcriptPath, (env) => env.cwd);
 }
 
 /** Reads what was appended to one sub-agent file; a vanished file keeps its offset, a shorter one is read from 0. */
@@ -105,7 +126,7 @@ async function findSubagentFiles(
       files.push(file);
       continue;
     }
-    const owner = await firstSessionId(file);
+    const owner = await firstEnvelopeValue(file, (env) => env.sessionId);
     if (owner === sessionId) files.push(file);
     else if (owner !== undefined) foreign.add(name);
     // undefined: no complete line yet; decided on a later turn
@@ -137,18 +158,19 @@ async function readdirNames(dir: string): Promise<string[]> {
   }
 }
 
-/** The sessionId of the first complete line that has one, without reading further. */
-async function firstSessionId(file: string): Promise<string | undefined> {
-  let sessionId: string | undefined;
+/** A value from the first complete line that has one, without reading further; undefined when the file cannot be read. */
+async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): Promise<string | undefined> {
+  let value: string | undefined;
   try {
     await readLines(file, 0, (line) => {
-      sessionId = scanEnvelope(line)?.sessionId;
-      return sessionId !== undefined;
+      const env = scanEnvelope(line);
+      value = env && pick(env);
+      return value !== undefined;
     });
   } catch {
     return undefined;
   }
-  return sessionId;
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -237,10 +259,13 @@ class Fold {
   private gitBranch?: string;
   private readonly changed: Set<string>;
   private readonly pending: Map<string, string>;
+  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
+  firstNewTimestamp?: string;
+  private firstNewTime = Infinity;
 
   constructor(facts: TranscriptFacts) {
-    this.noteTimestamp(facts.firstTimestamp);
-    this.noteTimestamp(facts.lastTimestamp);
+    this.noteTimestamp(facts.firstTimestamp, false);
+    this.noteTimestamp(facts.lastTimestamp, false);
     this.firstPrompt = facts.firstPrompt;
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
@@ -265,23 +290,26 @@ class Fold {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
-      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)));
+      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
       if (env.cwd) this.cwd = env.cwd;
       if (env.gitBranch) this.gitBranch = env.gitBranch;
     }
     if (env.message === undefined) return;
     const mainThread = !inSubagentFile && !env.isSidechain;
-    if (env.type === 'assistant') this.assistantMessage(env.message, mainThread && !env.isApiErrorMessage);
+    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, mainThread && !env.isApiErrorMessage);
     else if (env.type === 'user') this.userMessage(env, env.message, mainThread);
   }
 
-  private assistantMessage(message: Buffer, wantsText: boolean): void {
+  /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
+  private assistantMessage(message: Buffer, cwd: string | undefined, wantsText: boolean): void {
     const mayEdit = message.includes(TOOL_USE) && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
     if (!mayEdit && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJson(message))) {
       if (block.type === 'tool_use') {
         const path = editedPath(block);
-        if (path !== undefined && typeof block.id === 'string') this.pending.set(block.id, path);
+        if (path !== undefined && typeof block.id === 'string') {
+          this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
+        }
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
         this.lastAssistantText = block.text;
       }
@@ -319,10 +347,14 @@ class Fold {
     }
   }
 
-  private noteTimestamp(timestamp: string | undefined): void {
+  private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {
     if (timestamp === undefined) return;
     const time = Date.parse(timestamp);
     if (Number.isNaN(time)) return;
+    if (isNew && time < this.firstNewTime) {
+      this.firstNewTime = time;
+      this.firstNewTimestamp = timestamp;
+    }
     if (time < this.firstTime) {
       this.firstTime = time;
       this.firstTimestamp = timestamp;

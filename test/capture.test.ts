@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
@@ -15,16 +15,22 @@ interface HookRun {
   stderr: string;
 }
 
-function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown): Promise<HookRun> {
-  return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input);
+/** Where the hook process runs, and what Claude Code adds to its environment (CLAUDE_PROJECT_DIR). */
+interface HookProcess {
+  cwd?: string;
+  env?: Record<string, string>;
 }
 
-function runBuiltHook(path: string, input: unknown): Promise<HookRun> {
+function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown, where: HookProcess = {}): Promise<HookRun> {
+  return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input, where);
+}
+
+function runBuiltHook(path: string, input: unknown, { cwd = home.project, env = {} }: HookProcess = {}): Promise<HookRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
       [path],
-      { cwd: home.project, env: home.env, encoding: 'utf8' },
+      { cwd, env: { ...home.env, ...env }, encoding: 'utf8' },
       (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
     child.stdin?.end(typeof input === 'string' ? input : JSON.stringify(input));
@@ -33,10 +39,11 @@ function runBuiltHook(path: string, input: unknown): Promise<HookRun> {
 
 const sessionsFile = () => join(home.paths.projectsDir, 'widget', 'sessions.json');
 const readEntries = async () => (JSON.parse(await readFile(sessionsFile(), 'utf8')) as { sessions: Record<string, any>[] }).sessions;
+const filesOfEntries = async () => (await readEntries()).map((entry) => entry.files_modified);
 
 /** A session that started a minute ago, in a clock that the git window can see. */
-function recentSession(sessionId = 'sess-1') {
-  return transcript({ cwd: home.project, sessionId, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 });
+function recentSession(sessionId = 'sess-1', cwd = home.project) {
+  return transcript({ cwd, sessionId, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 });
 }
 
 describe('Stop and SessionEnd hooks', () => {
@@ -184,5 +191,93 @@ describe('Stop and SessionEnd hooks', () => {
     const log = await readFile(home.paths.logFile, 'utf8');
     expect(log).toContain('fs-native-extensions');
     expect(log).toContain('stop-worker.js is missing');
+  });
+});
+
+describe('which files and which project a session gets', () => {
+  it('a relative path in an edit is taken from the folder the shell had moved to', async () => {
+    home = await makeHome();
+    await mkdir(join(home.project, 'pkg'));
+    await writeFile(join(home.project, 'pkg', 'rel.txt'), 'x\n');
+    const transcriptPath = await recentSession()
+      .prompt('write rel.txt in pkg')
+      .tool('Bash', { command: 'mkdir -p pkg && cd pkg' })
+      .cd('pkg')
+      .tool('Write', { file_path: 'rel.txt', content: 'x\n' })
+      .say('Wrote it.')
+      .saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: join(home.project, 'pkg') });
+
+    expect(await filesOfEntries()).toEqual([['pkg/rel.txt']]);
+  });
+
+  it('input without a cwd (Claude Code before 1.0.54) is recorded: where the transcript started, else where the hook runs', async () => {
+    home = await makeHome();
+    const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths);
+
+    const fromTranscript = await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath }, { cwd: home.dir });
+    await writeFile(join(home.project, 'notes.txt'), 'by hand\n');
+    const fromHookFolder = await runHook('session-end.js', { session_id: 'no-transcript', hook_event_name: 'SessionEnd' });
+
+    expect([fromTranscript, fromHookFolder]).toEqual([
+      { code: 0, stdout: '', stderr: '' },
+      { code: 0, stdout: '', stderr: '' },
+    ]);
+    expect(await filesOfEntries()).toEqual([['src/a.ts'], ['notes.txt']]);
+  });
+
+  it('a cd into a sub-package with its own name does not move the session to another project', async () => {
+    home = await makeHome();
+    // Not a git repository, so the sub-package's package.json would name the project.
+    await rm(join(home.project, '.git'), { recursive: true });
+    const ui = join(home.project, 'packages', 'ui');
+    await mkdir(ui, { recursive: true });
+    await writeFile(join(ui, 'package.json'), '{"name":"@acme/ui"}');
+
+    const t = recentSession().prompt('top').write('top.txt').say('ok');
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths) };
+    await runHook('stop-worker.js', { ...input, cwd: home.project });
+    await t.prompt('the button').tool('Bash', { command: 'cd packages/ui' }).cd('packages/ui').write('button.ts').say('ok').append();
+    await runHook('stop-worker.js', { ...input, cwd: ui });
+    // Captured for the first time after the cd: Claude Code's CLAUDE_PROJECT_DIR still names the launch folder.
+    const late = recentSession('sess-2').prompt('a card').tool('Bash', { command: 'cd packages/ui' }).cd('packages/ui').write('card.ts');
+    const lateInput = { session_id: 'sess-2', transcript_path: await late.saveUnder(home.paths), cwd: ui };
+    await runHook('stop-worker.js', lateInput, { cwd: ui, env: { CLAUDE_PROJECT_DIR: home.project } });
+
+    expect(await readdir(home.paths.projectsDir)).toEqual(['widget']);
+    expect(await filesOfEntries()).toEqual([['packages/ui/button.ts', 'top.txt'], ['packages/ui/card.ts']]);
+  });
+
+  it('a file reached through a symlinked folder is listed once', async () => {
+    home = await makeHome();
+    const link = join(home.dir, 'link');
+    await symlink(home.project, link);
+    await writeFile(join(home.project, 'via-link.txt'), 'x\n');
+    const transcriptPath = await recentSession('sess-1', link).prompt('write it').write('via-link.txt').say('ok').saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: link });
+
+    expect(await filesOfEntries()).toEqual([['via-link.txt']]);
+  });
+
+  it('a secret in the prompt or the answer reaches neither memory nor the session state file', async () => {
+    home = await makeHome();
+    const token = `ghp_${'a1B2c3D4e5'.repeat(4)}`;
+    const transcriptPath = await recentSession()
+      .prompt(`push with ${token}`)
+      .say(`Pushed using ${token}.`)
+      .saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+
+    const stateFolder = join(home.paths.stateDir, 'sessions');
+    const written = [await readFile(sessionsFile(), 'utf8')];
+    for (const name of await readdir(stateFolder)) written.push(await readFile(join(stateFolder, name), 'utf8'));
+    expect(written).toHaveLength(2);
+    for (const text of written) {
+      expect(text).toContain('[REDACTED]');
+      expect(text).not.toContain(token);
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureSession } from '../lib/capture.js';
 import { catchUpSessions, startSession } from '../lib/catch-up.js';
@@ -11,6 +11,7 @@ let home: TempHome;
 afterEach(async () => home?.remove());
 
 const context = (): HookContext => ({ paths: home.paths, now: () => new Date(), warn: () => {} });
+const newSession = () => ({ sessionKey: 'new-session', cwd: home.project });
 const entries = async () =>
   (JSON.parse(await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8')) as { sessions: Record<string, unknown>[] }).sessions;
 
@@ -34,12 +35,12 @@ describe('catch-up at SessionStart', () => {
     expect(brief).toContain('Lexer added.');
     expect(await entries()).toHaveLength(1);
     // Up to date now: nothing to do next time, and the current session is never touched.
-    expect(await catchUpSessions('widget', 'new-session', context())).toEqual([]);
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
     await t.write('src/more.ts').append();
-    expect(await catchUpSessions('widget', 'old-session', context())).toEqual([]);
-    expect(await catchUpSessions('other-project', 'new-session', context())).toEqual([]);
-    expect(await catchUpSessions('widget', 'new-session', context(), 0)).toEqual([]);
-    expect(await catchUpSessions('widget', 'new-session', context())).toEqual(['old-session']);
+    expect(await catchUpSessions('widget', { ...newSession(), sessionKey: 'old-session' }, context())).toEqual([]);
+    expect(await catchUpSessions('other-project', newSession(), context())).toEqual([]);
+    expect(await catchUpSessions('widget', newSession(), context(), 0)).toEqual([]);
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual(['old-session']);
   });
 
   it('a session that cannot be caught up is reported once, and the brief still comes', async () => {
@@ -58,5 +59,31 @@ describe('catch-up at SessionStart', () => {
     const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, warned);
     expect(brief).toContain('Parser started.');
     expect(warnings).toEqual([expect.stringMatching(/^could not catch up 1 earlier session\(s\): old-session \(.*EISDIR/)]);
+  });
+
+  it('a session that never reached a capture (Esc skips Stop, a closed terminal SessionEnd) is recorded at the next start', async () => {
+    home = await makeHome();
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    const interruptedPath = await transcript({ cwd: home.project, sessionId: 'interrupted', start: yesterday })
+      .prompt('refactor the parser')
+      .write('src/parser.ts')
+      .agent((agent) => agent.write('src/lexer.ts'), { layout: 'sibling' })
+      .edit('README.md', { interrupted: true })
+      .saveUnder(home.paths);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
+    const oldPath = await transcript({ cwd: home.project, sessionId: 'long-ago', start: tenDaysAgo.toISOString() })
+      .prompt('ancient work')
+      .write('src/ancient.ts')
+      .saveUnder(home.paths);
+    await utimes(oldPath, tenDaysAgo, tenDaysAgo);
+
+    const current = { session_id: 'new-session', transcript_path: join(dirname(interruptedPath), 'new-session.jsonl'), cwd: home.project };
+    const brief = await startSession({ ...current, source: 'startup' }, context());
+
+    const all = await entries();
+    expect(all.map((entry) => entry.files_modified)).toEqual([['src/lexer.ts', 'src/parser.ts']]);
+    expect(brief).toContain('refactor the parser');
+    // Once recorded it has state, and is caught up like any other session from then on.
+    expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcript_path, cwd: home.project }, context())).toEqual([]);
   });
 });

@@ -10,8 +10,9 @@
  *     .say('done');
  *   const path = await t.saveUnder(claudeConfigDir);     // <dir>/projects/<encoded cwd>/<sessionId>.jsonl
  *   await t.say('more').append();                        // only the lines added since
+ *   t.cd('packages/ui')                                  // later lines carry this cwd, as after the shell's `cd`
  *
- * Relative paths are resolved against the cwd (Claude Code always writes absolute ones). Every line gets the
+ * Relative paths are resolved against the current cwd (Claude Code always writes absolute ones). Every line gets the
  * builder clock's time: `start` then `stepMs` later per line, `at(time)` to jump; or pass your own `clock`.
  */
 import { randomUUID } from 'node:crypto';
@@ -84,6 +85,7 @@ export class TranscriptBuilder {
   /** The session id: the transcript's file stem. */
   readonly sessionId: string;
   private lineSessionId: string;
+  private lineCwd: string;
   private readonly version: string;
   private readonly gitBranch: string;
   private readonly shared: Shared;
@@ -98,6 +100,7 @@ export class TranscriptBuilder {
     this.cwd = options.cwd;
     this.sessionId = options.sessionId ?? randomUUID();
     this.lineSessionId = this.sessionId;
+    this.lineCwd = this.cwd;
     this.version = options.version ?? '2.1.330';
     this.gitBranch = options.gitBranch ?? 'main';
     this.file = parent?.file ?? '';
@@ -278,6 +281,12 @@ export class TranscriptBuilder {
     return this;
   }
 
+  /** From here on lines carry this cwd (relative: to the current one), as after the shell's `cd`; the file stays where it is. */
+  cd(folder: string): this {
+    this.lineCwd = resolve(this.lineCwd, folder);
+    return this;
+  }
+
   /** The clock's time for the next line. */
   at(time: string): this {
     this.shared.jump(time);
@@ -340,6 +349,7 @@ export class TranscriptBuilder {
       { builder: this, file, agentId },
     );
     child.lineSessionId = this.lineSessionId;
+    child.lineCwd = this.lineCwd;
     return child;
   }
 
@@ -348,7 +358,7 @@ export class TranscriptBuilder {
   }
 
   private abs(path: string): string {
-    return resolve(this.cwd, path);
+    return resolve(this.lineCwd, path);
   }
 
   private user(content: unknown, fields: Line = {}): this {
@@ -387,7 +397,7 @@ export class TranscriptBuilder {
     const head: Line = { parentUuid: this.lastUuid, isSidechain: this.isSidechain };
     const tail: Line = {
       userType: 'external',
-      cwd: this.cwd,
+      cwd: this.lineCwd,
       sessionId: this.lineSessionId,
       version: this.version,
       gitBranch: this.gitBranch,

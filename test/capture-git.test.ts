@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureSession } from '../lib/capture.js';
+import { startSession } from '../lib/catch-up.js';
+import type { HookContext } from '../lib/hook-run.js';
+import { makeHome, type TempHome } from './helpers/temp-home.js';
+import { transcript } from './helpers/transcript-builder.js';
+
+const run = promisify(execFile);
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+let home: TempHome;
+afterEach(async () => home?.remove());
+
+const contextAt = (now: number): HookContext => ({ paths: home.paths, now: () => new Date(now), warn: () => {} });
+const entries = async () =>
+  (JSON.parse(await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8')) as { sessions: Record<string, unknown>[] })
+    .sessions;
+
+/** Someone commits `names` at `time`, as git would date it. */
+async function commitAt(time: number, ...names: string[]): Promise<void> {
+  for (const name of names) await writeFile(join(home.project, name), `${name}\n`);
+  const date = new Date(time).toISOString();
+  const env = { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+  await run('git', ['add', '--', ...names], { cwd: home.project, env });
+  await run('git', ['commit', '-qm', `add ${names.length} file(s)`], { cwd: home.project, env });
+}
+
+describe('what git adds to a session', () => {
+  it('an old session caught up at the next start ends at its last line: its duration, and no later work of others', async () => {
+    home = await makeHome();
+    const start = Date.now() - 3 * DAY;
+    const old = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(start).toISOString(), stepMs: MINUTE })
+      .prompt('write a')
+      .write('a.txt');
+    const transcriptPath = await old.saveUnder(home.paths);
+    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, contextAt(start + 3 * MINUTE));
+    // Its last answer reached the transcript after that Stop; then others worked on.
+    await old.at(new Date(start + 10 * MINUTE).toISOString()).say('Wrote a.txt.').append();
+    await commitAt(Date.now() - DAY, 'other.txt');
+    await writeFile(join(home.project, 'wip.txt'), 'uncommitted, today\n');
+
+    await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, contextAt(Date.now()));
+
+    const [entry] = await entries();
+    expect(entry!.files_modified).toEqual(['a.txt']);
+    expect(entry!.duration_estimate).toBe('~10min');
+  });
+
+  it('a session resumed days later does not claim what others committed in between', async () => {
+    home = await makeHome();
+    const start = Date.now() - 3 * DAY;
+    const t = transcript({ cwd: home.project, sessionId: 'sess-1', start: new Date(start).toISOString(), stepMs: MINUTE })
+      .prompt('write a')
+      .write('a.txt')
+      .say('Wrote a.txt.');
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths), cwd: home.project };
+    await captureSession(input, contextAt(start + 4 * MINUTE));
+    await commitAt(Date.now() - DAY, 'other.txt');
+
+    // Today: `claude --resume`, and the session commits b.txt through Bash.
+    await t.at(new Date(Date.now() - MINUTE).toISOString()).prompt('commit b').tool('Bash', { command: 'git commit b.txt' });
+    await commitAt(Date.now() - 30_000, 'b.txt');
+    await t.say('Committed b.txt.').append();
+    await captureSession(input, contextAt(Date.now()));
+
+    expect((await entries())[0]!.files_modified).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it('committed file names keep their spaces and newlines', async () => {
+    home = await makeHome();
+    const t = transcript({ cwd: home.project, sessionId: 'sess-1', start: new Date(Date.now() - MINUTE).toISOString(), stepMs: 100 })
+      .prompt('commit the notes')
+      .tool('Bash', { command: 'git add -A && git commit -m notes' });
+    const names = ['notes 2024.md ', ' lead.txt', 'line\nbreak.txt', 'ünï cödé.txt'];
+    await commitAt(Date.now(), ...names);
+    const transcriptPath = await t.say('Committed.').saveUnder(home.paths);
+
+    await captureSession({ session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project }, contextAt(Date.now()));
+
+    expect((await entries())[0]!.files_modified).toEqual([...names].sort());
+  });
+});
