@@ -67,12 +67,12 @@ export async function writeSessionMemory(
       'sessions',
     );
     const index = state.project === update.project && state.entryId
-      ? sessions.items.findIndex((item) => item.id === state.entryId)
+      ? sessions.items.findIndex((item) => isRecord(item) && item.id === state.entryId)
       : -1;
-    const existing = index >= 0 ? sessions.items[index] : undefined;
+    const existing = index >= 0 ? (sessions.items[index] as Entry) : undefined;
     const id = existing
       ? String(existing.id)
-      : allocateSessionId(captured.startedAt, new Set(sessions.items.map((item) => String(item.id))));
+      : allocateSessionId(captured.startedAt, new Set(sessions.items.flatMap((item) => (isRecord(item) ? [String(item.id)] : []))));
     const entry = mergeEntry(existing, id, captured, authored, { authored: Boolean(state.authored), autoSummary: state.autoSummary });
     if (index >= 0) sessions.items[index] = entry;
     else sessions.items.push(entry);
@@ -102,7 +102,7 @@ async function appendAdrs(
   reportCorruption: CorruptionReporter,
 ): Promise<string[]> {
   const decisions = listDocument(await readJsonFile(path, isListFile('decisions'), reportCorruption, now), 'decisions');
-  let next = 1 + Math.max(0, ...decisions.items.map((adr) => adrNumber(adr.id)));
+  let next = 1 + Math.max(0, ...decisions.items.map((adr) => (isRecord(adr) ? adrNumber(adr.id) : 0)));
   const ids: string[] = [];
   for (const adr of redactDeep(update.adrs ?? [])) {
     const id = `ADR-${String(next++).padStart(3, '0')}`;
