@@ -16,7 +16,9 @@ export const CATCH_UP_BUDGET_MS = 300;
 export const startSession: HookHandler = async (input, context) => {
   const project = await projectForFolder(input.cwd);
   await catchUpSessions(project, input.session_id, context);
-  return buildBrief(await readProjectMemory(context.paths, project));
+  const memory = await readProjectMemory(context.paths, project);
+  if (memory.problems?.length) context.warn(memory.problems.join('; '));
+  return buildBrief(memory);
 };
 
 /**
