@@ -20,7 +20,9 @@ const UNSEEN_MAX_AGE_MS = 7 * 86_400_000;
 export const startSession: HookHandler = async (input, context) => {
   const project = await projectForFolder(input.cwd);
   await catchUpSessions(project, { sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd }, context);
-  return buildBrief(await readProjectMemory(context.paths, project));
+  const memory = await readProjectMemory(context.paths, project);
+  if (memory.problems?.length) context.warn(memory.problems.join('; '));
+  return buildBrief(memory);
 };
 
 /** The session that is starting: never caught up itself; its transcript's folder holds its project's other sessions. */

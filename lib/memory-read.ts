@@ -3,9 +3,10 @@ import { basename, join } from 'node:path';
 import { readRepo } from './git.js';
 import type { Paths } from './paths.js';
 import { projectName } from './project-name.js';
-import { isRecord } from './store.js';
+import { errorCode } from './errors.js';
+import { isListFile, isRecord, listDocument, readFileOrBackup, recoveryFrom, type FileOrBackup } from './store.js';
 
-/** One project's memory as read for people and the model: damaged parts read as empty, nothing is written. */
+/** One project's memory as read for people and the model: nothing is written. */
 export interface ProjectMemory {
   project: string;
   /** Oldest first, as stored. */
@@ -13,26 +14,53 @@ export interface ProjectMemory {
   /** Oldest first, as stored. */
   decisions: Record<string, unknown>[];
   context: Record<string, unknown>;
+  /** From readProjectMemory: one line per file that could not be read as it is, saying what was read instead. */
+  problems?: string[];
 }
 
 /**
- * Reads sessions.json, decisions.json and context.json of a project. Unlike the store's reader this never moves
- * a bad file aside: a missing, unreadable or misshapen file reads as empty, and so does any item that is not an object.
+ * Reads sessions.json, decisions.json and context.json of a project. A file that does not parse is read from its
+ * backup, as the next write will go on from it, but unlike the store's reader nothing is moved aside: each such file
+ * is named in `problems`. A file with neither reads as empty, and so does any item that is not an object.
  */
 export async function readProjectMemory(paths: Paths, project: string): Promise<ProjectMemory> {
   const dir = join(paths.projectsDir, project);
+  const problems: string[] = [];
   const [sessions, decisions, context] = await Promise.all([
-    readListFile(join(dir, 'sessions.json'), 'sessions'),
-    readListFile(join(dir, 'decisions.json'), 'decisions'),
-    readJsonOrUndefined(join(dir, 'context.json')),
+    readRecovering(join(dir, 'sessions.json'), isListFile('sessions'), problems),
+    readRecovering(join(dir, 'decisions.json'), isListFile('decisions'), problems),
+    readRecovering(join(dir, 'context.json'), isRecord, problems),
   ]);
-  return { project, sessions, decisions, context: isRecord(context) ? context : {} };
+  return {
+    project,
+    sessions: listItems(sessions, 'sessions'),
+    decisions: listItems(decisions, 'decisions'),
+    context: isRecord(context) ? context : {},
+    problems,
+  };
 }
 
-async function readListFile(path: string, listKey: string): Promise<Record<string, unknown>[]> {
-  const value = await readJsonOrUndefined(path);
-  const list = Array.isArray(value) ? value : isRecord(value) ? value[listKey] : undefined;
-  return Array.isArray(list) ? list.filter(isRecord) : [];
+function listItems(value: unknown, listKey: string): Record<string, unknown>[] {
+  return listDocument(value, listKey).items.filter(isRecord);
+}
+
+async function readRecovering(path: string, isValid: (value: unknown) => boolean, problems: string[]): Promise<unknown> {
+  let read: FileOrBackup;
+  try {
+    read = await readFileOrBackup(path, isValid);
+  } catch (error) {
+    problems.push(`${path} could not be read (${errorCode(error) ?? String(error)}), so it was read as empty`);
+    return undefined;
+  }
+  const { file, backup, value } = read;
+  if (backup === undefined) return value;
+  const what = file.state === 'missing' ? 'is missing but its backup is not' : `is not valid (${describeCause(file.cause)})`;
+  problems.push(`${path} ${what}; ${recoveryFrom(backup)}`);
+  return value;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 async function readJsonOrUndefined(path: string): Promise<unknown> {

@@ -46,6 +46,8 @@ export function projectDir(paths: Paths, project: string): string {
 /**
  * The one read-modify-write of a project's memory: under the project lock, read all three files, merge this
  * session's entry, allocate ids, and write them back atomically. Every string is redacted before it reaches disk.
+ * The writes are ordered so that a retry after a failure or a kill at any point gives the same memory as one
+ * clean run: the entry's id, then the entry, then the files that point at it.
  */
 export async function writeSessionMemory(
   paths: Paths,
@@ -66,19 +68,19 @@ export async function writeSessionMemory(
       await readJsonFile(sessionsPath, isListFile('sessions'), reportCorruption, now),
       'sessions',
     );
-    const index = state.project === update.project && state.entryId
-      ? sessions.items.findIndex((item) => item.id === state.entryId)
-      : -1;
-    const existing = index >= 0 ? sessions.items[index] : undefined;
-    const id = existing
-      ? String(existing.id)
-      : allocateSessionId(captured.startedAt, new Set(sessions.items.map((item) => String(item.id))));
+    // An id the state names but sessions.json lacks was given out by a write that stopped part-way: taking it
+    // again keeps the session to one entry.
+    const knownId = state.project === update.project ? state.entryId : undefined;
+    const id = knownId ?? allocateSessionId(captured.startedAt, new Set(sessions.items.flatMap((item) => (isRecord(item) ? [String(item.id)] : []))));
+    const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
+    const existing = index >= 0 ? (sessions.items[index] as Entry) : undefined;
     const entry = mergeEntry(existing, id, captured, authored, { authored: Boolean(state.authored), autoSummary: state.autoSummary });
     if (index >= 0) sessions.items[index] = entry;
     else sessions.items.push(entry);
 
-    const adrIds = update.adrs?.length ? await appendAdrs(decisionsPath, update, id, now, reportCorruption) : [];
-    if (update.context) await updateContext(contextPath, update, now, reportCorruption);
+    if (update.sessionKey && knownId === undefined) {
+      await writeSessionState(paths, update.sessionKey, { ...state, project: update.project, entryId: id });
+    }
     await writeJsonFile(sessionsPath, documentValue(sessions, 'sessions', update.project));
     if (update.sessionKey) {
       await writeSessionState(paths, update.sessionKey, {
@@ -90,11 +92,15 @@ export async function writeSessionMemory(
         autoSummary: entry.summary === captured.autoSummary ? captured.autoSummary : state.autoSummary,
       });
     }
+    // Written only once the entry is: both are idempotent, so a retry adds nothing twice.
+    const adrIds = update.adrs?.length ? await writeAdrs(decisionsPath, update, id, now, reportCorruption) : [];
+    if (update.context) await updateContext(contextPath, update, now, reportCorruption);
     return { entry, sessionsPath, adrIds };
   });
 }
 
-async function appendAdrs(
+/** Adds the session's ADRs; one it already has under the same title (recorded again, or a retry) is updated in place. */
+async function writeAdrs(
   path: string,
   update: SessionUpdate,
   sessionId: string,
@@ -102,9 +108,16 @@ async function appendAdrs(
   reportCorruption: CorruptionReporter,
 ): Promise<string[]> {
   const decisions = listDocument(await readJsonFile(path, isListFile('decisions'), reportCorruption, now), 'decisions');
-  let next = 1 + Math.max(0, ...decisions.items.map((adr) => adrNumber(adr.id)));
+  let next = 1 + Math.max(0, ...decisions.items.map((adr) => (isRecord(adr) ? adrNumber(adr.id) : 0)));
   const ids: string[] = [];
   for (const adr of redactDeep(update.adrs ?? [])) {
+    const index = decisions.items.findIndex((item) => isRecord(item) && isSessionAdr(item, sessionId, adr.title));
+    const existing = index >= 0 ? (decisions.items[index] as Record<string, unknown>) : undefined;
+    if (existing) {
+      ids.push(String(existing.id));
+      decisions.items[index] = { ...existing, ...adr, status: adr.status ?? existing.status ?? 'accepted' };
+      continue;
+    }
     const id = `ADR-${String(next++).padStart(3, '0')}`;
     ids.push(id);
     decisions.items.push({
@@ -117,6 +130,14 @@ async function appendAdrs(
   }
   await writeJsonFile(path, documentValue(decisions, 'decisions', update.project));
   return ids;
+}
+
+function isSessionAdr(adr: Record<string, unknown>, sessionId: string, title: string): boolean {
+  return (
+    String(adr.title).toLowerCase() === title.toLowerCase() &&
+    Array.isArray(adr.related_sessions) &&
+    adr.related_sessions.includes(sessionId)
+  );
 }
 
 async function updateContext(path: string, update: SessionUpdate, now: Date, reportCorruption: CorruptionReporter) {

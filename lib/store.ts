@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, readFile, readlink, realpath, rename } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { CorruptFileError, errorCode } from './errors.js';
 import { withLock } from './lock.js';
@@ -11,11 +11,15 @@ import { withLock } from './lock.js';
 export interface MemoryDocument {
   form: 'object' | 'array';
   doc: Record<string, unknown>;
-  items: Record<string, unknown>[];
+  /** As stored: an item that is not an object (a hand edit) is kept as it is. */
+  items: unknown[];
 }
 
-/** Called for each damaged file that was moved aside, so the caller can warn the user in one line. */
-export type CorruptionReporter = (error: CorruptFileError) => void;
+/**
+ * Called when a write does not go on from the file as it was (a damaged file moved aside, a repair cut short),
+ * so the caller can warn the user in one line. `recovery` says what the write went on from.
+ */
+export type CorruptionReporter = (problem: Error, recovery: string) => void;
 
 export const LOCK_TIMEOUT_MS = 30_000;
 
@@ -26,8 +30,9 @@ export async function withProjectLock<T>(projectDir: string, critical: () => Pro
 }
 
 /**
- * Reads a JSON memory file. Missing reads as `undefined`. A file that does not parse (or has the wrong shape)
- * is moved aside byte for byte and the newest good backup is used instead; it is never overwritten.
+ * Reads a JSON memory file for a write: `undefined` when neither it nor its backup exists. A file that is not
+ * UTF-8 JSON of the right shape is moved aside byte for byte, never overwritten, and its backup is used instead.
+ * A missing file with a backup beside it (a repair cut short after the move) also goes on from the backup.
  */
 export async function readJsonFile(
   path: string,
@@ -35,33 +40,61 @@ export async function readJsonFile(
   reportCorruption: CorruptionReporter,
   now: Date,
 ): Promise<unknown> {
-  const current = await readParsed(path, isValid);
-  if (current.state !== 'corrupt') return current.value;
-  const keptAs = `${path}.corrupt-${timestampForFile(now)}`;
-  await rename(path, keptAs);
-  reportCorruption(new CorruptFileError(path, keptAs, { cause: current.cause }));
-  const backup = await readParsed(`${path}.bak`, isValid);
-  return backup.state === 'ok' ? backup.value : undefined;
+  const { file, backup, value } = await readFileOrBackup(path, isValid);
+  if (backup === undefined) return value;
+  if (file.state === 'missing') {
+    reportCorruption(new Error(`${path} was missing but its backup was not, so an earlier repair was cut short`), recoveryFrom(backup));
+    return value;
+  }
+  // Through a symlink, the real file is moved aside: the link stays, and the write goes through it again.
+  const target = await linkTarget(path);
+  const keptAs = `${target}.corrupt-${timestampForFile(now)}`;
+  await rename(target, keptAs);
+  reportCorruption(new CorruptFileError(path, keptAs, { cause: file.cause }), recoveryFrom(backup));
+  return value;
 }
 
-/** Writes `value` atomically (temp file, fsync, rename, folder fsync), 0600, keeping the previous version as `.bak`. */
+/**
+ * Writes `value` atomically (temp file, fsync, rename, folder fsync), 0600, through a symlink to the real file,
+ * then the same bytes to `.bak`. The backup is the version we last wrote, so a file damaged from outside is rebuilt
+ * with nothing of ours lost.
+ */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  const text = `${JSON.stringify(value, null, 2)}\n`;
-  const previous = await readFile(path).catch((error: unknown) => {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (previous?.equals(Buffer.from(text))) return;
-  if (previous && isParsable(previous)) await writeFileAtomic(`${path}.bak`, previous, { mode: 0o600 });
-  await writeFileAtomic(path, text, { mode: 0o600 });
-  await syncFolder(dirname(path));
+  const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+  await replaceIfChanged(await linkTarget(path), bytes);
+  await replaceIfChanged(`${path}.bak`, bytes);
+}
+
+export type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'damaged'; cause: unknown };
+
+/**
+ * A memory file, and its backup when the file is damaged, or missing while the backup is not (a repair cut short).
+ * `value` is what to go on from. Reads only.
+ */
+export type FileOrBackup =
+  | { file: { state: 'ok' | 'missing' }; backup?: undefined; value: unknown }
+  | { file: { state: 'missing' } | { state: 'damaged'; cause: unknown }; backup: ParsedFile; value: unknown };
+
+export async function readFileOrBackup(path: string, isValid: (value: unknown) => boolean): Promise<FileOrBackup> {
+  const file = await readParsed(path, isValid);
+  if (file.state === 'ok') return { file, value: file.value };
+  const backup = await readParsed(`${path}.bak`, isValid);
+  if (file.state === 'missing' && backup.state === 'missing') return { file, value: undefined };
+  return { file, backup, value: backup.state === 'ok' ? backup.value : undefined };
+}
+
+/** What a reader of a damaged or missing file went on from, said as it happened. */
+export function recoveryFrom(backup: ParsedFile): string {
+  if (backup.state === 'ok') return 'went on from its backup (.bak)';
+  if (backup.state === 'missing') return 'it had no backup, so it went on as if it were empty';
+  return 'its backup (.bak) was damaged too, so it went on as if it were empty';
 }
 
 export function listDocument(value: unknown, listKey: string): MemoryDocument {
   if (value === undefined) return { form: 'object', doc: {}, items: [] };
-  if (Array.isArray(value)) return { form: 'array', doc: {}, items: value as Record<string, unknown>[] };
+  if (Array.isArray(value)) return { form: 'array', doc: {}, items: value };
   const doc = value as Record<string, unknown>;
-  return { form: 'object', doc, items: (doc[listKey] as Record<string, unknown>[] | undefined) ?? [] };
+  return { form: 'object', doc, items: (doc[listKey] as unknown[] | undefined) ?? [] };
 }
 
 /** The document in the form the user keeps: a bare array stays a bare array. */
@@ -70,12 +103,13 @@ export function documentValue(document: MemoryDocument, listKey: string, project
   return { project, ...document.doc, [listKey]: document.items };
 }
 
+/** A list file's shape. An item that is not an object does not make the file damaged: it is kept as it is. */
 export function isListFile(listKey: string) {
   return (value: unknown): boolean => {
-    if (Array.isArray(value)) return value.every(isRecord);
+    if (Array.isArray(value)) return true;
     if (!isRecord(value)) return false;
     const list = value[listKey];
-    return list === undefined || (Array.isArray(list) && list.every(isRecord));
+    return list === undefined || Array.isArray(list);
   };
 }
 
@@ -83,32 +117,50 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing'; value: undefined } | { state: 'corrupt'; cause: unknown };
+// fatal: bytes that are not UTF-8 are damage to keep aside, not text to re-encode as U+FFFD on the next write.
+// A leading BOM (some editors save one) is dropped, not taken for damage.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { state: 'missing', value: undefined };
+    if (errorCode(error) === 'ENOENT') return { state: 'missing' };
     throw error;
   }
   try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    if (!isValid(value)) return { state: 'corrupt', cause: new Error('unexpected shape') };
+    const value: unknown = JSON.parse(utf8.decode(bytes));
+    if (!isValid(value)) return { state: 'damaged', cause: new Error('unexpected shape') };
     return { state: 'ok', value };
   } catch (cause) {
-    return { state: 'corrupt', cause };
+    return { state: 'damaged', cause };
   }
 }
 
-function isParsable(bytes: Buffer): boolean {
+/** Where `path` really is, through symlinks, also when the link's target is missing (moved aside, not yet written). */
+async function linkTarget(path: string): Promise<string> {
   try {
-    JSON.parse(bytes.toString('utf8'));
-    return true;
-  } catch {
-    return false;
+    return await realpath(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
   }
+  const link = await readlink(path).catch((error: unknown) => {
+    if (['EINVAL', 'ENOENT'].includes(errorCode(error) ?? '')) return undefined;
+    throw error;
+  });
+  return link === undefined ? path : linkTarget(resolve(dirname(path), link));
+}
+
+/** An atomic replace of `path`, skipped when it already holds `bytes`. */
+async function replaceIfChanged(path: string, bytes: Buffer): Promise<void> {
+  const current = await readFile(path).catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (current?.equals(bytes)) return;
+  await writeFileAtomic(path, bytes, { mode: 0o600 });
+  await syncFolder(dirname(path));
 }
 
 /** Without this a power loss can undo the rename and lose the newest entry. */

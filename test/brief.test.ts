@@ -83,4 +83,17 @@ describe('the SessionStart brief', () => {
     await writeFile(join(dir, 'sessions.json'), JSON.stringify([session(1, { summary: { nested: true }, follow_up: 'not a list' })]));
     expect(buildBrief(await readProjectMemory(home.paths, 'widget'))).toContain('(no summary)');
   });
+
+  it('reads a file that does not parse from its backup, says so, and writes nothing', async () => {
+    home = await makeHome();
+    const dir = join(home.paths.projectsDir, 'widget');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'sessions.json'), '{"sessions": [ {"id": "session-1", "summary": "Half');
+    await writeFile(join(dir, 'sessions.json.bak'), JSON.stringify({ sessions: [session(1, { summary: 'Saved in the backup' })] }));
+    const read = await readProjectMemory(home.paths, 'widget');
+    expect(read.sessions.map((entry) => entry.summary)).toEqual(['Saved in the backup']);
+    expect(read.problems).toEqual([expect.stringMatching(/sessions\.json is not valid \(.*\); went on from its backup/)]);
+    expect(buildBrief(read)).toContain('- Saved in the backup');
+    expect((await readdir(dir)).sort()).toEqual(['sessions.json', 'sessions.json.bak']);
+  });
 });

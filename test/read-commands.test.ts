@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSession } from '../lib/catch-up.js';
@@ -151,5 +151,23 @@ describe('show, context and recall', () => {
     const output = JSON.parse(run.stdout) as { hookSpecificOutput: { hookEventName: string; additionalContext: string } };
     expect(output.hookSpecificOutput.hookEventName).toBe('SessionStart');
     expect(output.hookSpecificOutput.additionalContext).toBe((await cli('context')).stdout.trimEnd());
+  });
+
+  it('with a damaged sessions.json the hook briefs from the backup and says so once, and show lists the backup', async () => {
+    home = await makeHome();
+    await writeMemory();
+    const path = join(home.paths.projectsDir, 'widget', 'sessions.json');
+    await rename(path, `${path}.bak`);
+    await writeFile(path, '{"sessions": [{"id": "half');
+    const run = await runBuiltHook({ session_id: 'new-one', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
+    expect(run.code).toBe(0);
+    const brief = (JSON.parse(run.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
+    expect(brief).toContain('Last session (session-20260107-090000, 2026-01-07)');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^log-session SessionStart hook: .*sessions\.json is not valid .*; went on from its backup/)]);
+    expect(await readFile(home.paths.logFile, 'utf8')).toContain('sessions.json is not valid');
+
+    const show = await cli('show');
+    expect(show.stdout).toContain('Worked on step 7.');
+    expect(show.stderr).not.toContain('no sessions recorded');
   });
 });
