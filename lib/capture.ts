@@ -22,6 +22,6 @@ export async function captureTranscript(source: SessionSource & { sessionKey: st
       state: facts.state,
     },
     at,
-    (error) => warn(`${error.message}; entry rebuilt from the last good backup`),
+    (error, recovery) => warn(`${error.message}; ${recovery}`),
   );
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
@@ -149,13 +149,19 @@ describe('log-session record', () => {
     await writeFile(join(dir, 'sessions.json'), garbage);
     const result = await runCli(home, ['record', '--session', 'C'], JSON.stringify(input));
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/sessions\.json was not valid; kept as .*sessions\.json\.corrupt-/);
+    expect(result.stderr).toMatch(/sessions\.json was not valid; kept as .*sessions\.json\.corrupt-.*; went on from its backup \(\.bak\)\n$/);
     const kept = (await readdir(dir)).filter((name) => name.startsWith('sessions.json.corrupt-'));
     expect(kept).toHaveLength(1);
     expect(await readFile(join(dir, kept[0]!))).toEqual(garbage);
     const { sessions } = JSON.parse(await readFile(join(dir, 'sessions.json'), 'utf8'));
     // The backup holds our last write: sessions A and B survive, C is added.
     expect(sessions).toHaveLength(3);
+
+    // Damaged again, and this time without a backup: the message must not claim one was used.
+    await writeFile(join(dir, 'sessions.json'), garbage);
+    await rm(join(dir, 'sessions.json.bak'));
+    const bare = await runCli(home, ['record', '--session', 'D'], JSON.stringify(input));
+    expect(bare.stderr).toContain('; it had no backup, so it went on as if it were empty\n');
   });
 
   it('redacts secrets before they reach disk', async () => {

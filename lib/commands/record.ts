@@ -58,7 +58,7 @@ export const recordCommand: Command = {
         state: facts.state,
       },
       now,
-      (error) => context.stderr(`log-session: ${error.message}; continued from the last good backup\n`),
+      (error, recovery) => context.stderr(`log-session: ${error.message}; ${recovery}\n`),
     );
     if (options.json) {
       context.stdout(`${JSON.stringify(written.entry, null, 2)}\n`);
