@@ -168,6 +168,11 @@ describe('show, context and recall', () => {
 
     const show = await cli('show');
     expect(show.stdout).toContain('Worked on step 7.');
-    expect(show.stderr).not.toContain('no sessions recorded');
+    expect(show.stderr).toMatch(/^log-session: .*sessions\.json is not valid .*; went on from its backup \(\.bak\)\n$/);
+
+    // Backup damaged too: show says why it has nothing, not just that nothing was recorded.
+    await writeFile(`${path}.bak`, 'garbage');
+    const none = await cli('show');
+    expect(none.stderr).toContain('its backup (.bak) was damaged too');
   });
 });

@@ -22,7 +22,10 @@ export async function readMemoryFor(context: CommandContext, project: string | u
     const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
     throw new UsageError(`no memory for project '${name}'; ${known.length ? `known projects: ${known.join(', ')}` : 'no project has memory yet'}`);
   }
-  return readProjectMemory(context.paths, name);
+  const memory = await readProjectMemory(context.paths, name);
+  // A damaged file read from its backup (or as empty) is said, so an empty answer is never taken at face value.
+  for (const problem of memory.problems ?? []) context.stderr(`log-session: ${problem}\n`);
+  return memory;
 }
 
 /** `--last N`: a positive whole number. */
