@@ -14,8 +14,21 @@ const TOKEN_PATTERNS: RegExp[] = [
   new RegExp(String.raw`${START}(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`, 'g'),
   // Google API keys.
   new RegExp(String.raw`${START}AIza[A-Za-z0-9_-]{35}${END}`, 'g'),
-  // Slack.
-  new RegExp(String.raw`${START}xox[baprs]-[A-Za-z0-9-]{10,}`, 'g'),
+  // Slack: bot, user, refresh and configuration tokens (`xoxb-`, `xoxp-`, `xoxe-1-`, `xoxe.xoxp-1-`), app-level `xapp-1-`.
+  new RegExp(String.raw`${START}(?:xoxe\.)?xox[a-z]-\d[A-Za-z0-9-]{9,}`, 'g'),
+  new RegExp(String.raw`${START}xapp-\d-[A-Za-z0-9-]{10,}`, 'g'),
+  // Slack webhook paths; the host stays so the reader can tell what was there.
+  /(?<=hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_\/+-]{20,}/g,
+  // GitLab's prefixed tokens (access, deploy, runner, trigger, agent, OAuth, CI job, feed, mail, SCIM, feature flags);
+  // routable ones end in `.01.xxxxxxxxx`.
+  new RegExp(
+    String.raw`${START}gl(?:pat|dt|rt|ptt|agent|oas|cbt|ft|imt|soat|ffct)-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]+)*`,
+    'g',
+  ),
+  // npm access tokens.
+  new RegExp(String.raw`${START}npm_[A-Za-z0-9]{36}${END}`, 'g'),
+  // SendGrid API keys: `SG.` then two base64url parts.
+  new RegExp(String.raw`${START}SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}${END}`, 'g'),
   // Hugging Face.
   new RegExp(String.raw`${START}hf_[A-Za-z0-9]{30,}`, 'g'),
   // GitHub: classic, OAuth, user-to-server, server-to-server, refresh, fine-grained.

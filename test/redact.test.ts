@@ -16,6 +16,16 @@ describe('redactSecrets: provider keys and tokens', () => {
     ['Stripe restricted', `rk_live_${alnum(24)}`],
     ['Slack bot', `xoxb-123456789012-${alnum(24)}`],
     ['Slack user', `xoxp-123-456-${alnum(20)}`],
+    ['Slack app-level', `xapp-1-A0123456789-1234567890123-${alnum(64)}`],
+    ['Slack refresh', `xoxe-1-${alnum(60)}`],
+    ['Slack configuration', `xoxe.xoxp-1-${alnum(60)}`],
+    ['Slack other kinds', `xoxa-2-${alnum(30)}`],
+    ['GitLab personal access', `glpat-${alnum(20)}`],
+    ['GitLab routable', `glpat-${alnum(27)}.01.${alnum(9)}`],
+    ['GitLab deploy', `gldt-${alnum(20)}`],
+    ['GitLab runner', `glrt-${alnum(20)}`],
+    ['npm', `npm_${alnum(36)}`],
+    ['SendGrid', `SG.${alnum(22)}.${alnum(43)}`],
     ['Hugging Face', `hf_${alnum(34)}`],
     ['GitHub classic', `ghp_${alnum(36)}`],
     ['GitHub OAuth', `gho_${alnum(36)}`],
@@ -51,6 +61,12 @@ describe('redactSecrets: provider keys and tokens', () => {
 
   it('a password in a URL', () => {
     expect(redactSecrets('postgres://app:s3cr3t-pw@db.internal:5432/app')).toBe('postgres://app:[REDACTED]@db.internal:5432/app');
+  });
+
+  it('a Slack webhook keeps its host and loses its path', () => {
+    expect(redactSecrets(`post to https://hooks.slack.com/services/T0123ABCD/B0123ABCD/${alnum(24)} now`)).toBe(
+      'post to https://hooks.slack.com/services/[REDACTED] now',
+    );
   });
 });
 
@@ -134,6 +150,9 @@ describe('redactSecrets: ordinary text is untouched', () => {
     'Bearer tokens go in the Authorization header',
     'see https://example.com/a:b@c for details',
     'The tokenizer splits text; passwordless login is next.',
+    'npm_config_cache and npm_package_json',
+    'SG.prototype.render',
+    'xoxo-hugs-and-kisses-forever',
     '',
   ])('%j', (text) => {
     expect(redactSecrets(text)).toBe(text);
