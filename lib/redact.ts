@@ -44,12 +44,21 @@ const TOKEN_PATTERNS: RegExp[] = [
 const PRIVATE_KEY =
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/g;
 
-/** `Authorization: Bearer <token>` (also Basic/Token), and a bare `Bearer <long token>`. */
+/**
+ * `Authorization: Bearer <token>` (also Basic/Token), and a bare `Bearer <long token>` (also `bearer`, `BEARER`).
+ * The bare token needs a digit or a capital so prose such as `bearer token-based-authentication` stays.
+ */
 const AUTHORIZATION = /(authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/-]+=*)/gi;
-const BARE_BEARER = /(\bBearer\s+)([A-Za-z0-9._~+/-]{16,}=*)/g;
+const BARE_BEARER = /(\b(?:[Bb]earer|BEARER)\s+)((?=[A-Za-z0-9._~+/-]*[0-9A-Z])[A-Za-z0-9._~+/-]{16,}=*)/g;
 
-/** Credentials in a URL: `https://user:secret@host`. The scheme starts a run, so a long dotted run is scanned once. */
-const URL_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/g;
+/**
+ * Credentials in a URL: `https://user:secret@host`. The password runs to the last `@` before the host, since people
+ * write `p@ssw0rd` unencoded; it stops at `/`, `?` or `#`, which cannot be in userinfo. The scheme starts a run, so a
+ * long dotted run is scanned once.
+ */
+const URL_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]+:)([^\s/?#]+)(@)/g;
+/** A token standing alone as the URL's user, as in Sentry DSNs and `https://<token>@host/repo.git`. */
+const URL_TOKEN_USER = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)((?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,})(@)/g;
 
 /**
  * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:
@@ -83,6 +92,7 @@ export function redactSecrets(text: string): string {
     .replace(URL_PASSWORD, `$1${REDACTED}$3`)
     .replace(AUTHORIZATION, `$1${REDACTED}`)
     .replace(BARE_BEARER, `$1${REDACTED}`)
+    .replace(URL_TOKEN_USER, `$1${REDACTED}$3`)
     .replace(ASSIGNMENT, redactAssignment);
   for (const pattern of TOKEN_PATTERNS) result = result.replace(pattern, REDACTED);
   return result;

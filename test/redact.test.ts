@@ -59,8 +59,26 @@ describe('redactSecrets: provider keys and tokens', () => {
     expect(redactSecrets(text)).toBe(text);
   });
 
+  it('a bare bearer token, whatever the case of the word', () => {
+    expect(redactSecrets(`sent bearer ${alnum(30)} to the api`)).toBe('sent bearer [REDACTED] to the api');
+    expect(redactSecrets(`BEARER ${alnum(30)}`)).toBe('BEARER [REDACTED]');
+  });
+
   it('a password in a URL', () => {
     expect(redactSecrets('postgres://app:s3cr3t-pw@db.internal:5432/app')).toBe('postgres://app:[REDACTED]@db.internal:5432/app');
+  });
+
+  it('a password with an @ in it is redacted up to the host', () => {
+    expect(redactSecrets('postgres://admin:p@ssw0rd@db.example.com/x')).toBe('postgres://admin:[REDACTED]@db.example.com/x');
+  });
+
+  it('a token as the whole user part of a URL: git remotes, Sentry DSNs', () => {
+    expect(redactSecrets(`git clone https://glpat-${alnum(20)}@gitlab.com/a/b.git`)).toBe(
+      'git clone https://[REDACTED]@gitlab.com/a/b.git',
+    );
+    expect(redactSecrets(`SENTRY_DSN=https://${'0123456789abcdef'.repeat(2)}@o123.ingest.sentry.io/456`)).toBe(
+      'SENTRY_DSN=https://[REDACTED]@o123.ingest.sentry.io/456',
+    );
   });
 
   it('a Slack webhook keeps its host and loses its path', () => {
@@ -153,6 +171,9 @@ describe('redactSecrets: ordinary text is untouched', () => {
     'npm_config_cache and npm_package_json',
     'SG.prototype.render',
     'xoxo-hugs-and-kisses-forever',
+    'bearer token-based-authentication is described in RFC 6750',
+    'https://example.com:443?email=a@b.com',
+    'https://user@example.com/path and ssh://git@github.com/org/repo',
     '',
   ])('%j', (text) => {
     expect(redactSecrets(text)).toBe(text);
