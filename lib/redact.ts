@@ -61,15 +61,30 @@ const URL_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]
 const URL_TOKEN_USER = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)((?=[A-Za-z_-]*[0-9])[A-Za-z0-9_-]{20,})(@)/g;
 
 /**
- * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:
- * a key ending in one of these names, a separator, then a value. Only the value is replaced.
+ * A curl command to the end of its line (continuation lines included), and in it `-u user:password` (also `--user`,
+ * `-U`/`--proxy-user`); the user name stays. Only inside curl, because elsewhere `-u 1000:1000` is a uid.
  */
-const ASSIGNMENT = new RegExp(
-  String.raw`(?<![A-Za-z0-9_.-])(?<key>(?<q>\\?["']?)[A-Za-z0-9_.-]*?(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)\k<q>)` +
-    String.raw`(?<sep>\s*(?::=|=>|[:=])(?!=)\s*)` +
-    String.raw`(?:\\"(?<escaped>(?:[^"\\\n]|\\[^"\n])*)\\"|"(?<double>(?:[^"\\\n]|\\.)*)"|'(?<single>(?:[^'\\\n]|\\.)*)'|(?<bare>[^\s'"\x60,;(){}\[\]<>&\\]+))`,
-  'gi',
-);
+const CURL_COMMAND = /\bcurl\b(?:\\\n|[^\n])*/g;
+const CURL_USER = /(\s(?:-u|--user|-U|--proxy-user)(?:\s+|=)?["']?[^\s:'"]+:)(?![$%{<])([^\s'"]+)/g;
+/** A mysql (mysqldump, mariadb…) command, and in it `-p<password>`: attached to `-p`, since a spaced `-p` prompts. */
+const MYSQL_COMMAND = /\b(?:mysql|mariadb)[a-z-]*\b(?:\\\n|[^\n|;&])*/g;
+const MYSQL_PASSWORD = /(\s-p)([^\s'"]+|'[^'\n]*'|"[^"\n]*")/g;
+
+/** A key ending in a secret's name: `password`, `DB_PASSWORD`, `"apiKey"`, `--token`, `AccountKey` (Azure). */
+const SECRET_KEY =
+  String.raw`(?<![A-Za-z0-9_.-])(?<key>(?<q>\\?["']?)[A-Za-z0-9_.-]*?` +
+  String.raw`(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key)\k<q>)`;
+const VALUE =
+  String.raw`(?:\\"(?<escaped>(?:[^"\\\n]|\\[^"\n])*)\\"|"(?<double>(?:[^"\\\n]|\\.)*)"|'(?<single>(?:[^'\\\n]|\\.)*)'` +
+  String.raw`|(?<bare>[^\s'"\x60,;(){}\[\]<>&\\]+))`;
+
+/**
+ * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:
+ * a secret's key, a separator, then a value. Only the value is replaced.
+ */
+const ASSIGNMENT = new RegExp(SECRET_KEY + String.raw`(?<sep>\s*(?::=|=>|[:=])(?!=)\s*)` + VALUE, 'gi');
+/** The same with only spaces between, as in `aws configure set aws_secret_access_key …` or `--password …`. */
+const SPACED_ARGUMENT = new RegExp(SECRET_KEY + String.raw`(?<sep>[ \t]+)` + VALUE, 'gi');
 
 /** Values that name a value rather than being one. */
 const NOT_A_VALUE = /^(?:null|nil|none|undefined|true|false|empty|required|optional|string|number|boolean|redacted)$/i;
@@ -93,7 +108,10 @@ export function redactSecrets(text: string): string {
     .replace(AUTHORIZATION, `$1${REDACTED}`)
     .replace(BARE_BEARER, `$1${REDACTED}`)
     .replace(URL_TOKEN_USER, `$1${REDACTED}$3`)
-    .replace(ASSIGNMENT, redactAssignment);
+    .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, `$1${REDACTED}`))
+    .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, `$1${REDACTED}`))
+    .replace(ASSIGNMENT, redactAssignment)
+    .replace(SPACED_ARGUMENT, redactAssignment);
   for (const pattern of TOKEN_PATTERNS) result = result.replace(pattern, REDACTED);
   return result;
 }
@@ -125,12 +143,32 @@ function redactAssignment(match: string, ...args: unknown[]): string {
   const whole = args.at(-2) as string;
   const offset = args.at(-3) as number;
   const { key, sep } = groups;
+  const spacesOnly = /^\s+$/.test(sep);
+  if (spacesOnly && !looksArgumentKey(key)) return match;
   if (groups.escaped !== undefined) return looksQuotedValue(groups.escaped) ? `${key}${sep}\\"${REDACTED}\\"` : match;
   if (groups.double !== undefined) return looksQuotedValue(groups.double) ? `${key}${sep}"${REDACTED}"` : match;
   if (groups.single !== undefined) return looksQuotedValue(groups.single) ? `${key}${sep}'${REDACTED}'` : match;
   const bare = groups.bare ?? '';
   const next = whole.charAt(offset + match.length);
-  return looksBareValue(bare, /\s/.test(sep), next) ? `${key}${sep}${REDACTED}` : match;
+  const looksValue = spacesOnly ? looksArgumentValue(bare, next) : looksBareValue(bare, /\s/.test(sep), next);
+  return looksValue ? `${key}${sep}${REDACTED}` : match;
+}
+
+/**
+ * With only spaces after it, a key must look like a name on a command line, not a word in a sentence:
+ * a flag (`--password`), a joined name (`aws_secret_access_key`, `github.token`) or capitals (`PASSWORD`).
+ */
+function looksArgumentKey(key: string): boolean {
+  const name = key.replace(/["'\\]/g, '');
+  return /^-|[A-Za-z0-9][_.-]/.test(name) || /^[A-Z0-9_]+$/.test(name);
+}
+
+/** An unquoted argument is taken when it looks generated (letters and digits, or a long mixed-case run), not a flag or path. */
+function looksArgumentValue(value: string, next: string): boolean {
+  if (value.length < 6 || NOT_A_VALUE.test(value) || REFERENCE.test(value)) return false;
+  if (/^[-/.~]/.test(value) || /[.:,]$/.test(value) || next === '(') return false;
+  if (/[A-Za-z]/.test(value) && /[0-9]/.test(value)) return true;
+  return value.length >= 16 && /[a-z]/.test(value) && /[A-Z]/.test(value);
 }
 
 function looksQuotedValue(value: string): boolean {

@@ -88,6 +88,49 @@ describe('redactSecrets: provider keys and tokens', () => {
   });
 });
 
+describe('redactSecrets: command lines', () => {
+  it.each([
+    [
+      'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws configure set aws_secret_access_key [REDACTED]',
+    ],
+    [`git config --global github.token ${alnum(40)}`, 'git config --global github.token [REDACTED]'],
+    ['mysql -u root --password hunter2x app', 'mysql -u root --password [REDACTED] app'],
+    ['mysql -u root --password=hunter2x app', 'mysql -u root --password=[REDACTED] app'],
+    ['tool --password "two words" --verbose', 'tool --password "[REDACTED]" --verbose'],
+    ['mysql -u root -phunter2x app', 'mysql -u root -p[REDACTED] app'],
+    ["mysqldump -uroot -p'hunter 2' app > dump.sql", 'mysqldump -uroot -p[REDACTED] app > dump.sql'],
+    ['curl -u admin:hunter2x https://x.test', 'curl -u admin:[REDACTED] https://x.test'],
+    ['curl "https://x.test/a?b=1&c=2" --user admin:hunter2x', 'curl "https://x.test/a?b=1&c=2" --user admin:[REDACTED]'],
+    ['curl https://x.test \\\n  -u admin:hunter2x', 'curl https://x.test \\\n  -u admin:[REDACTED]'],
+    [
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${alnum(40)}==;EndpointSuffix=core.windows.net`,
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];EndpointSuffix=core.windows.net',
+    ],
+  ])('%s', (text, redacted) => {
+    expect(redactSecrets(text)).toBe(redacted);
+  });
+
+  it.each([
+    'docker run -u 1000:1000 node',
+    'git push -u origin main',
+    'curl -u admin https://x.test',
+    'curl -u "$USER:$PASS" https://x.test',
+    'mysql -u root -p app',
+    'mysql -h db-prod.internal -P 3306 && ls -pla',
+    'the --password flag prompts for it',
+    'use --token-file /run/secrets/token',
+    'POSTGRES_PASSWORD_FILE /run/secrets/db',
+    'set GITHUB_TOKEN in the repo settings',
+    'unset AWS_SECRET_ACCESS_KEY',
+    'DB_PASSWORD and API_KEY are read from the environment',
+    'MAX_TOKENS 4096',
+    'AccountName=acct;EndpointSuffix=core.windows.net',
+  ])('%j is left alone', (text) => {
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
 describe('redactSecrets: private keys', () => {
   it('the whole block is replaced, text around it kept', () => {
     const block = ['-----BEGIN RSA PRIVATE KEY-----', alnum(64), alnum(64), 'abc+/=', '-----END RSA PRIVATE KEY-----'].join('\n');
@@ -168,6 +211,11 @@ describe('redactSecrets: ordinary text is untouched', () => {
     'Bearer tokens go in the Authorization header',
     'see https://example.com/a:b@c for details',
     'The tokenizer splits text; passwordless login is next.',
+    'commit 3f2a1b9c4d5e6f708192a3b4c5d6e7f8091a2b3c fixed the token refresh',
+    'request 123e4567-e89b-12d3-a456-426614174000 had no token',
+    `data:image/png;base64,${Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256)).toString('base64')}`,
+    '/home/user/projects/log-session/lib/token-store.ts',
+    'myAccessTokenProviderFactoryImpl and PasswordResetFormContainer',
     'npm_config_cache and npm_package_json',
     'SG.prototype.render',
     'xoxo-hugs-and-kisses-forever',
@@ -180,7 +228,9 @@ describe('redactSecrets: ordinary text is untouched', () => {
   });
 
   it('[REDACTED] is stable: redacting twice changes nothing more', () => {
-    const once = redactSecrets(`password=hunter2 ghp_${alnum(36)} Authorization: Bearer ${alnum(20)}`);
+    const once = redactSecrets(
+      `password=hunter2 ghp_${alnum(36)} Authorization: Bearer ${alnum(20)} --password hunter2x curl -u a:hunter2x https://glpat-${alnum(20)}@h`,
+    );
     expect(redactSecrets(once)).toBe(once);
   });
 });
