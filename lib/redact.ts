@@ -150,7 +150,7 @@ function redactAssignment(match: string, ...args: unknown[]): string {
   if (groups.single !== undefined) return looksQuotedValue(groups.single) ? `${key}${sep}'${REDACTED}'` : match;
   const bare = groups.bare ?? '';
   const next = whole.charAt(offset + match.length);
-  const looksValue = spacesOnly ? looksArgumentValue(bare, next) : looksBareValue(bare, /\s/.test(sep), next);
+  const looksValue = spacesOnly ? looksArgumentValue(bare, next) : looksBareValue(bare, key, sep, next);
   return looksValue ? `${key}${sep}${REDACTED}` : match;
 }
 
@@ -177,13 +177,17 @@ function looksQuotedValue(value: string): boolean {
 
 /**
  * An unquoted value must look like one: `token: abc123def` yes, `Password: reset it by mail` no.
- * Spaced separators (`key: value`, `key = value`) are common in prose and code, so a plain word there is not taken;
- * a tight `key=value` (env files, query strings) is.
+ * Spaced separators (`key: value`, `key = value`) are common in prose and code, so a plain word or a name
+ * (`self.api_key = api_key`, `apiKey = config.apiKey`) there is not taken; a tight `key=value` (env files, query
+ * strings) is. A YAML line `client_secret: correcthorse…` is the exception: a joined key, a colon, then one lowercase
+ * word ending the line.
  */
-function looksBareValue(value: string, spaced: boolean, next: string): boolean {
+function looksBareValue(value: string, key: string, sep: string, next: string): boolean {
   if (value.length < 4 || NOT_A_VALUE.test(value) || REFERENCE.test(value)) return false;
   if (next === '(' || /[.:]$/.test(value)) return false; // a call (`token = getToken()`) or the end of a sentence
-  if (!spaced) return true;
+  if (!/\s/.test(sep)) return true;
+  const yamlLine = sep.includes(':') && /[A-Za-z0-9][_-]/.test(key) && /^[\r\n]?$/.test(next);
+  if (yamlLine && /^[a-z]{8,}$/.test(value)) return true;
   if (/^[A-Za-z]+$/.test(value)) return value.length >= 16 && /[a-z]/.test(value) && /[A-Z].*[A-Z]/.test(value);
-  return /[0-9]/.test(value) || /[^A-Za-z0-9]/.test(value);
+  return /[0-9]/.test(value) || /[^A-Za-z0-9_.]/.test(value);
 }

@@ -183,6 +183,7 @@ describe('redactSecrets: assignments keep the key and the separator', () => {
     ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_SECRET_ACCESS_KEY=[REDACTED]'],
     ['export SECRET="abc def" # note', 'export SECRET="[REDACTED]" # note'],
     ['token := "abc123"', 'token := "[REDACTED]"'],
+    ['client_secret: correcthorsebatterystaple', 'client_secret: [REDACTED]'],
   ])('%s', (text, redacted) => {
     expect(redactSecrets(text)).toBe(redacted);
   });
@@ -211,6 +212,9 @@ describe('redactSecrets: ordinary text is untouched', () => {
     'Bearer tokens go in the Authorization header',
     'see https://example.com/a:b@c for details',
     'The tokenizer splits text; passwordless login is next.',
+    'self.api_key = api_key',
+    'const apiKey = config.apiKey;',
+    'api_key: example',
     'commit 3f2a1b9c4d5e6f708192a3b4c5d6e7f8091a2b3c fixed the token refresh',
     'request 123e4567-e89b-12d3-a456-426614174000 had no token',
     `data:image/png;base64,${Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256)).toString('base64')}`,
