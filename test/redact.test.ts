@@ -16,6 +16,16 @@ describe('redactSecrets: provider keys and tokens', () => {
     ['Stripe restricted', `rk_live_${alnum(24)}`],
     ['Slack bot', `xoxb-123456789012-${alnum(24)}`],
     ['Slack user', `xoxp-123-456-${alnum(20)}`],
+    ['Slack app-level', `xapp-1-A0123456789-1234567890123-${alnum(64)}`],
+    ['Slack refresh', `xoxe-1-${alnum(60)}`],
+    ['Slack configuration', `xoxe.xoxp-1-${alnum(60)}`],
+    ['Slack other kinds', `xoxa-2-${alnum(30)}`],
+    ['GitLab personal access', `glpat-${alnum(20)}`],
+    ['GitLab routable', `glpat-${alnum(27)}.01.${alnum(9)}`],
+    ['GitLab deploy', `gldt-${alnum(20)}`],
+    ['GitLab runner', `glrt-${alnum(20)}`],
+    ['npm', `npm_${alnum(36)}`],
+    ['SendGrid', `SG.${alnum(22)}.${alnum(43)}`],
     ['Hugging Face', `hf_${alnum(34)}`],
     ['GitHub classic', `ghp_${alnum(36)}`],
     ['GitHub OAuth', `gho_${alnum(36)}`],
@@ -49,8 +59,75 @@ describe('redactSecrets: provider keys and tokens', () => {
     expect(redactSecrets(text)).toBe(text);
   });
 
+  it('a bare bearer token, whatever the case of the word', () => {
+    expect(redactSecrets(`sent bearer ${alnum(30)} to the api`)).toBe('sent bearer [REDACTED] to the api');
+    expect(redactSecrets(`BEARER ${alnum(30)}`)).toBe('BEARER [REDACTED]');
+  });
+
   it('a password in a URL', () => {
     expect(redactSecrets('postgres://app:s3cr3t-pw@db.internal:5432/app')).toBe('postgres://app:[REDACTED]@db.internal:5432/app');
+  });
+
+  it('a password with an @ in it is redacted up to the host', () => {
+    expect(redactSecrets('postgres://admin:p@ssw0rd@db.example.com/x')).toBe('postgres://admin:[REDACTED]@db.example.com/x');
+  });
+
+  it('a token as the whole user part of a URL: git remotes, Sentry DSNs', () => {
+    expect(redactSecrets(`git clone https://glpat-${alnum(20)}@gitlab.com/a/b.git`)).toBe(
+      'git clone https://[REDACTED]@gitlab.com/a/b.git',
+    );
+    expect(redactSecrets(`SENTRY_DSN=https://${'0123456789abcdef'.repeat(2)}@o123.ingest.sentry.io/456`)).toBe(
+      'SENTRY_DSN=https://[REDACTED]@o123.ingest.sentry.io/456',
+    );
+  });
+
+  it('a Slack webhook keeps its host and loses its path', () => {
+    expect(redactSecrets(`post to https://hooks.slack.com/services/T0123ABCD/B0123ABCD/${alnum(24)} now`)).toBe(
+      'post to https://hooks.slack.com/services/[REDACTED] now',
+    );
+  });
+});
+
+describe('redactSecrets: command lines', () => {
+  it.each([
+    [
+      'aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws configure set aws_secret_access_key [REDACTED]',
+    ],
+    [`git config --global github.token ${alnum(40)}`, 'git config --global github.token [REDACTED]'],
+    ['mysql -u root --password hunter2x app', 'mysql -u root --password [REDACTED] app'],
+    ['mysql -u root --password=hunter2x app', 'mysql -u root --password=[REDACTED] app'],
+    ['tool --password "two words" --verbose', 'tool --password "[REDACTED]" --verbose'],
+    ['mysql -u root -phunter2x app', 'mysql -u root -p[REDACTED] app'],
+    ["mysqldump -uroot -p'hunter 2' app > dump.sql", 'mysqldump -uroot -p[REDACTED] app > dump.sql'],
+    ['curl -u admin:hunter2x https://x.test', 'curl -u admin:[REDACTED] https://x.test'],
+    ['curl "https://x.test/a?b=1&c=2" --user admin:hunter2x', 'curl "https://x.test/a?b=1&c=2" --user admin:[REDACTED]'],
+    ['curl https://x.test \\\n  -u admin:hunter2x', 'curl https://x.test \\\n  -u admin:[REDACTED]'],
+    [
+      `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${alnum(40)}==;EndpointSuffix=core.windows.net`,
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];EndpointSuffix=core.windows.net',
+    ],
+  ])('%s', (text, redacted) => {
+    expect(redactSecrets(text)).toBe(redacted);
+  });
+
+  it.each([
+    'docker run -u 1000:1000 node',
+    'git push -u origin main',
+    'curl -u admin https://x.test',
+    'curl -u "$USER:$PASS" https://x.test',
+    'mysql -u root -p app',
+    'mysql -h db-prod.internal -P 3306 && ls -pla',
+    'the --password flag prompts for it',
+    'use --token-file /run/secrets/token',
+    'POSTGRES_PASSWORD_FILE /run/secrets/db',
+    'set GITHUB_TOKEN in the repo settings',
+    'unset AWS_SECRET_ACCESS_KEY',
+    'DB_PASSWORD and API_KEY are read from the environment',
+    'MAX_TOKENS 4096',
+    'AccountName=acct;EndpointSuffix=core.windows.net',
+  ])('%j is left alone', (text) => {
+    expect(redactSecrets(text)).toBe(text);
   });
 });
 
@@ -106,6 +183,7 @@ describe('redactSecrets: assignments keep the key and the separator', () => {
     ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_SECRET_ACCESS_KEY=[REDACTED]'],
     ['export SECRET="abc def" # note', 'export SECRET="[REDACTED]" # note'],
     ['token := "abc123"', 'token := "[REDACTED]"'],
+    ['client_secret: correcthorsebatterystaple', 'client_secret: [REDACTED]'],
   ])('%s', (text, redacted) => {
     expect(redactSecrets(text)).toBe(redacted);
   });
@@ -134,13 +212,29 @@ describe('redactSecrets: ordinary text is untouched', () => {
     'Bearer tokens go in the Authorization header',
     'see https://example.com/a:b@c for details',
     'The tokenizer splits text; passwordless login is next.',
+    'self.api_key = api_key',
+    'const apiKey = config.apiKey;',
+    'api_key: example',
+    'commit 3f2a1b9c4d5e6f708192a3b4c5d6e7f8091a2b3c fixed the token refresh',
+    'request 123e4567-e89b-12d3-a456-426614174000 had no token',
+    `data:image/png;base64,${Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256)).toString('base64')}`,
+    '/home/user/projects/log-session/lib/token-store.ts',
+    'myAccessTokenProviderFactoryImpl and PasswordResetFormContainer',
+    'npm_config_cache and npm_package_json',
+    'SG.prototype.render',
+    'xoxo-hugs-and-kisses-forever',
+    'bearer token-based-authentication is described in RFC 6750',
+    'https://example.com:443?email=a@b.com',
+    'https://user@example.com/path and ssh://git@github.com/org/repo',
     '',
   ])('%j', (text) => {
     expect(redactSecrets(text)).toBe(text);
   });
 
   it('[REDACTED] is stable: redacting twice changes nothing more', () => {
-    const once = redactSecrets(`password=hunter2 ghp_${alnum(36)} Authorization: Bearer ${alnum(20)}`);
+    const once = redactSecrets(
+      `password=hunter2 ghp_${alnum(36)} Authorization: Bearer ${alnum(20)} --password hunter2x curl -u a:hunter2x https://glpat-${alnum(20)}@h`,
+    );
     expect(redactSecrets(once)).toBe(once);
   });
 });
