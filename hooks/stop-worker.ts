@@ -1,4 +1,5 @@
 import { captureSession } from '../lib/capture.js';
+import { readHandedInput } from '../lib/hook-detach.js';
 import { runHook } from '../lib/hook-run.js';
 
-await runHook('Stop', captureSession);
+await runHook('Stop', captureSession, readHandedInput);

@@ -31,11 +31,11 @@ export type HookHandler = (input: HookInput, context: HookContext) => Promise<st
  * Runs a hook so that it never gets in Claude Code's way: exit 0 on every path, stdout only for
  * SessionStart's context, and every problem in the log file plus one line on stderr.
  */
-export async function runHook(event: HookEvent, handle: HookHandler): Promise<void> {
+export async function runHook(event: HookEvent, handle: HookHandler, readInput: () => Promise<string> = readStdin): Promise<void> {
   const paths = resolvePaths(process.env);
   const warn = (message: string) => void noteProblem(paths, event, message);
   try {
-    const parsed = parseHookInput(await readStdin());
+    const parsed = parseHookInput(await readInput());
     const input = { ...parsed, cwd: await sessionFolder(parsed, process.env.CLAUDE_PROJECT_DIR) };
     const context = await handle(input, { paths, now: () => new Date(), warn });
     if (context && event === 'SessionStart') {

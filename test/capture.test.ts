@@ -60,6 +60,9 @@ describe('Stop and SessionEnd hooks', () => {
       await new Promise((done) => setTimeout(done, 50));
     }
     expect(entries.map((e) => e.files_modified)).toEqual([['src/a.ts']]);
+    const garbage = await runHook('stop.cjs', 'not json');
+    expect(garbage).toMatchObject({ code: 0, stdout: '' });
+    expect(garbage.stderr).toMatch(/^log-session Stop hook: .*JSON.*\n$/);
     // The worker writes its state after sessions.json, under the lock: once we hold the lock it is done.
     await withProjectLock(join(home.paths.projectsDir, 'widget'), async () => {});
   });
