@@ -44,6 +44,12 @@ const adrObject = z.strictObject({
   tags: z.optional(textList('tags')),
 });
 
+/** A list whose items are each a plain text or an object of `shape`, e.g. a decision with its rationale. */
+const textOrObjectList = <Item extends z.ZodMiniType>(what: string, object: Item, shape: string) =>
+  z.array(z.union([nonEmptyText(`a ${what}`), object], { error: `expected a ${what} as a string or ${shape}` }), {
+    error: `expected a list of ${what}s`,
+  });
+
 /** What the model hands to `log-session record`. Strict: a misspelt field is an error that names it. */
 export const recordInputSchema = z.strictObject(
   {
@@ -51,26 +57,12 @@ export const recordInputSchema = z.strictObject(
     project: z.optional(nonEmptyText('the project name')),
     client: z.optional(clientSchema),
     files_modified: z.optional(textList('file paths')),
-    decisions_made: z.optional(
-      z.array(
-        z.union([nonEmptyText('a decision'), decisionObject], {
-          error: 'expected a decision as a string or {"decision": "...", "rationale": "..."}',
-        }),
-        { error: 'expected a list of decisions' },
-      ),
-    ),
+    decisions_made: z.optional(textOrObjectList('decision', decisionObject, '{"decision": "...", "rationale": "..."}')),
     follow_up: z.optional(textList('follow-up tasks')),
     tags: z.optional(textList('tags')),
     context_for_next_session: optionalText('a hint for the next session'),
     current_focus: z.optional(nonEmptyText('the current focus')),
-    known_issues: z.optional(
-      z.array(
-        z.union([nonEmptyText('a known issue'), knownIssueObject], {
-          error: 'expected a known issue as a string or {"issue": "...", "severity": "low|medium|high|critical"}',
-        }),
-        { error: 'expected a list of known issues' },
-      ),
-    ),
+    known_issues: z.optional(textOrObjectList('known issue', knownIssueObject, '{"issue": "...", "severity": "low|medium|high|critical"}')),
     adrs: z.optional(z.array(adrObject, { error: 'expected a list of ADRs ({"title", "decision", ...})' })),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected one JSON object with at least "summary"') },
