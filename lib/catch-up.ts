@@ -2,9 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { buildBrief } from './brief.js';
 import { captureTranscript } from './capture.js';
-import type { HookContext, HookHandler } from './hook-run.js';
+import type { HookContext, HookHandler, HookInput } from './hook-run.js';
 import { projectForFolder, readProjectMemory } from './memory-read.js';
-import { readSessionState, sessionStatePath } from './session-state.js';
+import { readSessionState, sessionStatePath, writeSessionState } from './session-state.js';
 import { transcriptCwd } from './transcript.js';
 
 /** SessionStart spends at most this long bringing earlier sessions up to date; the rest waits for the next start. */
@@ -19,11 +19,27 @@ const UNSEEN_MAX_AGE_MS = 7 * 86_400_000;
  */
 export const startSession: HookHandler = async (input, context) => {
   const project = await projectForFolder(input.cwd);
+  await rememberStart(input, project, context);
   await catchUpSessions(project, { sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd }, context);
   const memory = await readProjectMemory(context.paths, project);
   if (memory.problems?.length) context.warn(memory.problems.join('; '));
   return buildBrief(memory);
 };
+
+/**
+ * A new session's start, saved before any capture: without a transcript (`--no-session-persistence`) git's
+ * window then still opens here, and a file left dirty before the session is not claimed. With its transcript
+ * path, a session that never reaches a capture is caught up like any other.
+ */
+async function rememberStart(input: HookInput, project: string, context: HookContext): Promise<void> {
+  if (await exists(sessionStatePath(context.paths, input.session_id))) return;
+  await writeSessionState(context.paths, input.session_id, {
+    project,
+    cwd: input.cwd,
+    startedAt: context.now().toISOString(),
+    ...(input.transcript_path ? { transcriptPath: input.transcript_path } : {}),
+  });
+}
 
 /** The session that is starting: never caught up itself; its transcript's folder holds its project's other sessions. */
 export interface CurrentSession {

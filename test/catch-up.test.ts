@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureSession } from '../lib/capture.js';
@@ -85,5 +85,17 @@ describe('catch-up at SessionStart', () => {
     expect(brief).toContain('refactor the parser');
     // Once recorded it has state, and is caught up like any other session from then on.
     expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcript_path, cwd: home.project }, context())).toEqual([]);
+  });
+
+  it('a session with no transcript (--no-session-persistence) claims only what changed after its SessionStart', async () => {
+    home = await makeHome();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await writeFile(join(home.project, 'dirty-before.txt'), 'left over\n');
+    await utimes(join(home.project, 'dirty-before.txt'), hourAgo, hourAgo);
+    const input = { session_id: 'unsaved', transcript_path: join(home.dir, 'never-written.jsonl'), cwd: home.project };
+    await startSession({ ...input, source: 'startup' }, context());
+    await writeFile(join(home.project, 'made-now.txt'), 'new\n');
+    await captureSession(input, context());
+    expect((await entries())[0]!.files_modified).toEqual(['made-now.txt']);
   });
 });
