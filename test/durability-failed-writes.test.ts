@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../lib/paths.js';
-import { runCliWithFault } from './durability-faults.js';
+import { runCliWithFault } from './helpers/faults.js';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 
 const homes: TempHome[] = [];

@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rename, symlink, writeFile }
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isListFile, readJsonFile } from '../lib/store.js';
-import { runCliWithFault } from './durability-faults.js';
+import { runCliWithFault } from './helpers/faults.js';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;

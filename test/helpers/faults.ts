@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { builtCli, repoRoot, type TempHome } from './helpers/temp-home.js';
+import { builtCli, repoRoot, type TempHome } from './temp-home.js';
 
-const failFs = join(repoRoot, 'test', 'durability-fail-fs.cjs');
+const failFs = join(repoRoot, 'test', 'helpers', 'fail-fs.cjs');
 
 /** An fs call to go wrong in a real process: the `at`-th of the calls named in `ops` on memory or state. */
 export interface Fault {
@@ -15,7 +15,7 @@ export interface Fault {
 }
 
 /**
- * Runs the built CLI as `runCli` does, with `fault` injected (see durability-fail-fs.cjs). Resolves with the exit
+ * Runs the built CLI as `runCli` does, with `fault` injected (see fail-fs.cjs). Resolves with the exit
  * code (null when killed) and, for `at: 0`, which fails nothing, the number of calls counted.
  */
 export function runCliWithFault(home: TempHome, args: string[], input: string, fault: Fault): Promise<{ code: number | null; calls: number }> {
