@@ -4,7 +4,8 @@ import { readRepo } from './git.js';
 import type { Paths } from './paths.js';
 import { projectName } from './project-name.js';
 import { errorCode } from './errors.js';
-import { isListFile, isRecord, listDocument, readFileOrBackup, recoveryFrom, type FileOrBackup } from './store.js';
+import { isRecord } from './is-record.js';
+import { isListFile, listDocument, readFileOrBackup, recoveryFrom, type FileOrBackup } from './store.js';
 
 /** One project's memory as read for people and the model: nothing is written. */
 export interface ProjectMemory {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { allocateSessionId, localDate, mergeEntry, type AuthoredFields, type CapturedFacts, type Entry } from './entry.js';
+import { isRecord } from './is-record.js';
 import type { Paths } from './paths.js';
 import { redactDeep } from './redact.js';
 import type { RecordInput } from './schema.js';
@@ -7,7 +8,6 @@ import { readSessionState, writeSessionState, type SessionState } from './sessio
 import {
   documentValue,
   isListFile,
-  isRecord,
   listDocument,
   readJsonFile,
   withProjectLock,

@@ -5,6 +5,7 @@ import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptio
 import writeFileAtomic from 'write-file-atomic';
 import { errorCode, UsageError } from './errors.js';
 import { checkSettingsShape, type Settings } from './settings-hooks.js';
+import { isRecord } from './is-record.js';
 
 export const BACKUP_SUFFIX = '.log-session.bak';
 
@@ -112,8 +113,4 @@ function detectFormatting(text: string): FormattingOptions {
   const indent = /\n([ \t]+)\S/.exec(text)?.[1];
   if (indent?.startsWith('\t')) return { eol, insertSpaces: false, tabSize: 1 };
   return { eol, insertSpaces: true, tabSize: indent?.length ?? 2 };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@
  */
 
 import type { HookEvent } from './hook-problem.js';
+import { isRecord } from './is-record.js';
 
 export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
 export type HookScript = (typeof HOOK_SCRIPTS)[number];
@@ -161,8 +162,4 @@ function hookEvents(settings: Settings): Record<string, unknown[]> {
 
 function groupHooks(group: unknown): unknown[] {
   return isRecord(group) && Array.isArray(group.hooks) ? group.hooks : [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

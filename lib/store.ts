@@ -2,6 +2,7 @@ import { mkdir, open, readFile, readlink, realpath, rename } from 'node:fs/promi
 import { dirname, join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { CorruptFileError, errorCode } from './errors.js';
+import { isRecord } from './is-record.js';
 import { withLock } from './lock.js';
 
 /**
@@ -111,10 +112,6 @@ export function isListFile(listKey: string) {
     const list = value[listKey];
     return list === undefined || Array.isArray(list);
   };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // fatal: bytes that are not UTF-8 are damage to keep aside, not text to re-encode as U+FFFD on the next write.

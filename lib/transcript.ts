@@ -1,5 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { isRecord } from './is-record.js';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset and folds it into the facts a session record needs.
@@ -392,10 +393,6 @@ function promptText(message: unknown): string | undefined {
           .join('\n');
   const trimmed = text.trim();
   return trimmed === '' ? undefined : trimmed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseJson(bytes: Buffer): unknown {
