@@ -62,8 +62,11 @@ export async function readJsonFile(
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-  await replaceIfChanged(await linkTarget(path), bytes);
-  await replaceIfChanged(`${path}.bak`, bytes);
+  const target = await linkTarget(path);
+  const wrote = [await replaceIfChanged(target, bytes), await replaceIfChanged(`${path}.bak`, bytes)];
+  // One folder fsync makes both renames durable; through a symlink the real file's folder needs its own.
+  if (wrote.some(Boolean)) await syncFolder(dirname(path));
+  if (wrote[0] && dirname(target) !== dirname(path)) await syncFolder(dirname(target));
 }
 
 export type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'damaged'; cause: unknown };
@@ -149,15 +152,15 @@ async function linkTarget(path: string): Promise<string> {
   return link === undefined ? path : linkTarget(resolve(dirname(path), link));
 }
 
-/** An atomic replace of `path`, skipped when it already holds `bytes`. */
-async function replaceIfChanged(path: string, bytes: Buffer): Promise<void> {
+/** An atomic replace of `path`, skipped when it already holds `bytes`; whether it wrote. */
+async function replaceIfChanged(path: string, bytes: Buffer): Promise<boolean> {
   const current = await readFile(path).catch((error: unknown) => {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   });
-  if (current?.equals(bytes)) return;
+  if (current?.equals(bytes)) return false;
   await writeFileAtomic(path, bytes, { mode: 0o600 });
-  await syncFolder(dirname(path));
+  return true;
 }
 
 /** Without this a power loss can undo the rename and lose the newest entry. */
