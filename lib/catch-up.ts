@@ -10,8 +10,8 @@ import { transcriptCwd } from './transcript.js';
 /** SessionStart spends at most this long bringing earlier sessions up to date; the rest waits for the next start. */
 export const CATCH_UP_BUDGET_MS = 300;
 
-/** A transcript without state older than this is left alone: its session predates log-session or is long done. */
-const UNSEEN_MAX_AGE_MS = 7 * 86_400_000;
+/** Catch-up looks at sessions and transcripts changed within this long; older ones predate log-session or are done. */
+const CATCH_UP_WINDOW_MS = 7 * 86_400_000;
 
 /**
  * SessionStart, on every source: bring this project's earlier sessions up to date, then return the brief
@@ -19,7 +19,10 @@ const UNSEEN_MAX_AGE_MS = 7 * 86_400_000;
  */
 export const startSession: HookHandler = async (input, context) => {
   const project = await projectForFolder(input.cwd);
-  await rememberStart(input, project, context);
+  // Bookkeeping only: failing to save it must not cost the session its brief.
+  await rememberStart(input, project, context).catch((error: unknown) =>
+    context.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
+  );
   await catchUpSessions(project, { sessionKey: input.session_id, transcriptPath: input.transcript_path, cwd: input.cwd }, context);
   const memory = await readProjectMemory(context.paths, project);
   if (memory.problems?.length) context.warn(memory.problems.join('; '));
@@ -49,8 +52,8 @@ export interface CurrentSession {
 }
 
 /**
- * Captures the earlier sessions of `project`: those whose transcript grew after their last capture (e.g. one that
- * ended without its SessionEnd hook), then those never captured at all (Esc skips Stop, a closed terminal skips
+ * Captures the earlier sessions of `project` active in the last 7 days: those whose transcript grew after their
+ * last capture (e.g. one that ended without its SessionEnd hook), then those never captured at all (Esc skips Stop, a closed terminal skips
  * SessionEnd) whose transcript sits beside the current one and changed in the last 7 days. They are over, so
  * nothing after their last line is theirs. Stops starting new ones once `budgetMs` is spent.
  * Returns the session keys it brought up to date; the ones that failed are reported through `warn`.
@@ -74,13 +77,11 @@ export async function catchUpSessions(
     }
   };
 
-  const folder = join(context.paths.stateDir, 'sessions');
   const currentState = sessionStatePath(context.paths, current.sessionKey);
-  const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith('.json'));
-  for (const name of names) {
+  for (const statePath of await recentFiles(join(context.paths.stateDir, 'sessions'), '.json', context)) {
     if (Date.now() - started >= budgetMs) break;
-    if (join(folder, name) === currentState) continue;
-    const sessionKey = name.slice(0, -'.json'.length);
+    if (statePath === currentState) continue;
+    const sessionKey = basename(statePath, '.json');
     const state = await readSessionState(context.paths, sessionKey);
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
@@ -102,18 +103,31 @@ export async function catchUpSessions(
 
 /** Session transcripts in `folder` that have no state yet and changed in the last 7 days, newest first. */
 async function unseenTranscripts(folder: string, context: HookContext): Promise<string[]> {
-  const since = context.now().getTime() - UNSEEN_MAX_AGE_MS;
-  const found: { path: string; mtimeMs: number }[] = [];
-  for (const name of await readdir(folder).catch(() => [] as string[])) {
+  const unseen: string[] = [];
+  for (const path of await recentFiles(folder, '.jsonl', context)) {
     // agent-*.jsonl beside a transcript is a sub-agent's (2.0.28-2.1.1), read with its session.
-    if (!name.endsWith('.jsonl') || name.startsWith('agent-')) continue;
-    const path = join(folder, name);
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile() || info.mtimeMs < since) continue;
-    if (await exists(sessionStatePath(context.paths, basename(name, '.jsonl')))) continue;
-    found.push({ path, mtimeMs: info.mtimeMs });
+    if (basename(path).startsWith('agent-')) continue;
+    if (!(await exists(sessionStatePath(context.paths, basename(path, '.jsonl'))))) unseen.push(path);
   }
-  return found.sort((a, b) => b.mtimeMs - a.mtimeMs).map((transcript) => transcript.path);
+  return unseen;
+}
+
+/**
+ * Files in `folder` ending in `suffix` changed in the last 7 days, newest first. Only a stat each: state files
+ * pile up with every session ever run, and reading them all would slow every SessionStart; a session left for
+ * longer was resumed through its own hooks or is over.
+ */
+async function recentFiles(folder: string, suffix: string, context: HookContext): Promise<string[]> {
+  const since = context.now().getTime() - CATCH_UP_WINDOW_MS;
+  const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith(suffix));
+  const found = await Promise.all(
+    names.map(async (name) => {
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined);
+      return info?.isFile() && info.mtimeMs >= since ? [{ path, mtimeMs: info.mtimeMs }] : [];
+    }),
+  );
+  return found.flat().sort((a, b) => b.mtimeMs - a.mtimeMs).map((file) => file.path);
 }
 
 function exists(path: string): Promise<boolean> {

@@ -98,4 +98,35 @@ describe('catch-up at SessionStart', () => {
     await captureSession(input, context());
     expect((await entries())[0]!.files_modified).toEqual(['made-now.txt']);
   });
+
+  it('a state folder that cannot be written costs the brief nothing; the problem is reported', async () => {
+    home = await makeHome();
+    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
+      .prompt('Start the parser')
+      .say('Parser started.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    const notAFolder = join(home.dir, 'state-is-a-file');
+    await writeFile(notAFolder, '');
+    const warnings: string[] = [];
+    const broken: HookContext = { ...context(), paths: { ...home.paths, stateDir: join(notAFolder, 'log-session') }, warn: (message) => warnings.push(message) };
+    const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, broken);
+    expect(brief).toContain('Parser started.');
+    expect(warnings).toEqual([expect.stringMatching(/^could not save this session's start: .*ENOTDIR/)]);
+  });
+
+  it('leaves alone a session whose state was last written more than 7 days ago', async () => {
+    home = await makeHome();
+    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
+      .prompt('Start the parser')
+      .say('Parser started.');
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    await t.prompt('and the lexer').write('src/lexer.ts').say('Lexer added.').append();
+    const longAgo = new Date(Date.now() - 8 * 86_400_000);
+    await utimes(join(home.paths.stateDir, 'sessions', 'old-session.json'), longAgo, longAgo);
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
+    await utimes(join(home.paths.stateDir, 'sessions', 'old-session.json'), new Date(), new Date());
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual(['old-session']);
+  });
 });
