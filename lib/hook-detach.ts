@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { errorCode } from './errors.js';
-import { noteProblem } from './hook-problem.js';
+import { noteProblems } from './hook-problem.js';
 import { resolvePaths } from './paths.js';
 import { readStdin } from './stdin.js';
 
@@ -16,7 +16,7 @@ const HANDED_FIELDS = ['session_id', 'transcript_path', 'cwd', 'hook_event_name'
  * the input, does the capture under the lock and reports its problems itself. This is the per-turn cost.
  */
 export async function handOff(workerPath: string): Promise<void> {
-  const report = (problem: unknown) => noteProblem(resolvePaths(process.env), 'Stop', problem);
+  const report = (problem: unknown) => noteProblems(resolvePaths(process.env), 'Stop', [problem]);
   try {
     // A missing worker would fail where nobody hears it: say so here instead.
     if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run 'npm run build' in the log-session folder`);

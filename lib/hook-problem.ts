@@ -4,14 +4,19 @@ import type { Paths } from './paths.js';
 
 export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
 
-/** A hook's problem: its first line on stderr, the whole of it (stack included) in the log file. */
-export async function noteProblem(paths: Paths, event: HookEvent, problem: unknown): Promise<void> {
-  const detail = problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem);
-  const firstLine = detail.split('\n')[0] ?? detail;
-  process.stderr.write(`log-session ${event} hook: ${firstLine}; see ${paths.logFile}\n`);
+/**
+ * What went wrong in one hook run: each problem in full (stack included) in the log file, and one line on stderr
+ * however many there were, so Claude Code's output is not flooded.
+ */
+export async function noteProblems(paths: Paths, event: HookEvent, problems: unknown[]): Promise<void> {
+  if (problems.length === 0) return;
+  const details = problems.map((problem) => (problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  process.stderr.write(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {
     await mkdir(dirname(paths.logFile), { recursive: true, mode: 0o700 });
-    await appendFile(paths.logFile, `${new Date().toISOString()} ${event} ${detail}\n`, { mode: 0o600 });
+    const at = new Date().toISOString();
+    await appendFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''), { mode: 0o600 });
   } catch {
     // Nowhere left to report to; stderr already has the line.
   }

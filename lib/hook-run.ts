@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { noteProblem, type HookEvent } from './hook-problem.js';
+import { noteProblems, type HookEvent } from './hook-problem.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { readStdin } from './stdin.js';
 import { transcriptCwd } from './transcript.js';
@@ -20,7 +20,7 @@ export type HookInput = SentInput & { cwd: string };
 export interface HookContext {
   paths: Paths;
   now: () => Date;
-  /** Something went wrong but the hook carried on (a damaged file kept aside): log it and tell the user once. */
+  /** Something went wrong but the hook carried on (a damaged file kept aside): logged, and said in the hook's one stderr line. */
   warn: (message: string) => void;
 }
 
@@ -33,7 +33,8 @@ export type HookHandler = (input: HookInput, context: HookContext) => Promise<st
  */
 export async function runHook(event: HookEvent, handle: HookHandler, readInput: () => Promise<string> = readStdin): Promise<void> {
   const paths = resolvePaths(process.env);
-  const warn = (message: string) => void noteProblem(paths, event, message);
+  const problems: unknown[] = [];
+  const warn = (message: string) => void problems.push(message);
   try {
     const parsed = parseHookInput(await readInput());
     const input = { ...parsed, cwd: await sessionFolder(parsed, process.env.CLAUDE_PROJECT_DIR) };
@@ -42,8 +43,9 @@ export async function runHook(event: HookEvent, handle: HookHandler, readInput: 
       process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
     }
   } catch (error) {
-    await noteProblem(paths, event, error);
+    problems.push(error);
   }
+  await noteProblems(paths, event, problems);
   process.exitCode = 0;
 }
 

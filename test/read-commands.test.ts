@@ -175,4 +175,25 @@ describe('show, context and recall', () => {
     const none = await cli('show');
     expect(none.stderr).toContain('its backup (.bak) was damaged too');
   });
+
+  it('several problems in one SessionStart still make one stderr line; the log has each', async () => {
+    home = await makeHome();
+    await writeMemory();
+    const path = join(home.paths.projectsDir, 'widget', 'sessions.json');
+    await rename(path, `${path}.bak`);
+    await writeFile(path, '{"sessions": [');
+    // An earlier session whose transcript is now a folder: catching it up fails.
+    const notATranscript = join(home.dir, 'was-a-transcript.jsonl');
+    await mkdir(notATranscript);
+    await mkdir(join(home.paths.stateDir, 'sessions'), { recursive: true });
+    await writeFile(join(home.paths.stateDir, 'sessions', 'old.json'), JSON.stringify({ project: 'widget', transcriptPath: notATranscript, cwd: home.project }));
+
+    const run = await runBuiltHook({ session_id: 'new-one', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).hookSpecificOutput.additionalContext).toContain('Worked on step 7.');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^log-session SessionStart hook: .* \(and 1 more\); see /)]);
+    const log = await readFile(home.paths.logFile, 'utf8');
+    expect(log).toContain('sessions.json is not valid');
+    expect(log).toContain('could not catch up 1 earlier session(s): old');
+  });
 });
