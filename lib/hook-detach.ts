@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { errorCode } from './errors.js';
 import { noteProblems } from './hook-problem.js';
 import { resolvePaths } from './paths.js';
-import { readStdin } from './stdin.js';
+import { parseHookJson, readStdin } from './stdin.js';
 
 /** How the Stop hook hands its input to the worker: an environment variable, which only its owner can read. */
 const HANDED_INPUT = 'LOG_SESSION_HOOK_INPUT';
@@ -20,9 +20,8 @@ export async function handOff(workerPath: string): Promise<void> {
   try {
     // A missing worker would fail where nobody hears it: say so here instead.
     if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run 'npm run build' in the log-session folder`);
-    const input: unknown = JSON.parse(await readInputAtOnce());
-    if (typeof input !== 'object' || input === null) throw new Error('hook input on stdin was not a JSON object');
-    const handed = JSON.stringify(Object.fromEntries(HANDED_FIELDS.filter((key) => key in input).map((key) => [key, (input as Record<string, unknown>)[key]])));
+    const input = parseHookJson(await readInputAtOnce());
+    const handed = JSON.stringify(Object.fromEntries(HANDED_FIELDS.filter((key) => key in input).map((key) => [key, input[key]])));
     const worker = spawn(process.execPath, [workerPath], { detached: true, stdio: 'ignore', env: { ...process.env, [HANDED_INPUT]: handed } });
     worker.on('error', (error) => void report(new Error(`could not start the capture: ${error.message}`, { cause: error })));
     worker.unref();

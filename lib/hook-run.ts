@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { noteProblems, type HookEvent } from './hook-problem.js';
 import { resolvePaths, type Paths } from './paths.js';
-import { readStdin } from './stdin.js';
+import { parseHookJson, readStdin } from './stdin.js';
 import { transcriptCwd } from './transcript.js';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
@@ -62,13 +62,7 @@ async function sessionFolder(input: SentInput, launchFolder: string | undefined)
 
 /** Claude Code's input, or an error whose first line says what was wrong with it. */
 function parseHookInput(text: string): SentInput {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`hook input on stdin was not JSON (${(error as Error).message.replace(/\s+/g, " ")})`, { cause: error });
-  }
-  const result = hookInputSchema.safeParse(value);
+  const result = hookInputSchema.safeParse(parseHookJson(text));
   if (result.success) return result.data;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(input)'))];
   throw new Error(`hook input lacked or had a bad ${fields.join(', ')} (expected session_id as a string)`, { cause: result.error });
