@@ -5,7 +5,6 @@ import { errorCode } from './errors.js';
 import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
 import type { Paths } from './paths.js';
 import { projectNameAt } from './memory-read.js';
-import { redactSecrets } from './redact.js';
 import { readSessionState, type SessionState } from './session-state.js';
 import { toProjectFiles } from './touched-files.js';
 import { readTranscript, type TranscriptRead, type TranscriptScan } from './transcript.js';
@@ -75,7 +74,7 @@ export async function gatherSessionFacts(paths: Paths, source: SessionSource, no
       ...(transcriptPath ? { transcriptPath } : {}),
       cwd: projectRoot,
       startedAt: startedAt.toISOString(),
-      ...(scan ? { scan: withoutSecrets(scan) } : {}),
+      ...(scan ? { scan } : {}),
     },
   };
 }
@@ -104,19 +103,6 @@ async function readIfPresent(path: string, previous: TranscriptScan | undefined)
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** The scan as saved in the state file, which is on disk like memory: the texts it quotes are redacted too. */
-function withoutSecrets(scan: TranscriptScan): TranscriptScan {
-  const { firstPrompt, lastAssistantText } = scan.facts;
-  return {
-    ...scan,
-    facts: {
-      ...scan.facts,
-      ...(firstPrompt === undefined ? {} : { firstPrompt: redactSecrets(firstPrompt) }),
-      ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
-    },
-  };
 }
 
 /** The path with every symlink resolved; for a path that does not exist (a deleted file), its nearest existing folder's. */

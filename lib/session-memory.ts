@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { allocateSessionId, localDate, mergeEntry, type AuthoredFields, type CapturedFacts, type Entry } from './entry.js';
 import { isRecord } from './is-record.js';
 import type { Paths } from './paths.js';
-import { redactDeep } from './redact.js';
+import { redactDeep, redactSecrets } from './redact.js';
 import type { RecordInput } from './schema.js';
 import { readSessionState, writeSessionState, type SessionState } from './session-state.js';
+import type { TranscriptScan } from './transcript.js';
 import {
   documentValue,
   isListFile,
@@ -86,6 +87,7 @@ export async function writeSessionMemory(
       await writeSessionState(paths, update.sessionKey, {
         ...state,
         ...update.state,
+        ...(update.state?.scan ? { scan: withoutSecrets(update.state.scan) } : {}),
         project: update.project,
         entryId: id,
         authored: Boolean(state.authored) || authored !== undefined,
@@ -169,4 +171,17 @@ async function updateContext(path: string, update: SessionUpdate, now: Date, rep
 function adrNumber(id: unknown): number {
   const match = /^ADR-(\d+)$/.exec(String(id));
   return match ? Number(match[1]) : 0;
+}
+
+/** The scan as saved in the state file, which is on disk like memory: the texts it quotes are redacted too. */
+function withoutSecrets(scan: TranscriptScan): TranscriptScan {
+  const { firstPrompt, lastAssistantText } = scan.facts;
+  return {
+    ...scan,
+    facts: {
+      ...scan.facts,
+      ...(firstPrompt === undefined ? {} : { firstPrompt: redactSecrets(firstPrompt) }),
+      ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
+    },
+  };
 }
