@@ -50,22 +50,18 @@ export function emptyScan(): TranscriptScan {
   return { offset: 0, subagents: {}, foreignAgentFiles: [], facts: { changedFiles: [], pendingEdits: {} } };
 }
 
-/**
- * Reads only the bytes appended since `previous` (main file and sub-agent files) and folds them into its facts.
- * Pure apart from reading files; never holds a whole file in memory. Throws the fs error (e.g. ENOENT) when the
- * main transcript cannot be read. A main file shorter than the saved offset was rewritten: it is read again from 0.
- */
-export async function scanTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptScan> {
-  return (await readTranscript(transcriptPath, previous)).scan;
-}
-
 export interface TranscriptRead {
   scan: TranscriptScan;
   /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
   firstNewTimestamp?: string;
 }
 
-/** scanTranscript, also telling when the lines it added began: the start of what happened since `previous`. */
+/**
+ * Reads only the bytes appended since `previous` (main file and sub-agent files) and folds them into its facts,
+ * telling when the lines it added began: the start of what happened since `previous`. Pure apart from reading
+ * files; never holds a whole file in memory. Throws the fs error (e.g. ENOENT) when the main transcript cannot be
+ * read. A main file shorter than the saved offset was rewritten: it is read again from 0.
+ */
 export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
   const { size } = await stat(transcriptPath);
   const base = previous === undefined || size < previous.offset ? emptyScan() : previous;

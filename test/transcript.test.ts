@@ -4,9 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProjectFiles } from '../lib/touched-files.js';
-import { emptyScan, scanTranscript, type TranscriptScan } from '../lib/transcript.js';
+import { emptyScan, readTranscript, type TranscriptScan } from '../lib/transcript.js';
 import { transcript } from './helpers/transcript-builder.js';
 import { realTranscripts } from './fixtures/claude-code/expected.js';
+
+/** The facts a read folds, from `previous` on. */
+const scanTranscript = async (path: string, previous?: TranscriptScan) => (await readTranscript(path, previous)).scan;
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'claude-code');
 
