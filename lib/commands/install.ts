@@ -88,7 +88,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
   if (missing.length) {
     throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
   }
-  const settingsPath = await settingsFile(context, options.scope);
+  const settingsPath = (await settingsFiles(context))[options.scope];
   const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
   const isOurs = ourRootCheck(root);
@@ -142,7 +142,8 @@ async function install(context: CommandContext, root: string): Promise<number> {
 
 async function uninstall(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'uninstall', true);
-  const settingsPath = await settingsFile(context, options.scope);
+  const files = await settingsFiles(context);
+  const settingsPath = files[options.scope];
   const current = await readSettingsFile(settingsPath);
   const isOurs = ourRootCheck(root);
   const removed = findOurHooks(current.settings, isOurs);
@@ -150,7 +151,7 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
   const skillDirs = SKILLS.map(({ folder }) => join(context.paths.claudeConfigDir, 'skills', folder));
   const skillPresent = skillDirs.some((dir) => existsSync(dir));
   // The skills are shared by both scopes: they stay while another settings file still runs our hooks.
-  const keptFor = await filesWithOurHooks(context, isOurs, settingsPath);
+  const keptFor = await filesWithOurHooks(distinctFiles(files), isOurs, settingsPath);
   const removeSkills = skillPresent && keptFor.length === 0;
   if (!options.dryRun) {
     // No backup here: the one install made holds the user's own version.
@@ -191,7 +192,7 @@ interface HookStatus {
 async function status(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'status', false);
   const skillPath = skillFile(context);
-  const files = await settingsFilesInView(context);
+  const files = distinctFiles(await settingsFiles(context));
   const isOurs = ourRootCheck(root);
   const problems: string[] = [];
   const hooks: HookStatus[] = desiredHooks(root).map(({ event }) => ({ event, registrations: [] }));
@@ -238,25 +239,29 @@ async function status(context: CommandContext, root: string): Promise<number> {
   return 0;
 }
 
-/** The settings files Claude Code reads for this folder: user, project, project local (once each: in the home folder the first two are one). */
-async function settingsFilesInView(context: CommandContext): Promise<string[]> {
+/** The settings files Claude Code reads for this folder, by scope (the project's two sit at the repository root). */
+async function settingsFiles(context: CommandContext): Promise<Record<Scope | 'projectLocal', string>> {
   const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
-  const files = [
-    join(context.paths.claudeConfigDir, 'settings.json'),
-    join(projectRoot, '.claude', 'settings.json'),
-    join(projectRoot, '.claude', 'settings.local.json'),
-  ];
+  return {
+    user: join(context.paths.claudeConfigDir, 'settings.json'),
+    project: join(projectRoot, '.claude', 'settings.json'),
+    projectLocal: join(projectRoot, '.claude', 'settings.local.json'),
+  };
+}
+
+/** Each settings file once: in the home folder, the user's and the project's are one file. */
+function distinctFiles(files: Record<string, string>): string[] {
   const seen = new Set<string>();
-  return files.filter((file) => {
+  return Object.values(files).filter((file) => {
     const real = existsSync(file) ? realpathSync(file) : resolve(file);
     return !seen.has(real) && seen.add(real);
   });
 }
 
 /** Settings files in view, other than `except`, that register a hook of ours (unreadable ones count as none). */
-async function filesWithOurHooks(context: CommandContext, isOurs: IsOurRoot, except: string): Promise<string[]> {
+async function filesWithOurHooks(inView: string[], isOurs: IsOurRoot, except: string): Promise<string[]> {
   const files: string[] = [];
-  for (const file of await settingsFilesInView(context)) {
+  for (const file of inView) {
     if (file === except) continue;
     const settings = await readSettingsFile(file).then(({ settings }) => settings, () => undefined);
     if (settings && findOurHooks(settings, isOurs).length) files.push(file);
@@ -312,11 +317,5 @@ function hookFiles(root: string): string[] {
 
 function skillFile(context: CommandContext): string {
   return join(context.paths.claudeConfigDir, 'skills', SKILL_NAME, 'SKILL.md');
-}
-
-async function settingsFile(context: CommandContext, scope: Scope): Promise<string> {
-  if (scope === 'user') return join(context.paths.claudeConfigDir, 'settings.json');
-  const projectRoot = (await readRepo(context.cwd))?.root ?? context.cwd;
-  return join(projectRoot, '.claude', 'settings.json');
 }
 
