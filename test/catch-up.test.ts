@@ -15,6 +15,16 @@ const newSession = () => ({ sessionKey: 'new-session', cwd: home.project });
 const entries = async () =>
   (JSON.parse(await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8')) as { sessions: Record<string, unknown>[] }).sessions;
 
+/** An earlier session of the project, a minute old, captured once: 'Start the parser' / 'Parser started.'. */
+async function capturedEarlierSession() {
+  const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
+    .prompt('Start the parser')
+    .say('Parser started.');
+  const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+  await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+  return { t, transcriptPath };
+}
+
 describe('catch-up at SessionStart', () => {
   it('brings a session whose transcript grew since its last capture up to date, before the brief', async () => {
     home = await makeHome();
@@ -47,11 +57,7 @@ describe('catch-up at SessionStart', () => {
     home = await makeHome();
     const warnings: string[] = [];
     const warned: HookContext = { ...context(), warn: (message) => warnings.push(message) };
-    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
-      .prompt('Start the parser')
-      .say('Parser started.');
-    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    const { transcriptPath } = await capturedEarlierSession();
     // Its transcript is now something that cannot be read as one.
     await rm(transcriptPath);
     await mkdir(transcriptPath);
@@ -101,11 +107,7 @@ describe('catch-up at SessionStart', () => {
 
   it('a state folder that cannot be written costs the brief nothing; the problem is reported', async () => {
     home = await makeHome();
-    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
-      .prompt('Start the parser')
-      .say('Parser started.');
-    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    await capturedEarlierSession();
     const notAFolder = join(home.dir, 'state-is-a-file');
     await writeFile(notAFolder, '');
     const warnings: string[] = [];
@@ -117,11 +119,7 @@ describe('catch-up at SessionStart', () => {
 
   it('leaves alone a session whose state was last written more than 7 days ago', async () => {
     home = await makeHome();
-    const t = transcript({ cwd: home.project, sessionId: 'old-session', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
-      .prompt('Start the parser')
-      .say('Parser started.');
-    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    const { t } = await capturedEarlierSession();
     await t.prompt('and the lexer').write('src/lexer.ts').say('Lexer added.').append();
     const longAgo = new Date(Date.now() - 8 * 86_400_000);
     await utimes(join(home.paths.stateDir, 'sessions', 'old-session.json'), longAgo, longAgo);
