@@ -1,4 +1,4 @@
-import { captureSession } from '../lib/capture.js';
-import { runHook } from '../lib/hook-run.js';
+import { captureSession } from '../lib/session/capture.js';
+import { runHook } from '../lib/hook/run.js';
 
 await runHook('SessionEnd', captureSession);

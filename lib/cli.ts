@@ -1,4 +1,4 @@
-import type { Command, CommandContext } from './command.js';
+import type { Command, CommandContext } from './commands/command.js';
 import { UsageError } from './errors.js';
 
 /** Each command is loaded only when it runs, so `record` never pays for the installer's imports. */
@@ -70,7 +70,7 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'args
 
 /** Runs the CLI against this process: its arguments, environment, folder and streams. */
 export async function runCliInProcess(argv: string[]): Promise<void> {
-  const [{ resolvePaths }, { readStdin }] = await Promise.all([import('./paths.js'), import('./stdin.js')]);
+  const [{ resolvePaths }, { readStdin }] = await Promise.all([import('./paths.js'), import('./hook/stdin.js')]);
   process.exitCode = await runCli(argv, {
     env: process.env,
     paths: resolvePaths(process.env),

@@ -1,8 +1,8 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildBrief } from '../lib/brief.js';
-import { readProjectMemory, type ProjectMemory } from '../lib/memory-read.js';
+import { buildBrief } from '../lib/read/brief.js';
+import { readProjectMemory, type ProjectMemory } from '../lib/memory/read.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome | undefined;

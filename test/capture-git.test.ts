@@ -3,9 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/capture.js';
-import { startSession } from '../lib/catch-up.js';
-import type { HookContext } from '../lib/hook-run.js';
+import { captureSession } from '../lib/session/capture.js';
+import { startSession } from '../lib/session/catch-up.js';
+import type { HookContext } from '../lib/hook/run.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/capture.js';
-import { catchUpSessions, startSession } from '../lib/catch-up.js';
-import type { HookContext } from '../lib/hook-run.js';
+import { captureSession } from '../lib/session/capture.js';
+import { catchUpSessions, startSession } from '../lib/session/catch-up.js';
+import type { HookContext } from '../lib/hook/run.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isListFile, readJsonFile } from '../lib/store.js';
+import { isListFile, readJsonFile } from '../lib/memory/files.js';
 import { runCliWithFault } from './helpers/faults.js';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 

@@ -3,10 +3,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../lib/command.js';
+import type { CommandContext } from '../lib/commands/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
-import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/skill-render.js';
+import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/install/skills.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageSlug, projectName, repoNameFromRemote, toSafeSlug } from '../lib/project-name.js';
+import { packageSlug, projectName, repoNameFromRemote, toSafeSlug } from '../lib/project/name.js';
 
 describe('repoNameFromRemote', () => {
   it.each([

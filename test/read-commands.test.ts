@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSession } from '../lib/catch-up.js';
+import { startSession } from '../lib/session/catch-up.js';
 import { runCli } from '../lib/cli.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 

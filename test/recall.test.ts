@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectMemory } from '../lib/memory-read.js';
-import { recall, stem } from '../lib/recall.js';
+import type { ProjectMemory } from '../lib/memory/read.js';
+import { recall, stem } from '../lib/read/recall.js';
 
 const memory: ProjectMemory = {
   project: 'widget',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toProjectFiles } from '../lib/touched-files.js';
+import { toProjectFiles } from '../lib/project/files.js';
 
 const roots = { projectRoot: '/home/u/code/app', home: '/home/u', bookkeeping: ['/home/u/.claude'] };
 

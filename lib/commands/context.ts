@@ -1,5 +1,5 @@
-import { parseCommandArgs, type Command } from '../command.js';
-import { buildBrief } from '../brief.js';
+import { parseCommandArgs, type Command } from './command.js';
+import { buildBrief } from '../read/brief.js';
 import { projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session context [--project NAME]

@@ -1,6 +1,6 @@
-import { parseCommandArgs, sessionKeyFrom, type Command } from '../command.js';
-import { durationEstimate } from '../entry.js';
-import { gatherSessionFacts } from '../session-facts.js';
+import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
+import { durationEstimate } from '../memory/merge.js';
+import { gatherSessionFacts } from '../session/facts.js';
 
 const usage = `Usage: log-session facts [--session ID] [--project NAME] [--json]
 

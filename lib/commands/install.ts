@@ -3,12 +3,12 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import writeFileAtomic from 'write-file-atomic';
-import { parseCommandArgs, type Command, type CommandContext } from '../command.js';
+import { parseCommandArgs, type Command, type CommandContext } from './command.js';
 import { UsageError } from '../errors.js';
-import { readRepo } from '../git.js';
-import type { HookEvent } from '../hook-problem.js';
+import { readRepo } from '../project/git.js';
+import type { HookEvent } from '../hook/problems.js';
 import { displayPath } from '../paths.js';
-import { BACKUP_SUFFIX, editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from '../settings-file.js';
+import { BACKUP_SUFFIX, editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from '../install/settings-file.js';
 import {
   addOurHooks,
   desiredHooks,
@@ -17,8 +17,8 @@ import {
   removeOurHooks,
   type IsOurRoot,
   type Settings,
-} from '../settings-hooks.js';
-import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../skill-render.js';
+} from '../install/settings-hooks.js';
+import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../install/skills.js';
 
 const PACKAGE_NAME = 'log-session';
 type Scope = 'user' | 'project';

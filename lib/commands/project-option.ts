@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import type { CommandContext } from '../command.js';
+import type { CommandContext } from './command.js';
 import { UsageError } from '../errors.js';
-import { projectForFolder, readProjectMemory, type ProjectMemory } from '../memory-read.js';
+import { projectForFolder, readProjectMemory, type ProjectMemory } from '../memory/read.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

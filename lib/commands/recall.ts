@@ -1,6 +1,6 @@
-import { parseCommandArgs, type Command } from '../command.js';
+import { parseCommandArgs, type Command } from './command.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_RECALL_LIMIT, recall } from '../recall.js';
+import { DEFAULT_RECALL_LIMIT, recall } from '../read/recall.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session recall QUERY [--project NAME] [--file PATH] [--last N] [--json]

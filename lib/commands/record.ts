@@ -1,9 +1,9 @@
-import { parseCommandArgs, sessionKeyFrom, type Command } from '../command.js';
+import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
 import { UsageError } from '../errors.js';
 import { displayPath } from '../paths.js';
-import { describeIssues, recordInputSchema, type RecordInput } from '../schema.js';
-import { gatherSessionFacts } from '../session-facts.js';
-import { writeSessionMemory } from '../session-memory.js';
+import { describeIssues, recordInputSchema, type RecordInput } from '../session/authored.js';
+import { gatherSessionFacts } from '../session/facts.js';
+import { writeSessionMemory } from '../memory/write.js';
 
 const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
        log-session record [--session ID] --summary TEXT [--decision TEXT [--rationale TEXT]]... [--follow-up TEXT]...

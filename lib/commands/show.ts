@@ -1,5 +1,5 @@
-import { parseCommandArgs, type Command } from '../command.js';
-import { decisionsOf, sessionLabel, textOf, textsOf } from '../brief.js';
+import { parseCommandArgs, type Command } from './command.js';
+import { decisionsOf, sessionLabel, textOf, textsOf } from '../read/brief.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session show [--project NAME] [--last N] [--json]

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSessionState } from '../../lib/session-state.js';
+import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 

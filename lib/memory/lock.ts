@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { errorCode } from './errors.js';
+import { errorCode } from '../errors.js';
 
 export interface LockOptions {
   /** Give up after this long; a hook must never hang Claude Code. */

@@ -1,8 +1,8 @@
 import { mkdir, open, readFile, readlink, realpath, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { CorruptFileError, errorCode } from './errors.js';
-import { isRecord } from './is-record.js';
+import { CorruptFileError, errorCode } from '../errors.js';
+import { isRecord } from '../is-record.js';
 import { withLock } from './lock.js';
 
 /**

@@ -3,9 +3,9 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions } from 'jsonc-parser';
 import writeFileAtomic from 'write-file-atomic';
-import { errorCode, UsageError } from './errors.js';
+import { errorCode, UsageError } from '../errors.js';
 import { checkSettingsShape, type Settings } from './settings-hooks.js';
-import { isRecord } from './is-record.js';
+import { isRecord } from '../is-record.js';
 
 export const BACKUP_SUFFIX = '.log-session.bak';
 

@@ -1,4 +1,4 @@
-import type { Decision, RecordInput } from './schema.js';
+import type { Decision, RecordInput } from '../session/authored.js';
 
 /** What the machine found out about a session (transcript, git); never the model's words. */
 export interface CapturedFacts {

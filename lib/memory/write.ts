@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { allocateSessionId, localDate, mergeEntry, type AuthoredFields, type CapturedFacts, type Entry } from './entry.js';
-import { isRecord } from './is-record.js';
-import type { Paths } from './paths.js';
-import { redactDeep, redactSecrets } from './redact.js';
-import type { RecordInput } from './schema.js';
-import { readSessionState, writeSessionState, type SessionState } from './session-state.js';
-import type { TranscriptScan } from './transcript.js';
+import { allocateSessionId, localDate, mergeEntry, type AuthoredFields, type CapturedFacts, type Entry } from './merge.js';
+import { isRecord } from '../is-record.js';
+import type { Paths } from '../paths.js';
+import { redactDeep, redactSecrets } from '../redact.js';
+import type { RecordInput } from '../session/authored.js';
+import { readSessionState, writeSessionState, type SessionState } from './state.js';
+import type { TranscriptScan } from '../clients/claude-code/read.js';
 import {
   documentValue,
   isListFile,
@@ -14,7 +14,7 @@ import {
   withProjectLock,
   writeJsonFile,
   type CorruptionReporter,
-} from './store.js';
+} from './files.js';
 
 export interface SessionUpdate {
   /** A safe slug (see project-name.ts). */

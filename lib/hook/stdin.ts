@@ -1,4 +1,4 @@
-import { isRecord } from './is-record.js';
+import { isRecord } from '../is-record.js';
 
 /** All of standard input as text; empty when stdin is a terminal, so nothing waits on a person. */
 export async function readStdin(): Promise<string> {

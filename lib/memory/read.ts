@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readRepo } from './git.js';
-import type { Paths } from './paths.js';
-import { projectName } from './project-name.js';
-import { errorCode } from './errors.js';
-import { isRecord } from './is-record.js';
-import { isListFile, listDocument, readFileOrBackup, recoveryFrom, type FileOrBackup } from './store.js';
+import { readRepo } from '../project/git.js';
+import type { Paths } from '../paths.js';
+import { projectName } from '../project/name.js';
+import { errorCode } from '../errors.js';
+import { isRecord } from '../is-record.js';
+import { isListFile, listDocument, readFileOrBackup, recoveryFrom, type FileOrBackup } from './files.js';
 
 /** One project's memory as read for people and the model: nothing is written. */
 export interface ProjectMemory {

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Paths } from './paths.js';
+import type { Paths } from '../paths.js';
 
 export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
 

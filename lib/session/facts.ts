@@ -1,13 +1,13 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { CapturedFacts } from './entry.js';
-import { errorCode } from './errors.js';
-import { changedFilesSince, readRepo, type RepoFacts } from './git.js';
-import type { Paths } from './paths.js';
-import { projectNameAt } from './memory-read.js';
-import { readSessionState, type SessionState } from './session-state.js';
-import { toProjectFiles } from './touched-files.js';
-import { readTranscript, type TranscriptRead, type TranscriptScan } from './transcript.js';
+import type { CapturedFacts } from '../memory/merge.js';
+import { errorCode } from '../errors.js';
+import { changedFilesSince, readRepo, type RepoFacts } from '../project/git.js';
+import type { Paths } from '../paths.js';
+import { projectNameAt } from '../memory/read.js';
+import { readSessionState, type SessionState } from '../memory/state.js';
+import { toProjectFiles } from '../project/files.js';
+import { readTranscript, type TranscriptRead, type TranscriptScan } from '../clients/claude-code/read.js';
 
 export interface SessionSource {
   /** Claude Code's session id. */

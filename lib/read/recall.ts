@@ -1,5 +1,5 @@
 import { decisionsOf, textOf, textsOf } from './brief.js';
-import type { ProjectMemory } from './memory-read.js';
+import type { ProjectMemory } from '../memory/read.js';
 
 /** One search result. Stable: this is the `--json` shape of `log-session recall`. */
 export interface RecallHit {

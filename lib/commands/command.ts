@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.js';
-import type { Env, Paths } from './paths.js';
+import { UsageError } from '../errors.js';
+import type { Env, Paths } from '../paths.js';
 
 /** What every subcommand gets: the outside world, passed in so tests can run on temp folders. */
 export interface CommandContext {

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { displayPath } from './paths.js';
+import { displayPath } from '../paths.js';
 
 export interface FileRoots {
   projectRoot: string;

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { noteProblems, type HookEvent } from './hook-problem.js';
-import { resolvePaths, type Paths } from './paths.js';
+import { noteProblems, type HookEvent } from './problems.js';
+import { resolvePaths, type Paths } from '../paths.js';
 import { parseHookJson, readStdin } from './stdin.js';
-import { transcriptCwd } from './transcript.js';
+import { transcriptCwd } from '../clients/claude-code/read.js';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */
 const hookInputSchema = z.looseObject({

@@ -1,5 +1,5 @@
-import type { ProjectMemory } from './memory-read.js';
-import { isRecord } from './is-record.js';
+import type { ProjectMemory } from '../memory/read.js';
+import { isRecord } from '../is-record.js';
 
 /** SessionStart's additionalContext stays under this many characters. */
 export const BRIEF_BUDGET = 6000;

@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { buildBrief } from './brief.js';
+import { buildBrief } from '../read/brief.js';
 import { captureTranscript } from './capture.js';
-import type { HookContext, HookHandler, HookInput } from './hook-run.js';
-import { projectForFolder, readProjectMemory } from './memory-read.js';
-import { readSessionState, sessionStatePath, writeSessionState } from './session-state.js';
-import { transcriptCwd } from './transcript.js';
+import type { HookContext, HookHandler, HookInput } from '../hook/run.js';
+import { projectForFolder, readProjectMemory } from '../memory/read.js';
+import { readSessionState, sessionStatePath, writeSessionState } from '../memory/state.js';
+import { transcriptCwd } from '../clients/claude-code/read.js';
 
 /** SessionStart spends at most this long bringing earlier sessions up to date; the rest waits for the next start. */
 export const CATCH_UP_BUDGET_MS = 300;

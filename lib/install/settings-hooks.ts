@@ -3,8 +3,8 @@
  * file, and says which package folders are log-session (`isOurRoot`), since that may need the disk.
  */
 
-import type { HookEvent } from './hook-problem.js';
-import { isRecord } from './is-record.js';
+import type { HookEvent } from '../hook/problems.js';
+import { isRecord } from '../is-record.js';
 
 export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
 export type HookScript = (typeof HOOK_SCRIPTS)[number];

@@ -1,6 +1,6 @@
-import type { HookContext, HookHandler } from './hook-run.js';
-import { gatherSessionFacts, type SessionSource } from './session-facts.js';
-import { writeSessionMemory } from './session-memory.js';
+import type { HookContext, HookHandler } from '../hook/run.js';
+import { gatherSessionFacts, type SessionSource } from './facts.js';
+import { writeSessionMemory } from '../memory/write.js';
 
 /** Stop and SessionEnd: fold the transcript's new bytes and git's view into the session's one entry. */
 export const captureSession: HookHandler = async (input, context) => {

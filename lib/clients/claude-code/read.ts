@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { isRecord } from './is-record.js';
+import { isRecord } from '../../is-record.js';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset and folds it into the facts a session record needs.

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { errorCode } from './errors.js';
-import { noteProblems } from './hook-problem.js';
-import { resolvePaths } from './paths.js';
+import { errorCode } from '../errors.js';
+import { noteProblems } from './problems.js';
+import { resolvePaths } from '../paths.js';
 import { parseHookJson, readStdin } from './stdin.js';
 
 /** How the Stop hook hands its input to the worker: an environment variable, which only its owner can read. */

@@ -1,9 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { errorCode } from './errors.js';
-import type { Paths } from './paths.js';
-import type { TranscriptScan } from './transcript.js';
+import { errorCode } from '../errors.js';
+import type { Paths } from '../paths.js';
+import type { TranscriptScan } from '../clients/claude-code/read.js';
 
 /** Machine bookkeeping for one Claude Code session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
