@@ -1,4 +1,4 @@
-import { captureSession } from '../lib/session/capture.js';
 import { runHook } from '../lib/hook/run.js';
+import { captureSession } from '../lib/session/update.js';
 
 await runHook('SessionEnd', captureSession);

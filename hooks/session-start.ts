@@ -1,4 +1,4 @@
-import { startSession } from '../lib/session/catch-up.js';
 import { runHook } from '../lib/hook/run.js';
+import { startSession } from '../lib/session/start.js';
 
 await runHook('SessionStart', startSession);

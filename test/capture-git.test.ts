@@ -3,9 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/session/capture.js';
-import { startSession } from '../lib/session/catch-up.js';
-import type { HookContext } from '../lib/hook/run.js';
+import { captureSession } from '../lib/session/update.js';
+import { startSession } from '../lib/session/start.js';
+import type { SessionServices } from '../lib/session/update.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 
@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 let home: TempHome;
 afterEach(async () => home?.remove());
 
-const contextAt = (now: number): HookContext => ({ paths: home.paths, now: () => new Date(now), warn: () => {} });
+const contextAt = (now: number): SessionServices => ({ paths: home.paths, now: () => new Date(now), warn: () => {} });
 const entries = async () =>
   (JSON.parse(await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8')) as { sessions: Record<string, unknown>[] })
     .sessions;
@@ -38,13 +38,13 @@ describe('what git adds to a session', () => {
       .prompt('write a')
       .write('a.txt');
     const transcriptPath = await old.saveUnder(home.paths);
-    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, contextAt(start + 3 * MINUTE));
+    await captureSession({ sessionKey: 'old-session', transcriptPath: transcriptPath, cwd: home.project }, contextAt(start + 3 * MINUTE));
     // Its last answer reached the transcript after that Stop; then others worked on.
     await old.at(new Date(start + 10 * MINUTE).toISOString()).say('Wrote a.txt.').append();
     await commitAt(Date.now() - DAY, 'other.txt');
     await writeFile(join(home.project, 'wip.txt'), 'uncommitted, today\n');
 
-    await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, contextAt(Date.now()));
+    await startSession({ sessionKey: 'new-session', cwd: home.project }, contextAt(Date.now()));
 
     const [entry] = await entries();
     expect(entry!.files_modified).toEqual(['a.txt']);
@@ -58,7 +58,7 @@ describe('what git adds to a session', () => {
       .prompt('write a')
       .write('a.txt')
       .say('Wrote a.txt.');
-    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths), cwd: home.project };
+    const input = { sessionKey: 'sess-1', transcriptPath: await t.saveUnder(home.paths), cwd: home.project };
     await captureSession(input, contextAt(start + 4 * MINUTE));
     await commitAt(Date.now() - DAY, 'other.txt');
 
@@ -80,7 +80,7 @@ describe('what git adds to a session', () => {
     await commitAt(Date.now(), ...names);
     const transcriptPath = await t.say('Committed.').saveUnder(home.paths);
 
-    await captureSession({ session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project }, contextAt(Date.now()));
+    await captureSession({ sessionKey: 'sess-1', transcriptPath: transcriptPath, cwd: home.project }, contextAt(Date.now()));
 
     expect((await entries())[0]!.files_modified).toEqual([...names].sort());
   });

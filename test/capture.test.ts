@@ -3,7 +3,7 @@ import { chmod, cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFi
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
-import { withProjectLock } from '../lib/memory/files.js';
+import { withProjectLock } from '../lib/memory/lock.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;

@@ -1,16 +1,21 @@
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/session/capture.js';
-import { catchUpSessions, startSession } from '../lib/session/catch-up.js';
-import type { HookContext } from '../lib/hook/run.js';
+import { captureSession } from '../lib/session/update.js';
+import { catchUpSessions as catchUpWith, type CurrentSession } from '../lib/session/catch-up.js';
+import { startSession } from '../lib/session/start.js';
+import { claudeCode } from '../lib/clients/claude-code/index.js';
+import type { SessionServices } from '../lib/session/update.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
 afterEach(async () => home?.remove());
 
-const context = (): HookContext => ({ paths: home.paths, now: () => new Date(), warn: () => {} });
+/** catch-up as SessionStart runs it, for Claude Code's transcripts. */
+const catchUpSessions = (project: string, current: CurrentSession, services: SessionServices, budgetMs?: number) =>
+  catchUpWith(claudeCode, project, current, services, budgetMs);
+const context = (): SessionServices => ({ paths: home.paths, now: () => new Date(), warn: () => {} });
 const newSession = () => ({ sessionKey: 'new-session', cwd: home.project });
 const entries = async () =>
   (JSON.parse(await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8')) as { sessions: Record<string, unknown>[] }).sessions;
@@ -21,7 +26,7 @@ async function capturedEarlierSession() {
     .prompt('Start the parser')
     .say('Parser started.');
   const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-  await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+  await captureSession({ sessionKey: 'old-session', transcriptPath: transcriptPath, cwd: home.project }, context());
   return { t, transcriptPath };
 }
 
@@ -33,12 +38,12 @@ describe('catch-up at SessionStart', () => {
       .write('src/parser.ts')
       .say('Parser started.');
     const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-    await captureSession({ session_id: 'old-session', transcript_path: transcriptPath, cwd: home.project }, context());
+    await captureSession({ sessionKey: 'old-session', transcriptPath: transcriptPath, cwd: home.project }, context());
     expect((await entries())[0]!.files_modified).toContain('src/parser.ts');
 
     // The session went on, but its last Stop never ran.
     await t.prompt('and the lexer').write('src/lexer.ts').say('Lexer added.').append();
-    const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, context());
+    const brief = await startSession({ sessionKey: 'new-session', cwd: home.project }, context());
 
     const [entry] = await entries();
     expect(entry!.files_modified).toEqual(expect.arrayContaining(['src/lexer.ts', 'src/parser.ts']));
@@ -56,13 +61,13 @@ describe('catch-up at SessionStart', () => {
   it('a session that cannot be caught up is reported once, and the brief still comes', async () => {
     home = await makeHome();
     const warnings: string[] = [];
-    const warned: HookContext = { ...context(), warn: (message) => warnings.push(message) };
+    const warned: SessionServices = { ...context(), warn: (message) => warnings.push(message) };
     const { transcriptPath } = await capturedEarlierSession();
     // Its transcript is now something that cannot be read as one.
     await rm(transcriptPath);
     await mkdir(transcriptPath);
 
-    const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, warned);
+    const brief = await startSession({ sessionKey: 'new-session', cwd: home.project }, warned);
     expect(brief).toContain('Parser started.');
     expect(warnings).toEqual([expect.stringMatching(/^could not catch up 1 earlier session\(s\): old-session \(.*EISDIR/)]);
   });
@@ -83,14 +88,14 @@ describe('catch-up at SessionStart', () => {
       .saveUnder(home.paths);
     await utimes(oldPath, tenDaysAgo, tenDaysAgo);
 
-    const current = { session_id: 'new-session', transcript_path: join(dirname(interruptedPath), 'new-session.jsonl'), cwd: home.project };
-    const brief = await startSession({ ...current, source: 'startup' }, context());
+    const current = { sessionKey: 'new-session', transcriptPath: join(dirname(interruptedPath), 'new-session.jsonl'), cwd: home.project };
+    const brief = await startSession(current, context());
 
     const all = await entries();
     expect(all.map((entry) => entry.files_modified)).toEqual([['src/lexer.ts', 'src/parser.ts']]);
     expect(brief).toContain('refactor the parser');
     // Once recorded it has state, and is caught up like any other session from then on.
-    expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcript_path, cwd: home.project }, context())).toEqual([]);
+    expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcriptPath, cwd: home.project }, context())).toEqual([]);
   });
 
   it('a session with no transcript (--no-session-persistence) claims only what changed after its SessionStart', async () => {
@@ -98,8 +103,8 @@ describe('catch-up at SessionStart', () => {
     const hourAgo = new Date(Date.now() - 3_600_000);
     await writeFile(join(home.project, 'dirty-before.txt'), 'left over\n');
     await utimes(join(home.project, 'dirty-before.txt'), hourAgo, hourAgo);
-    const input = { session_id: 'unsaved', transcript_path: join(home.dir, 'never-written.jsonl'), cwd: home.project };
-    await startSession({ ...input, source: 'startup' }, context());
+    const input = { sessionKey: 'unsaved', transcriptPath: join(home.dir, 'never-written.jsonl'), cwd: home.project };
+    await startSession(input, context());
     await writeFile(join(home.project, 'made-now.txt'), 'new\n');
     await captureSession(input, context());
     expect((await entries())[0]!.files_modified).toEqual(['made-now.txt']);
@@ -111,8 +116,8 @@ describe('catch-up at SessionStart', () => {
     const notAFolder = join(home.dir, 'state-is-a-file');
     await writeFile(notAFolder, '');
     const warnings: string[] = [];
-    const broken: HookContext = { ...context(), paths: { ...home.paths, stateDir: join(notAFolder, 'log-session') }, warn: (message) => warnings.push(message) };
-    const brief = await startSession({ session_id: 'new-session', cwd: home.project, source: 'startup' }, broken);
+    const broken: SessionServices = { ...context(), paths: { ...home.paths, stateDir: join(notAFolder, 'log-session') }, warn: (message) => warnings.push(message) };
+    const brief = await startSession({ sessionKey: 'new-session', cwd: home.project }, broken);
     expect(brief).toContain('Parser started.');
     expect(warnings).toEqual([expect.stringMatching(/^could not save this session's start: .*ENOTDIR/)]);
   });

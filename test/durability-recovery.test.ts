@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isListFile, readJsonFile } from '../lib/memory/files.js';
+import { readJsonFile } from '../lib/memory/files.js';
 import { runCliWithFault } from './helpers/faults.js';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 
@@ -113,7 +113,7 @@ describe('a damaged memory file is recovered with nothing of ours lost', () => {
       await writeFile(sessionsPath(), '{"sessions": [');
       if (backup !== undefined) await writeFile(`${sessionsPath()}.bak`, backup);
       const now = new Date(Date.UTC(2026, 0, 1, 0, 0, ++second));
-      return readJsonFile(sessionsPath(), isListFile('sessions'), (_problem, recovery) => recoveries.push(recovery), now);
+      return readJsonFile(sessionsPath(), 'sessions', (_problem, recovery) => recoveries.push(recovery), now);
     };
     expect(await readDamaged(undefined)).toBeUndefined();
     expect(await readDamaged('{"sessions": [')).toBeUndefined();

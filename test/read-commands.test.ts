@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSession } from '../lib/session/catch-up.js';
+import { startSession } from '../lib/session/start.js';
 import { runCli } from '../lib/cli.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 
@@ -87,11 +87,11 @@ describe('show, context and recall', () => {
     home = await makeHome();
     const empty = await cli('context');
     expect(empty).toEqual({ code: 0, stdout: '', stderr: 'log-session context: no memory for widget yet\n' });
-    expect(await startSession({ session_id: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} })).toBeUndefined();
+    expect(await startSession({ sessionKey: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} })).toBeUndefined();
 
     await writeMemory();
     const printed = await cli('context', '--project', 'widget');
-    const injected = await startSession({ session_id: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} });
+    const injected = await startSession({ sessionKey: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} });
     expect(printed.stdout).toBe(`${injected}\n`);
     expect(injected).toContain('Last session (session-20260107-090000, 2026-01-07):\n- Worked on step 7.\n- Next: After step 7');
     expect(injected).toContain('- ADR-001: JWT auth');

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProjectFiles } from '../lib/project/files.js';
-import { emptyScan, readTranscript, type TranscriptScan } from '../lib/clients/claude-code/read.js';
+import { emptyScan, type TranscriptScan } from '../lib/clients/client.js';
+import { readTranscript } from '../lib/clients/claude-code/read.js';
 import { transcript } from './helpers/transcript-builder.js';
 import { realTranscripts } from './fixtures/claude-code/expected.js';
 

@@ -1,6 +1,6 @@
 import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
 import { durationEstimate } from '../memory/merge.js';
-import { gatherSessionFacts } from '../session/facts.js';
+import { currentSessionFacts } from '../session/update.js';
 
 const usage = `Usage: log-session facts [--session ID] [--project NAME] [--json]
 
@@ -22,8 +22,7 @@ export const factsCommand: Command = {
       options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
     });
     const sessionKey = sessionKeyFrom(values.session, context.env);
-    const now = context.now();
-    const facts = await gatherSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, now);
+    const facts = await currentSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, context.now());
     const duration = durationEstimate(facts.captured.startedAt, facts.captured.endedAt);
     if (values.json) {
       context.stdout(

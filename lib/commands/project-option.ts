@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CommandContext } from './command.js';
 import { UsageError } from '../errors.js';
-import { projectForFolder, readProjectMemory, type ProjectMemory } from '../memory/read.js';
+import { readProjectMemory, type ProjectMemory } from '../memory/read.js';
+import { projectForFolder } from '../project/name.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

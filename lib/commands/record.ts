@@ -1,9 +1,10 @@
 import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
 import { UsageError } from '../errors.js';
+import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
+import type { SessionEntry } from '../memory/shape.js';
 import { describeIssues, recordInputSchema, type RecordInput } from '../session/authored.js';
-import { gatherSessionFacts } from '../session/facts.js';
-import { writeSessionMemory } from '../memory/write.js';
+import { updateSessionEntry } from '../session/update.js';
 
 const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
        log-session record [--session ID] --summary TEXT [--decision TEXT [--rationale TEXT]]... [--follow-up TEXT]...
@@ -33,32 +34,13 @@ export const recordCommand: Command = {
   usage,
   async run(context) {
     const { options, fields } = parseOptions(context.args);
-    const input = validateInput(fields ?? parseJson(await context.readStdin()));
-    const now = context.now();
+    const input = validateInput(fields ?? parseInput(await context.readStdin()));
     const sessionKey = sessionKeyFrom(options.session, context.env);
-    const facts = await gatherSessionFacts(
-      context.paths,
+    const written = await updateSessionEntry(
+      { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}
+`) },
       { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
-      now,
-    );
-    const written = await writeSessionMemory(
-      context.paths,
-      {
-        project: facts.project,
-        sessionKey,
-        captured: facts.captured,
-        authored: input,
-        adrs: input.adrs,
-        context: {
-          currentFocus: input.current_focus,
-          knownIssues: input.known_issues,
-          branch: facts.repo?.branch,
-          originUrl: facts.repo?.originUrl,
-        },
-        state: facts.state,
-      },
-      now,
-      (error, recovery) => context.stderr(`log-session: ${error.message}; ${recovery}\n`),
+      input,
     );
     if (options.json) {
       context.stdout(`${JSON.stringify(written.entry, null, 2)}\n`);
@@ -69,16 +51,17 @@ export const recordCommand: Command = {
   },
 };
 
-export function recordedBlock(entry: Record<string, unknown>, sessionsPath: string): string {
-  const count = (key: string) => (Array.isArray(entry[key]) ? (entry[key] as unknown[]).length : 0);
+/** What `record` says it wrote; an entry edited by hand may hold anything, so nothing is assumed of its lists. */
+function recordedBlock(entry: SessionEntry, sessionsPath: string): string {
+  const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
   return [
     `Session logged to: ${sessionsPath}`,
     '',
     'Recorded:',
-    `- Summary: ${String(entry.summary)}`,
-    `- Files: ${count('files_modified')} modified`,
-    `- Decisions: ${count('decisions_made')} recorded`,
-    `- Follow-ups: ${count('follow_up')} tasks`,
+    `- Summary: ${entry.summary}`,
+    `- Files: ${count(entry.files_modified)} modified`,
+    `- Decisions: ${count(entry.decisions_made)} recorded`,
+    `- Follow-ups: ${count(entry.follow_up)} tasks`,
     '',
     `Next session hint: ${String(entry.context_for_next_session ?? '')}`,
     '',
@@ -139,15 +122,13 @@ function fieldsFromOptions(
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-function parseJson(text: string): unknown {
+function parseInput(text: string): unknown {
   if (!text.trim()) {
     throw new UsageError('nothing to record. Give --summary "..." (and the other options), or pipe one JSON object, e.g. {"summary": "..."}.');
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`stdin is not valid JSON (${(error as Error).message}), nothing written. Send one JSON object.`);
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new UsageError(`stdin is not valid JSON (${parsed.error.message}), nothing written. Send one JSON object.`);
+  return parsed.value;
 }
 
 function validateInput(value: unknown): RecordInput {

@@ -1,5 +1,5 @@
 import { parseCommandArgs, type Command } from './command.js';
-import { decisionsOf, sessionLabel, textOf, textsOf } from '../read/brief.js';
+import { viewSession } from '../memory/shape.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session show [--project NAME] [--last N] [--json]
@@ -32,14 +32,11 @@ export const showCommand: Command = {
   },
 };
 
-function describeSession(session: Record<string, unknown>): string {
-  const files = textsOf(session, 'files_modified');
-  const followUps = textsOf(session, 'follow_up');
-  const decisions = decisionsOf(session);
-  const duration = textOf(session, 'duration_estimate');
+function describeSession(stored: Record<string, unknown>): string {
+  const { label, duration, summary, files, decisions, followUps } = viewSession(stored);
   return [
-    `${sessionLabel(session)}${duration ? `, ${duration}` : ''}`,
-    `  ${textOf(session, 'summary') ?? '(no summary)'}`,
+    `${label}${duration ? `, ${duration}` : ''}`,
+    `  ${summary ?? '(no summary)'}`,
     `  Files: ${files.length}${files.length ? ` (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''})` : ''}`,
     ...decisions.map((decision) => `  Decision: ${decision}`),
     ...followUps.map((item) => `  Follow-up: ${item}`),

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { errorCode } from '../errors.js';
-import { noteProblems } from './problems.js';
 import { resolvePaths } from '../paths.js';
-import { parseHookJson, readStdin } from './stdin.js';
+import { noteProblems } from './problems.js';
+import { parseHookJson, readHookInput, readStdin } from './stdin.js';
 
-/** How the Stop hook hands its input to the worker: an environment variable, which only its owner can read. */
-const HANDED_INPUT = 'LOG_SESSION_HOOK_INPUT';
-/** The input the capture reads; the rest (the last answer, background tasks) can be large and is left behind. */
-const HANDED_FIELDS = ['session_id', 'transcript_path', 'cwd', 'hook_event_name'];
+/**
+ * How the Stop hook hands its input to the worker: one environment variable per field (only its owner can read
+ * them), so the worker parses nothing. Only the fields the capture reads; the rest (the last answer, background
+ * tasks) can be large and is left behind.
+ */
+const HANDED_FIELDS = { session_id: 'LOG_SESSION_SESSION_ID', transcript_path: 'LOG_SESSION_TRANSCRIPT_PATH', cwd: 'LOG_SESSION_CWD' } as const;
 
 /**
  * Stop runs after every turn, so it only hands its input to a detached worker and exits: Claude Code waits for
@@ -21,8 +23,13 @@ export async function handOff(workerPath: string): Promise<void> {
     // A missing worker would fail where nobody hears it: say so here instead.
     if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run 'npm run build' in the log-session folder`);
     const input = parseHookJson(await readInputAtOnce());
-    const handed = JSON.stringify(Object.fromEntries(HANDED_FIELDS.filter((key) => key in input).map((key) => [key, input[key]])));
-    const worker = spawn(process.execPath, [workerPath], { detached: true, stdio: 'ignore', env: { ...process.env, [HANDED_INPUT]: handed } });
+    const handed: Record<string, string> = {};
+    for (const [field, name] of Object.entries(HANDED_FIELDS)) {
+      if (typeof input[field] === 'string') handed[name] = input[field];
+    }
+    // Present but not a string: the worker's check names the field.
+    if (typeof input.session_id !== 'string') handed[HANDED_FIELDS.session_id] = '';
+    const worker = spawn(process.execPath, [workerPath], { detached: true, stdio: 'ignore', env: { ...process.env, ...handed } });
     worker.on('error', (error) => void report(new Error(`could not start the capture: ${error.message}`, { cause: error })));
     worker.unref();
   } catch (error) {
@@ -32,12 +39,16 @@ export async function handOff(workerPath: string): Promise<void> {
 }
 
 /** The worker's input: what the Stop hook handed over, else stdin (the worker run by hand, or by tests). */
-export async function readHandedInput(): Promise<string> {
-  const handed = process.env[HANDED_INPUT];
-  if (handed === undefined) return readStdin();
-  // Not passed on to git and the other processes the capture starts.
-  delete process.env[HANDED_INPUT];
-  return handed;
+export async function readHandedInput(): Promise<Record<string, unknown>> {
+  if (process.env[HANDED_FIELDS.session_id] === undefined) return readHookInput();
+  const input: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(HANDED_FIELDS)) {
+    const value = process.env[name];
+    if (value !== undefined) input[field] = value;
+    // Not passed on to git and the other processes the capture starts.
+    delete process.env[name];
+  }
+  return input;
 }
 
 /** stdin in one blocking read, which skips setting up a stream; a non-blocking stdin (EAGAIN) is streamed. */

@@ -1,4 +1,4 @@
-import { isRecord } from '../is-record.js';
+import { isRecord, parseJson, parseProblem } from '../json.js';
 
 /** All of standard input as text; empty when stdin is a terminal, so nothing waits on a person. */
 export async function readStdin(): Promise<string> {
@@ -8,14 +8,15 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A hook's input, which Claude Code sends as one JSON object; else an error whose first line says what was wrong. */
+/** A hook's input from stdin, which Claude Code sends as one JSON object. */
+export async function readHookInput(): Promise<Record<string, unknown>> {
+  return parseHookJson(await readStdin());
+}
+
+/** A hook's input text as a JSON object; else an error whose first line says what was wrong. */
 export function parseHookJson(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`hook input on stdin was not JSON (${(error as Error).message.replace(/\s+/g, ' ')})`, { cause: error });
-  }
-  if (!isRecord(value)) throw new Error('hook input on stdin was not a JSON object');
-  return value;
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new Error(`hook input on stdin was not JSON (${parseProblem(parsed.error)})`, { cause: parsed.error });
+  if (!isRecord(parsed.value)) throw new Error('hook input on stdin was not a JSON object');
+  return parsed.value;
 }

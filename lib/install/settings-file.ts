@@ -5,7 +5,7 @@ import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptio
 import writeFileAtomic from 'write-file-atomic';
 import { errorCode, UsageError } from '../errors.js';
 import { checkSettingsShape, type Settings } from './settings-hooks.js';
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../json.js';
 
 export const BACKUP_SUFFIX = '.log-session.bak';
 

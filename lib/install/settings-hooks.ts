@@ -4,7 +4,7 @@
  */
 
 import type { HookEvent } from '../hook/problems.js';
-import { isRecord } from '../is-record.js';
+import { isRecord } from '../json.js';
 
 export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
 export type HookScript = (typeof HOOK_SCRIPTS)[number];

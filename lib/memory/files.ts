@@ -1,34 +1,17 @@
-import { mkdir, open, readFile, readlink, realpath, rename } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { open, readFile, readlink, realpath, rename } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { orAbsent, replaceFile } from '../disk.js';
 import { CorruptFileError, errorCode } from '../errors.js';
-import { isRecord } from '../is-record.js';
-import { withLock } from './lock.js';
+import { isValidFile } from './shape.js';
 
-/**
- * A memory file as the user has it: `{"<listKey>": [...], ...other keys}` or a bare array.
- * `doc` keeps every other key (`$schema`, `_version`, other tools' fields) so a rewrite loses none of them.
- */
-export interface MemoryDocument {
-  form: 'object' | 'array';
-  doc: Record<string, unknown>;
-  /** As stored: an item that is not an object (a hand edit) is kept as it is. */
-  items: unknown[];
-}
+/** Which memory file: each has its own valid shape (shape.ts). */
+export type MemoryFileKind = keyof typeof isValidFile;
 
 /**
  * Called when a write does not go on from the file as it was (a damaged file moved aside, a repair cut short),
  * so the caller can warn the user in one line. `recovery` says what the write went on from.
  */
 export type CorruptionReporter = (problem: Error, recovery: string) => void;
-
-export const LOCK_TIMEOUT_MS = 30_000;
-
-/** Runs a read-modify-write of one project's memory under its cross-process lock. */
-export async function withProjectLock<T>(projectDir: string, critical: () => Promise<T>): Promise<T> {
-  await mkdir(projectDir, { recursive: true, mode: 0o700 });
-  return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, critical);
-}
 
 /**
  * Reads a JSON memory file for a write: `undefined` when neither it nor its backup exists. A file that is not
@@ -37,11 +20,11 @@ export async function withProjectLock<T>(projectDir: string, critical: () => Pro
  */
 export async function readJsonFile(
   path: string,
-  isValid: (value: unknown) => boolean,
+  kind: MemoryFileKind,
   reportCorruption: CorruptionReporter,
   now: Date,
 ): Promise<unknown> {
-  const { file, backup, value } = await readFileOrBackup(path, isValid);
+  const { file, backup, value } = await readFileOrBackup(path, kind);
   if (backup === undefined) return value;
   if (file.state === 'missing') {
     reportCorruption(new Error(`${path} was missing but its backup was not, so an earlier repair was cut short`), recoveryFrom(backup));
@@ -79,10 +62,10 @@ export type FileOrBackup =
   | { file: { state: 'ok' | 'missing' }; backup?: undefined; value: unknown }
   | { file: { state: 'missing' } | { state: 'damaged'; cause: unknown }; backup: ParsedFile; value: unknown };
 
-export async function readFileOrBackup(path: string, isValid: (value: unknown) => boolean): Promise<FileOrBackup> {
-  const file = await readParsed(path, isValid);
+export async function readFileOrBackup(path: string, kind: MemoryFileKind): Promise<FileOrBackup> {
+  const file = await readParsed(path, isValidFile[kind]);
   if (file.state === 'ok') return { file, value: file.value };
-  const backup = await readParsed(`${path}.bak`, isValid);
+  const backup = await readParsed(`${path}.bak`, isValidFile[kind]);
   if (file.state === 'missing' && backup.state === 'missing') return { file, value: undefined };
   return { file, backup, value: backup.state === 'ok' ? backup.value : undefined };
 }
@@ -94,41 +77,13 @@ export function recoveryFrom(backup: ParsedFile): string {
   return 'its backup (.bak) was damaged too, so it went on as if it were empty';
 }
 
-export function listDocument(value: unknown, listKey: string): MemoryDocument {
-  if (value === undefined) return { form: 'object', doc: {}, items: [] };
-  if (Array.isArray(value)) return { form: 'array', doc: {}, items: value };
-  const doc = value as Record<string, unknown>;
-  return { form: 'object', doc, items: (doc[listKey] as unknown[] | undefined) ?? [] };
-}
-
-/** The document in the form the user keeps: a bare array stays a bare array. */
-export function documentValue(document: MemoryDocument, listKey: string, project: string): unknown {
-  if (document.form === 'array') return document.items;
-  return { project, ...document.doc, [listKey]: document.items };
-}
-
-/** A list file's shape. An item that is not an object does not make the file damaged: it is kept as it is. */
-export function isListFile(listKey: string) {
-  return (value: unknown): boolean => {
-    if (Array.isArray(value)) return true;
-    if (!isRecord(value)) return false;
-    const list = value[listKey];
-    return list === undefined || Array.isArray(list);
-  };
-}
-
 // fatal: bytes that are not UTF-8 are damage to keep aside, not text to re-encode as U+FFFD on the next write.
 // A leading BOM (some editors save one) is dropped, not taken for damage.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { state: 'missing' };
-    throw error;
-  }
+  const bytes = await orAbsent(readFile(path));
+  if (bytes === undefined) return { state: 'missing' };
   try {
     const value: unknown = JSON.parse(utf8.decode(bytes));
     if (!isValid(value)) return { state: 'damaged', cause: new Error('unexpected shape') };
@@ -154,12 +109,9 @@ async function linkTarget(path: string): Promise<string> {
 
 /** An atomic replace of `path`, skipped when it already holds `bytes`; whether it wrote. */
 async function replaceIfChanged(path: string, bytes: Buffer): Promise<boolean> {
-  const current = await readFile(path).catch((error: unknown) => {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  });
+  const current = await orAbsent(readFile(path));
   if (current?.equals(bytes)) return false;
-  await writeFileAtomic(path, bytes, { mode: 0o600 });
+  await replaceFile(path, bytes, { mode: 0o600 });
   return true;
 }
 

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { errorCode } from '../errors.js';
 
 export interface LockOptions {
@@ -37,4 +38,12 @@ export async function withLock<T>(lockPath: string, options: LockOptions, critic
       if (errorCode(error) !== 'EBADF') throw error;
     });
   }
+}
+
+export const LOCK_TIMEOUT_MS = 30_000;
+
+/** Runs a read-modify-write of one project's memory under its cross-process lock. */
+export async function withProjectLock<T>(projectDir: string, critical: () => Promise<T>): Promise<T> {
+  await mkdir(projectDir, { recursive: true, mode: 0o700 });
+  return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, critical);
 }

@@ -1,4 +1,21 @@
-import type { Decision, RecordInput } from '../session/authored.js';
+import { isRecord } from '../json.js';
+import { uniqueStrings } from '../text.js';
+import {
+  documentValue,
+  knownIssueText,
+  listDocument,
+  type Adr,
+  type Decision,
+  type KnownIssue,
+  type ListDocument,
+  type ProjectContext,
+  type SessionEntry,
+} from './shape.js';
+
+/**
+ * The pure core of a memory write: given the files as read, a session's update and what earlier writes left in
+ * its state, the files to write. No disk, no clock (the time is passed in), so every rule is a table test.
+ */
 
 /** What the machine found out about a session (transcript, git); never the model's words. */
 export interface CapturedFacts {
@@ -9,19 +26,98 @@ export interface CapturedFacts {
 }
 
 /** The model's own account of the session, as given to `record`. */
-export type AuthoredFields = Pick<
-  RecordInput,
-  'summary' | 'client' | 'files_modified' | 'decisions_made' | 'follow_up' | 'tags' | 'context_for_next_session'
->;
+export interface AuthoredFields {
+  summary: string;
+  client?: string;
+  files_modified?: string[];
+  decisions_made?: (string | { decision: string; rationale?: string | undefined })[];
+  follow_up?: string[];
+  tags?: string[];
+  context_for_next_session?: string;
+}
 
-export type Entry = Record<string, unknown>;
+/** An ADR as the model gives it; id, date and the session it came from are added here. */
+export interface AdrInput {
+  title: string;
+  decision: string;
+  context?: string | undefined;
+  rationale?: string | undefined;
+  alternatives_considered?: string[] | undefined;
+  consequences?: string[] | undefined;
+  status?: Adr['status'] | undefined;
+  superseded_by?: string | undefined;
+  tags?: string[] | undefined;
+}
 
-/** What earlier writes left in the entry, kept in local state (not in memory). */
+export interface ContextChanges {
+  currentFocus?: string;
+  knownIssues?: (string | Omit<KnownIssue, 'added'>)[];
+  branch?: string;
+  originUrl?: string;
+}
+
+export interface SessionUpdate {
+  /** A safe slug (see project/name.ts). */
+  project: string;
+  captured: CapturedFacts;
+  authored?: AuthoredFields;
+  adrs?: AdrInput[];
+  context?: ContextChanges;
+}
+
+/** What earlier writes left about the session's entry, kept in local state (not in memory). */
 export interface EarlierWrites {
+  /** The entry's id, once given out: a retry of a write cut short takes it again. */
+  entryId?: string;
   /** The model already recorded this session. */
   authored: boolean;
   /** The automatic summary last written: a different summary in the file is somebody's edit. */
   autoSummary?: string;
+}
+
+/** The project's files as read for a write: `undefined` where a file was not needed or does not exist. */
+export interface MemorySnapshot {
+  sessions: unknown;
+  decisions?: unknown;
+  context?: unknown;
+}
+
+/** What to write, in this order (see write.ts), and what the session's state should say afterwards. */
+export interface MemoryPlan {
+  entry: SessionEntry;
+  /** True when the entry's id was given out by this write: it is saved in the state before sessions.json. */
+  newId: boolean;
+  sessions: unknown;
+  decisions?: unknown;
+  adrIds: string[];
+  context?: ProjectContext;
+  earlier: Required<Pick<EarlierWrites, 'entryId' | 'authored'>> & Pick<EarlierWrites, 'autoSummary'>;
+}
+
+export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate, earlier: EarlierWrites, now: Date): MemoryPlan {
+  const sessions = listDocument(snapshot.sessions, 'sessions');
+  const id = earlier.entryId ?? allocateSessionId(update.captured.startedAt, idsOf(sessions));
+  const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
+  const existing = index >= 0 ? (sessions.items[index] as Record<string, unknown>) : undefined;
+  const entry = mergeEntry(existing, id, update.captured, update.authored, earlier);
+  if (index >= 0) sessions.items[index] = entry;
+  else sessions.items.push(entry);
+
+  const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
+  const { captured } = update;
+  return {
+    entry,
+    newId: earlier.entryId === undefined,
+    sessions: documentValue(sessions, 'sessions', update.project),
+    ...(adrs ? { decisions: documentValue(adrs.document, 'decisions', update.project) } : {}),
+    adrIds: adrs?.ids ?? [],
+    ...(update.context ? { context: mergeContext(snapshot.context, update.context, update.project, now) } : {}),
+    earlier: {
+      entryId: id,
+      authored: earlier.authored || update.authored !== undefined,
+      autoSummary: entry.summary === captured.autoSummary ? captured.autoSummary : earlier.autoSummary,
+    },
+  };
 }
 
 const PLACEHOLDER_SUMMARY = 'Session in progress.';
@@ -32,13 +128,13 @@ const PLACEHOLDER_SUMMARY = 'Session in progress.';
  * model's words or a person's edit.
  */
 export function mergeEntry(
-  existing: Entry | undefined,
+  existing: Record<string, unknown> | undefined,
   id: string,
   captured: CapturedFacts,
   authored: AuthoredFields | undefined,
-  earlier: EarlierWrites,
-): Entry {
-  const base: Entry = existing ?? {
+  earlier: Pick<EarlierWrites, 'authored' | 'autoSummary'>,
+): SessionEntry {
+  const base = (existing ?? {
     id,
     date: localDate(captured.startedAt),
     client: 'claude-code',
@@ -49,9 +145,9 @@ export function mergeEntry(
     follow_up: [],
     tags: [],
     context_for_next_session: '',
-  };
-  const files = joinFiles(asStrings(base.files_modified), captured.files, authored?.files_modified ?? []);
-  const merged: Entry = {
+  }) as SessionEntry;
+  const files = uniqueStrings([...asStrings(base.files_modified), ...captured.files, ...(authored?.files_modified ?? [])]).sort();
+  const merged: SessionEntry = {
     ...base,
     duration_estimate: durationEstimate(captured.startedAt, captured.endedAt),
     files_modified: files,
@@ -60,18 +156,69 @@ export function mergeEntry(
     merged.summary = authored.summary;
     if (authored.client) merged.client = authored.client;
     if (authored.decisions_made) merged.decisions_made = authored.decisions_made.map(toDecision);
-    if (authored.follow_up) merged.follow_up = unique(authored.follow_up);
-    if (authored.tags) merged.tags = unique(authored.tags);
+    if (authored.follow_up) merged.follow_up = uniqueStrings(authored.follow_up);
+    if (authored.tags) merged.tags = uniqueStrings(authored.tags);
     if (authored.context_for_next_session !== undefined) merged.context_for_next_session = authored.context_for_next_session;
-  } else if (!earlier.authored && captured.autoSummary && isAutomatic(base.summary, earlier)) {
+  } else if (!earlier.authored && captured.autoSummary && isAutomatic(base.summary, earlier.autoSummary)) {
     merged.summary = captured.autoSummary;
   }
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
   return merged;
 }
 
-function isAutomatic(summary: unknown, earlier: EarlierWrites): boolean {
-  return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === earlier.autoSummary;
+function isAutomatic(summary: unknown, autoSummary: string | undefined): boolean {
+  return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === autoSummary;
+}
+
+/** Adds the session's ADRs; one it already has under the same title (recorded again, or a retry) is updated in place. */
+export function mergeAdrs(document: ListDocument, adrs: AdrInput[], sessionId: string, now: Date): { document: ListDocument; ids: string[] } {
+  const items = [...document.items];
+  let next = 1 + Math.max(0, ...items.map((adr) => (isRecord(adr) ? adrNumber(adr.id) : 0)));
+  const ids: string[] = [];
+  for (const adr of adrs) {
+    const index = items.findIndex((item) => isRecord(item) && isSessionAdr(item, sessionId, adr.title));
+    const existing = index >= 0 ? (items[index] as Record<string, unknown>) : undefined;
+    if (existing) {
+      ids.push(String(existing.id));
+      items[index] = { ...existing, ...adr, status: adr.status ?? existing.status ?? 'accepted' };
+      continue;
+    }
+    const id = `ADR-${String(next++).padStart(3, '0')}`;
+    ids.push(id);
+    items.push({ id, date: localDate(now), ...adr, status: adr.status ?? 'accepted', related_sessions: [sessionId] });
+  }
+  return { document: { ...document, items }, ids };
+}
+
+function isSessionAdr(adr: Record<string, unknown>, sessionId: string, title: string): boolean {
+  return (
+    String(adr.title).toLowerCase() === title.toLowerCase() &&
+    Array.isArray(adr.related_sessions) &&
+    adr.related_sessions.includes(sessionId)
+  );
+}
+
+/** context.json with the session's changes: focus and repository replaced, branches and known issues added once. */
+export function mergeContext(current: unknown, changes: ContextChanges, project: string, now: Date): ProjectContext {
+  const context: ProjectContext = isRecord(current) ? { ...current } : { project, created: now.toISOString() };
+  if (changes.currentFocus) context.current_focus = changes.currentFocus;
+  if (changes.originUrl) context.repository = changes.originUrl;
+  if (changes.branch) {
+    const branches = Array.isArray(context.active_branches) ? context.active_branches : [];
+    if (!branches.includes(changes.branch)) context.active_branches = [...branches, changes.branch];
+  }
+  if (changes.knownIssues?.length) {
+    const issues = Array.isArray(context.known_issues) ? [...context.known_issues] : [];
+    const seen = new Set(issues.map((item) => knownIssueText(item).toLowerCase()));
+    for (const raw of changes.knownIssues) {
+      const issue = typeof raw === 'string' ? { issue: raw } : raw;
+      if (seen.has(issue.issue.toLowerCase())) continue;
+      seen.add(issue.issue.toLowerCase());
+      issues.push({ ...issue, added: localDate(now) });
+    }
+    context.known_issues = issues;
+  }
+  return context;
 }
 
 /** `session-YYYYMMDD-HHMMSS` in local time; a clash with another entry moves it on by a second. */
@@ -94,6 +241,15 @@ export function localDate(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+function idsOf(sessions: ListDocument): Set<string> {
+  return new Set(sessions.items.flatMap((item) => (isRecord(item) ? [String(item.id)] : [])));
+}
+
+function adrNumber(id: unknown): number {
+  const match = /^ADR-(\d+)$/.exec(String(id));
+  return match ? Number(match[1]) : 0;
+}
+
 function compactLocal(date: Date): string {
   return (
     `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-` +
@@ -104,14 +260,6 @@ function compactLocal(date: Date): string {
 function toDecision(decision: string | { decision: string; rationale?: string | undefined }): Decision {
   if (typeof decision === 'string') return { decision };
   return decision.rationale ? { decision: decision.decision, rationale: decision.rationale } : { decision: decision.decision };
-}
-
-function joinFiles(...lists: string[][]): string[] {
-  return unique(lists.flat()).sort();
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
 }
 
 function asStrings(value: unknown): string[] {

@@ -1,11 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { errorCode } from '../errors.js';
+import type { TranscriptScan } from '../clients/client.js';
+import { orAbsent, replaceFile } from '../disk.js';
+import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
-import type { TranscriptScan } from '../clients/claude-code/read.js';
+import { LOCK_TIMEOUT_MS, withLock } from './lock.js';
 
-/** Machine bookkeeping for one Claude Code session, kept outside memory (aiconfig's schema rejects extra keys). */
+/** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
   project?: string;
   entryId?: string;
@@ -19,22 +20,42 @@ export interface SessionState {
   scan?: TranscriptScan;
 }
 
+/** Where the sessions' states live; one `<key>.json` each. */
+export function sessionStateDir(paths: Paths): string {
+  return join(paths.stateDir, 'sessions');
+}
+
 export function sessionStatePath(paths: Paths, sessionKey: string): string {
-  return join(paths.stateDir, 'sessions', `${sessionKey.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200)}.json`);
+  return join(sessionStateDir(paths), `${stateFileStem(sessionKey)}.json`);
+}
+
+/** The session key a state file belongs to, as far as its name tells. */
+export function sessionKeyOfStateFile(name: string): string {
+  return name.replace(/\.json$/, '');
+}
+
+/**
+ * Runs `update` holding the session's own lock: the Stop worker, SessionEnd, catch-up and `record` of one session
+ * read its state once and write it back without losing each other's changes. Taken before any project lock.
+ */
+export async function withSessionLock<T>(paths: Paths, sessionKey: string, update: () => Promise<T>): Promise<T> {
+  const locks = join(paths.stateDir, 'locks');
+  await mkdir(locks, { recursive: true, mode: 0o700 });
+  return withLock(join(locks, `${stateFileStem(sessionKey)}.lock`), { timeoutMs: LOCK_TIMEOUT_MS }, update);
 }
 
 /** Missing or unreadable state reads as empty: it only saves work, memory itself is the record. */
 export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
-  try {
-    const value: unknown = JSON.parse(await readFile(sessionStatePath(paths, sessionKey), 'utf8'));
-    return typeof value === 'object' && value !== null ? (value as SessionState) : {};
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT' || error instanceof SyntaxError) return {};
-    throw error;
-  }
+  const text = await orAbsent(readFile(sessionStatePath(paths, sessionKey), 'utf8'));
+  const parsed = text === undefined ? undefined : parseJson(text);
+  return parsed?.ok && isRecord(parsed.value) ? (parsed.value as SessionState) : {};
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
-  await mkdir(join(paths.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(sessionStatePath(paths, sessionKey), JSON.stringify(state), { mode: 0o600 });
+  await mkdir(sessionStateDir(paths), { recursive: true, mode: 0o700 });
+  await replaceFile(sessionStatePath(paths, sessionKey), JSON.stringify(state), { mode: 0o600 });
+}
+
+function stateFileStem(sessionKey: string): string {
+  return sessionKey.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
 }

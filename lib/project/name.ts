@@ -1,3 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isRecord, parseJson } from '../json.js';
+import { readRepo } from './git.js';
+
 /** Where a project's name comes from, strongest first. */
 export interface ProjectNameSources {
   /** `--project`. */
@@ -82,4 +87,22 @@ function slugOrEmpty(raw: string): string {
     .slice(0, MAX_LENGTH)
     .replace(/-+$/, '');
   return slug;
+}
+
+/**
+ * The project a folder belongs to, named as `record` and the hooks name it: `explicit` first, else git origin's
+ * repository name, else package.json's name, else the folder's name.
+ */
+export async function projectForFolder(cwd: string, explicit?: string): Promise<string> {
+  if (explicit) return projectName({ explicit, folderName: basename(cwd) });
+  const repo = await readRepo(cwd);
+  return projectNameAt(repo?.root ?? cwd, repo?.originUrl);
+}
+
+/** The derived name of the project rooted at `root` (origin, else package.json's name, else the folder). */
+export async function projectNameAt(root: string, originUrl?: string, explicit?: string): Promise<string> {
+  const text = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
+  const manifest = text === undefined ? undefined : parseJson(text);
+  const name = manifest?.ok && isRecord(manifest.value) ? manifest.value.name : undefined;
+  return projectName({ explicit, originUrl, packageName: typeof name === 'string' && name ? name : undefined, folderName: basename(root) });
 }

@@ -1,5 +1,6 @@
 import type { ProjectMemory } from '../memory/read.js';
-import { isRecord } from '../is-record.js';
+import { viewAdr, viewContext, viewSession } from '../memory/shape.js';
+import { clip, uniqueIgnoringCase } from '../text.js';
 
 /** SessionStart's additionalContext stays under this many characters. */
 export const BRIEF_BUDGET = 6000;
@@ -20,35 +21,31 @@ interface Section {
  * `undefined` when the project has no memory.
  */
 export function buildBrief(memory: ProjectMemory, budget = BRIEF_BUDGET): string | undefined {
-  const newestFirst = [...memory.sessions].reverse();
+  const newestFirst = [...memory.sessions].reverse().map(viewSession);
   const last = newestFirst[0];
+  const context = viewContext(memory.context);
   const sections: Section[] = [];
   if (last) {
-    const hint = textOf(last, 'context_for_next_session');
     sections.push({
-      title: `Last session (${sessionLabel(last)}):`,
-      items: [textOf(last, 'summary') ?? '(no summary)', ...(hint ? [`Next: ${hint}`] : [])],
+      title: `Last session (${last.label}):`,
+      items: [last.summary ?? '(no summary)', ...(last.nextHint ? [`Next: ${last.nextHint}`] : [])],
     });
   }
-  const followUps = unique(newestFirst.slice(0, FOLLOW_UP_SESSIONS).flatMap((session) => textsOf(session, 'follow_up')));
+  const followUps = uniqueIgnoringCase(newestFirst.slice(0, FOLLOW_UP_SESSIONS).flatMap((session) => session.followUps));
   sections.push({ title: 'Open follow-ups:', items: followUps });
-  const focus = textOf(memory.context, 'current_focus');
-  sections.push({ title: 'Current focus:', items: focus ? [focus] : [] });
-  sections.push({ title: 'Known issues:', items: knownIssues(memory.context) });
+  sections.push({ title: 'Current focus:', items: context.focus ? [context.focus] : [] });
+  sections.push({ title: 'Known issues:', items: context.knownIssues });
   sections.push({
     title: 'Accepted decisions:',
-    items: [...memory.decisions].reverse().flatMap((adr) => {
-      const title = textOf(adr, 'title') ?? textOf(adr, 'decision');
-      const status = textOf(adr, 'status') ?? 'accepted';
-      return title && status === 'accepted' ? [`${textOf(adr, 'id') ?? 'ADR'}: ${title}`] : [];
+    items: [...memory.decisions].reverse().flatMap((stored) => {
+      const adr = viewAdr(stored);
+      const title = adr.title ?? adr.decision;
+      return title && adr.status === 'accepted' ? [`${adr.id ?? 'ADR'}: ${title}`] : [];
     }),
   });
   sections.push({
     title: 'Earlier sessions:',
-    items: newestFirst.slice(1, 1 + EARLIER_SESSIONS).flatMap((session) => {
-      const summary = textOf(session, 'summary');
-      return summary ? [`${sessionLabel(session)}: ${summary}`] : [];
-    }),
+    items: newestFirst.slice(1, 1 + EARLIER_SESSIONS).flatMap((session) => (session.summary ? [`${session.label}: ${session.summary}`] : [])),
   });
 
   const header = `Project memory for ${memory.project} (log-session; \`log-session recall <query>\` searches it):`;
@@ -62,7 +59,7 @@ function fitLines(header: string, sections: Section[], budget: number): string[]
   let size = header.length;
   for (const section of sections) {
     if (section.items.length === 0) continue;
-    const [first, ...rest] = section.items.map((item) => `- ${clip(item)}`);
+    const [first, ...rest] = section.items.map((item) => `- ${clip(item, ITEM_LIMIT)}`);
     const opening = ['', section.title, first ?? ''];
     const openingSize = opening.reduce((sum, line) => sum + 1 + line.length, 0);
     if (size + openingSize > budget) break;
@@ -75,63 +72,4 @@ function fitLines(header: string, sections: Section[], budget: number): string[]
     }
   }
   return lines;
-}
-
-function knownIssues(context: Record<string, unknown>): string[] {
-  const issues = context.known_issues;
-  if (!Array.isArray(issues)) return [];
-  return [...issues].reverse().flatMap((item) => {
-    if (!isRecord(item)) return textsOf({ issues: [item] }, 'issues');
-    const issue = textOf(item, 'issue');
-    const severity = textOf(item, 'severity');
-    return issue ? [severity ? `[${severity}] ${issue}` : issue] : [];
-  });
-}
-
-export function sessionLabel(session: Record<string, unknown>): string {
-  return [textOf(session, 'id'), textOf(session, 'date')].filter(Boolean).join(', ') || 'undated';
-}
-
-function unique(items: string[]): string[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const key = item.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function clip(text: string): string {
-  return text.length > ITEM_LIMIT ? `${text.slice(0, ITEM_LIMIT - 1)}…` : text;
-}
-
-/** A field as one line of text, or `undefined` when it is missing, empty or not text. */
-export function textOf(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const line = String(value).replace(/\s+/g, ' ').trim();
-  return line || undefined;
-}
-
-/** A list field's text items (objects give their `itemKey`), blanks dropped. */
-export function textsOf(record: Record<string, unknown>, key: string, itemKey?: string): string[] {
-  const value = record[key];
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((item) => {
-    const text = isRecord(item) ? (itemKey ? textOf(item, itemKey) : undefined) : textOf({ item }, 'item');
-    return text ? [text] : [];
-  });
-}
-
-/** `decisions_made` items, written as strings or `{decision, rationale}`, as `decision (why: rationale)` lines. */
-export function decisionsOf(session: Record<string, unknown>): string[] {
-  const value = session.decisions_made;
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((item) => {
-    if (!isRecord(item)) return textsOf({ item: [item] }, 'item');
-    const decision = textOf(item, 'decision');
-    const rationale = textOf(item, 'rationale');
-    return decision ? [rationale ? `${decision} (why: ${rationale})` : decision] : [];
-  });
 }

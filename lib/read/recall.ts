@@ -1,5 +1,6 @@
-import { decisionsOf, textOf, textsOf } from './brief.js';
 import type { ProjectMemory } from '../memory/read.js';
+import { viewAdr, viewSession } from '../memory/shape.js';
+import { uniqueStrings } from '../text.js';
 
 /** One search result. Stable: this is the `--json` shape of `log-session recall`. */
 export interface RecallHit {
@@ -61,7 +62,7 @@ export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[]
   const asksRecent = words.some((word) => RECENT_WORDS.test(word));
   const asksFiles = words.some((word) => FILE_WORDS.test(word)) || words.some(isPathLike);
   const paths = words.filter(isPathLike);
-  const terms = unique(
+  const terms = uniqueStrings(
     words
       .flatMap((word) => (isPathLike(word) ? word.split(/[./_-]+/) : [word]))
       .filter((word) => word && !STOP_WORDS.has(word) && !DECISION_WORDS.test(word) && !RECENT_WORDS.test(word) && !FILE_WORDS.test(word))
@@ -112,36 +113,34 @@ export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[]
 }
 
 function sessionCandidates(memory: ProjectMemory): Candidate[] {
-  return memory.sessions.map((session, order) => {
-    return {
-      kind: 'session',
-      id: textOf(session, 'id') ?? `#${order + 1}`,
-      date: textOf(session, 'date') ?? null,
-      order,
-      fields: [
-        { field: 'decision', weight: 3, texts: decisionsOf(session) },
-        { field: 'summary', weight: 2, texts: listOf(textOf(session, 'summary')) },
-        { field: 'tags', weight: 2, texts: textsOf(session, 'tags') },
-        { field: 'context', weight: 1.5, texts: listOf(textOf(session, 'context_for_next_session')) },
-        { field: 'follow_up', weight: 1.5, texts: textsOf(session, 'follow_up') },
-        { field: 'files', weight: 1, texts: textsOf(session, 'files_modified') },
-      ],
-    };
-  });
+  return memory.sessions.map(viewSession).map((session, order) => ({
+    kind: 'session',
+    id: session.id ?? `#${order + 1}`,
+    date: session.date ?? null,
+    order,
+    fields: [
+      { field: 'decision', weight: 3, texts: session.decisions },
+      { field: 'summary', weight: 2, texts: listOf(session.summary) },
+      { field: 'tags', weight: 2, texts: session.tags },
+      { field: 'context', weight: 1.5, texts: listOf(session.nextHint) },
+      { field: 'follow_up', weight: 1.5, texts: session.followUps },
+      { field: 'files', weight: 1, texts: session.files },
+    ],
+  }));
 }
 
 function adrCandidates(memory: ProjectMemory): Candidate[] {
-  return memory.decisions.map((adr, order) => ({
+  return memory.decisions.map(viewAdr).map((adr, order) => ({
     kind: 'adr',
-    id: textOf(adr, 'id') ?? `ADR #${order + 1}`,
-    date: textOf(adr, 'date') ?? null,
+    id: adr.id ?? `ADR #${order + 1}`,
+    date: adr.date ?? null,
     order,
     fields: [
-      { field: 'title', weight: 4, texts: listOf(textOf(adr, 'title')) },
-      { field: 'decision', weight: 3, texts: listOf(textOf(adr, 'decision')) },
-      { field: 'tags', weight: 2, texts: textsOf(adr, 'tags') },
-      { field: 'rationale', weight: 1.5, texts: [...listOf(textOf(adr, 'rationale')), ...listOf(textOf(adr, 'context'))] },
-      { field: 'consequences', weight: 1, texts: [...textsOf(adr, 'consequences'), ...textsOf(adr, 'alternatives_considered')] },
+      { field: 'title', weight: 4, texts: listOf(adr.title) },
+      { field: 'decision', weight: 3, texts: listOf(adr.decision) },
+      { field: 'tags', weight: 2, texts: adr.tags },
+      { field: 'rationale', weight: 1.5, texts: [...listOf(adr.rationale), ...listOf(adr.context)] },
+      { field: 'consequences', weight: 1, texts: [...adr.consequences, ...adr.alternatives] },
     ],
   }));
 }
@@ -197,9 +196,6 @@ function listOf(text: string | undefined): string[] {
   return text === undefined ? [] : [text];
 }
 
-function unique(items: string[]): string[] {
-  return [...new Set(items)];
-}
 
 function round(score: number): number {
   return Math.round(score * 100) / 100;

@@ -1,19 +1,12 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { adrStatusSchema, severitySchema } from '../memory/shape.js';
 
 // zod/mini loads in ~4 ms where classic zod takes ~23 ms, paid by every hook and command. It ships without
 // messages: English covers the issues that carry no message of ours.
 z.config(en());
 
 const clientSchema = z.enum(['claude-code', 'cursor', 'other']);
-const adrStatusSchema = z.enum(['proposed', 'accepted', 'deprecated', 'superseded']);
-const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
-
-/** A decision as sessions.json stores it (aiconfig's shape). */
-export interface Decision {
-  decision: string;
-  rationale?: string;
-}
 
 const nonEmptyText = (what: string) =>
   z.string({ error: `expected ${what}, as a string` }).check(z.trim(), z.minLength(1, `${what} must not be empty`));
@@ -50,7 +43,7 @@ const textOrObjectList = <Item extends z.ZodMiniType>(what: string, object: Item
     error: `expected a list of ${what}s`,
   });
 
-/** What the model hands to `log-session record`. Strict: a misspelt field is an error that names it. */
+/** What the model hands to `log-session record`: its own account of the session. Strict: a misspelt field is an error that names it. */
 export const recordInputSchema = z.strictObject(
   {
     summary: nonEmptyText('a summary of what the session did'),

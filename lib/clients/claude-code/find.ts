@@ -1,0 +1,20 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Paths } from '../../paths.js';
+
+/** `<config>/projects/<encoded cwd>/<session id>.jsonl`; the folder name is lossy, so look, don't decode. */
+export async function findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined> {
+  const projects = join(paths.claudeConfigDir, 'projects');
+  const folders = await readdir(projects).catch(() => [] as string[]);
+  for (const folder of folders) {
+    const candidate = join(projects, folder, `${sessionKey}.jsonl`);
+    if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
+  }
+  return undefined;
+}
+
+/** `<session id>.jsonl`; `agent-*.jsonl` beside it is a sub-agent's (2.0.28-2.1.1), read with its session. */
+export function transcriptSessionKey(fileName: string): string | undefined {
+  if (!fileName.endsWith('.jsonl') || fileName.startsWith('agent-')) return undefined;
+  return fileName.slice(0, -'.jsonl'.length);
+}

@@ -1,0 +1,61 @@
+import type { Paths } from '../paths.js';
+
+/**
+ * What log-session needs from a coding agent (a "client"): where a session's transcript is, and the facts in it.
+ * Claude Code is the one implementation (claude-code/); the facts are the same whatever the agent.
+ */
+export interface Client {
+  /** The entry's `client` field. */
+  name: string;
+  /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */
+  findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
+  /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
+  transcriptSessionKey(fileName: string): string | undefined;
+  /** Reads only what was appended since `previous`, folded into its facts. Throws the fs error when it cannot be read. */
+  readTranscript(path: string, previous?: TranscriptScan): Promise<TranscriptRead>;
+  /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
+  transcriptCwd(path: string): Promise<string | undefined>;
+}
+
+export interface TranscriptFacts {
+  /** ISO, earliest line timestamp seen (main file). */
+  firstTimestamp?: string;
+  /** ISO, latest line timestamp seen (main file). */
+  lastTimestamp?: string;
+  /** First prompt the user typed in the main thread (no meta, command, caveat, interrupt or compact-summary text). */
+  firstPrompt?: string;
+  /** Text of the newest main-thread assistant text block. */
+  lastAssistantText?: string;
+  /** cwd of the newest main-file line that carries one where it is cheap to read. */
+  cwd?: string;
+  /** Newest non-empty gitBranch. */
+  gitBranch?: string;
+  /**
+   * Paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included.
+   * A relative path is resolved against its line's cwd (the shell's folder, after any `cd`); only a line without
+   * a cwd leaves it relative.
+   */
+  changedFiles: string[];
+  /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
+  pendingEdits: Record<string, string>;
+}
+
+export interface TranscriptScan {
+  /** Bytes of the main file consumed: always the end of the last complete line. */
+  offset: number;
+  /** Absolute path of each sub-agent file of this session -> its consumed offset. */
+  subagents: Record<string, number>;
+  /** Names of `agent-*.jsonl` files beside the transcript that belong to other sessions, so they are not opened again. */
+  foreignAgentFiles?: string[];
+  facts: TranscriptFacts;
+}
+
+export interface TranscriptRead {
+  scan: TranscriptScan;
+  /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
+  firstNewTimestamp?: string;
+}
+
+export function emptyScan(): TranscriptScan {
+  return { offset: 0, subagents: {}, foreignAgentFiles: [], facts: { changedFiles: [], pendingEdits: {} } };
+}
