@@ -1,16 +1,22 @@
 // Bundles every entry point so a hook starts from one file instead of resolving
 // dozens of modules under node_modules.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+
+// Each hooks/<name>.ts is a bundle; hooks/hooks.json (the one list of our hooks) says which run as CommonJS.
+const manifest = JSON.parse(await readFile(new URL('../hooks/hooks.json', import.meta.url), 'utf8'));
+const commonJs = new Set(
+  Object.values(manifest.hooks).flatMap((groups) => groups.flatMap((group) => group.hooks))
+    .flatMap((hook) => /\/dist\/hooks\/([\w-]+)\.cjs"$/.exec(hook.command)?.[1] ?? []),
+);
+const hookNames = (await readdir(new URL('../hooks', import.meta.url))).filter((name) => name.endsWith('.ts')).map((name) => name.slice(0, -3));
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: {
     cli: 'lib/cli-main.ts',
     install: 'install.ts',
-    'hooks/session-start': 'hooks/session-start.ts',
-    'hooks/stop-worker': 'hooks/stop-worker.ts',
-    'hooks/session-end': 'hooks/session-end.ts',
+    ...Object.fromEntries(hookNames.filter((name) => !commonJs.has(name)).map((name) => [`hooks/${name}`, `hooks/${name}.ts`])),
   },
   outdir: 'dist',
   bundle: true,
@@ -37,12 +43,14 @@ await build({
 
 // The Stop hook runs after every turn and only hands its input to the worker: one CommonJS file with no
 // imports beyond Node's own, because Node starts CommonJS about 3 ms sooner than ESM (`npm run bench`).
-await build({
-  entryPoints: ['hooks/stop.ts'],
-  outfile: 'dist/hooks/stop.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-});
+for (const name of commonJs) {
+  await build({
+    entryPoints: [`hooks/${name}.ts`],
+    outfile: `dist/hooks/${name}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}

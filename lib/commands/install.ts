@@ -2,11 +2,12 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import writeFileAtomic from 'write-file-atomic';
 import { parseCommandArgs, type Command, type CommandContext } from './command.js';
+import { replaceFile } from '../disk.js';
 import { UsageError } from '../errors.js';
+import { isRecord, parseJson } from '../json.js';
 import { readRepo } from '../project/git.js';
-import type { HookEvent } from '../hook/problems.js';
+import type { HookEvent } from '../hook/table.js';
 import { displayPath } from '../paths.js';
 import { BACKUP_SUFFIX, editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from '../install/settings-file.js';
 import {
@@ -66,9 +67,9 @@ export interface InstallOptions {
 /** The three commands for a package folder; tests pass a temp folder. */
 export function createInstallCommands({ packageRoot }: InstallOptions): Record<'install' | 'uninstall' | 'status', Command> {
   return {
-    install: { summary: 'install the skill and hooks into Claude Code', usage: installUsage, run: (context) => install(context, packageRoot()) },
-    uninstall: { summary: 'remove what install added', usage: uninstallUsage, run: (context) => uninstall(context, packageRoot()) },
-    status: { summary: 'say what is installed where', usage: statusUsage, run: (context) => status(context, packageRoot()) },
+    install: { usage: installUsage, run: (context) => install(context, packageRoot()) },
+    uninstall: { usage: uninstallUsage, run: (context) => uninstall(context, packageRoot()) },
+    status: { usage: statusUsage, run: (context) => status(context, packageRoot()) },
   };
 }
 
@@ -98,9 +99,9 @@ async function install(context: CommandContext, root: string): Promise<number> {
   const skillPath = skillFile(context);
   const command = cliCommand(join(root, 'dist', 'cli.js'));
   const skills = await Promise.all(
-    SKILLS.map(async ({ template, folder, name }) => {
+    SKILLS.map(async ({ source, folder, name }) => {
       const path = join(context.paths.claudeConfigDir, 'skills', folder, 'SKILL.md');
-      const text = renderSkill(await readFile(join(root, template), 'utf8'), command, name);
+      const text = renderSkill(await readFile(join(root, source), 'utf8'), command, name);
       return { path, text, changed: (await readOptional(path)) !== text };
     }),
   );
@@ -120,7 +121,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
     if (settingsChange) await writeSettingsFile(current, nextText, { backUp: true });
     for (const skill of skills.filter((each) => each.changed)) {
       await mkdir(dirname(skill.path), { recursive: true });
-      await writeFileAtomic(skill.path, skill.text);
+      await replaceFile(skill.path, skill.text);
     }
   }
   if (options.json) {
@@ -303,12 +304,14 @@ function ourRootCheck(root: string): IsOurRoot {
 }
 
 function packageName(dir: string): string | undefined {
+  let text: string;
   try {
-    const manifest: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    return typeof manifest === 'object' && manifest !== null && 'name' in manifest ? String(manifest.name) : undefined;
+    text = readFileSync(join(dir, 'package.json'), 'utf8');
   } catch {
     return undefined;
   }
+  const manifest = parseJson(text);
+  return manifest.ok && isRecord(manifest.value) && 'name' in manifest.value ? String(manifest.value.name) : undefined;
 }
 
 function hookFiles(root: string): string[] {

@@ -1,8 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Paths } from '../paths.js';
-
-export type HookEvent = 'SessionStart' | 'Stop' | 'SessionEnd';
+import type { HookEvent } from './table.js';
 
 /**
  * What went wrong in one hook run: each problem in full (stack included) in the log file, and one line on stderr

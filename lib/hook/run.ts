@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { resolvePaths } from '../paths.js';
 import type { SessionSource } from '../session/facts.js';
 import type { SessionServices } from '../session/update.js';
-import { noteProblems, type HookEvent } from './problems.js';
+import { noteProblems } from './problems.js';
+import type { HookEvent } from './table.js';
 import { readHookInput } from './stdin.js';
 
 /** The fields every hook needs; anything else Claude Code sends passes through untouched. */

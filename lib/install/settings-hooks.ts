@@ -3,11 +3,8 @@
  * file, and says which package folders are log-session (`isOurRoot`), since that may need the disk.
  */
 
-import type { HookEvent } from '../hook/problems.js';
+import { HOOKS, hookScript, type HookEvent } from '../hook/table.js';
 import { isRecord } from '../json.js';
-
-export const HOOK_SCRIPTS = ['session-start', 'stop', 'session-end'] as const;
-export type HookScript = (typeof HOOK_SCRIPTS)[number];
 
 export interface CommandHook {
   type: 'command';
@@ -20,20 +17,12 @@ export interface DesiredHook {
   hook: CommandHook;
 }
 
-/** Seconds. SessionEnd's own timeout lifts Claude Code's 1.5 s SessionEnd budget (settings hooks only). */
-/** Stop is built as CommonJS (`.cjs`): it starts faster, and it runs after every turn. */
-const HOOK_PLAN: { event: HookEvent; script: HookScript; file: string; timeout: number }[] = [
-  { event: 'SessionStart', script: 'session-start', file: 'session-start.js', timeout: 10 },
-  { event: 'Stop', script: 'stop', file: 'stop.cjs', timeout: 30 },
-  { event: 'SessionEnd', script: 'session-end', file: 'session-end.js', timeout: 10 },
-];
-
 export type Settings = Record<string, unknown>;
 export type IsOurRoot = (packageRoot: string) => boolean;
 
 /** The hooks that run the built bundles of the package at `packageRoot` (never tsx: startup time). */
 export function desiredHooks(packageRoot: string): DesiredHook[] {
-  return HOOK_PLAN.map(({ event, file, timeout }) => ({
+  return HOOKS.map(({ event, file, timeout }) => ({
     event,
     hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}"`, timeout },
   }));
@@ -43,13 +32,13 @@ export function desiredHooks(packageRoot: string): DesiredHook[] {
  * Exactly the command we register, `node "<root>/dist/hooks/<script>.cjs"` (or `.js`, which earlier builds
  * registered): a command that does more, e.g. `... && notify-send done`, is the user's and is never touched.
  */
-const hookScriptPattern = /^node ["']?(([^"']*?)\/dist\/hooks\/(session-start|stop|session-end)\.c?js)["']?$/;
+const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?$`);
 
 /** The file a hook command runs, its package folder and script, when it runs one of our hook bundles. */
-export function parseHookCommand(command: string): { file: string; packageRoot: string; script: HookScript } | undefined {
+export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string } | undefined {
   const match = hookScriptPattern.exec(command.trim());
   if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  return { file: match[1], packageRoot: match[2], script: match[3] as HookScript };
+  return { file: match[1], packageRoot: match[2], script: match[3] };
 }
 
 /** Settings keys we read; a malformed shape is the user's to fix, so it is reported, never rewritten. */
@@ -73,7 +62,7 @@ export interface FoundHook {
   command: string;
   file: string;
   packageRoot: string;
-  script: HookScript;
+  script: string;
 }
 
 export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHook[] {

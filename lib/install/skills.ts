@@ -2,11 +2,15 @@ import matter from 'gray-matter';
 
 export const SKILL_NAME = 'log-session';
 
-/** The skills we ship: template in this package, folder under Claude Code's skills/, frontmatter name. */
+/**
+ * The skills we ship, each `skills/<folder>/SKILL.md` in this package: the plugin's skill as it is, and the one
+ * source the installer renders into Claude Code's `skills/<folder>/` with this machine's command. `name` is the
+ * frontmatter's.
+ */
 export const SKILLS = [
-  { template: 'skill/SKILL.md', folder: 'log-session', name: SKILL_NAME },
+  { source: 'skills/log-session/SKILL.md', folder: 'log-session', name: SKILL_NAME },
   // Its own folder name, so a user's own `recall` skill is never overwritten.
-  { template: 'skill/recall/SKILL.md', folder: 'log-session-recall', name: 'recall' },
+  { source: 'skills/log-session-recall/SKILL.md', folder: 'log-session-recall', name: 'recall' },
 ] as const;
 
 /** How a skill runs our CLI: `node <cli>`, the path quoted only when the shell needs it. */
@@ -14,15 +18,15 @@ export function cliCommand(cliPath: string): string {
   return `node ${/^[\w@%+=:,./-]+$/.test(cliPath) ? cliPath : `"${cliPath}"`}`;
 }
 
-/** The plugin's skills: Claude Code puts the plugin's folder, which may hold spaces, in place of the variable. */
+/** How the plugin's skills run our CLI: Claude Code puts the plugin's folder, which may hold spaces, in place of the variable. */
 export const PLUGIN_CLI_COMMAND = 'node "${CLAUDE_PLUGIN_ROOT}/dist/cli.js"';
 
 /**
- * skill/SKILL.md with `{{command}}` replaced by the command that runs our CLI. Throws when the result's
- * frontmatter no longer parses or lost its name, description or the command in `allowed-tools`.
+ * A shipped skill with the plugin's command replaced by `command`, the one that runs our CLI here. Throws when
+ * the result's frontmatter no longer parses or lost its name, description or the command in `allowed-tools`.
  */
-export function renderSkill(template: string, command: string, name: string = SKILL_NAME): string {
-  const rendered = template.replaceAll('{{command}}', command);
+export function renderSkill(source: string, command: string, name: string = SKILL_NAME): string {
+  const rendered = source.replaceAll(PLUGIN_CLI_COMMAND, command);
   let data: Record<string, unknown>;
   try {
     // A fresh object as input: gray-matter caches parses of identical strings.
