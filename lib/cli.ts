@@ -1,27 +1,16 @@
 import type { Command, CommandContext } from './commands/command.js';
 import { UsageError } from './errors.js';
 
-/** Each command is loaded only when it runs, so `record` never pays for the installer's imports. */
-const commands: Record<string, () => Promise<Command>> = {
-  record: async () => (await import('./commands/record.js')).recordCommand,
-  facts: async () => (await import('./commands/facts.js')).factsCommand,
-  show: async () => (await import('./commands/show.js')).showCommand,
-  context: async () => (await import('./commands/context.js')).contextCommand,
-  recall: async () => (await import('./commands/recall.js')).recallCommand,
-  install: async () => (await import('./commands/install.js')).installCommand,
-  uninstall: async () => (await import('./commands/install.js')).uninstallCommand,
-  status: async () => (await import('./commands/install.js')).statusCommand,
-};
-
-const summaries: Record<string, string> = {
-  record: 'record this session (JSON on stdin) into project memory',
-  facts: 'show what log-session knows about a session (writes nothing)',
-  show: 'list recent sessions of a project',
-  context: 'print the brief that SessionStart gives the next session',
-  recall: 'search sessions, decisions and files of a project',
-  install: 'install the skill and hooks into Claude Code',
-  uninstall: 'remove what install added',
-  status: 'say what is installed where',
+/** The commands, each with its line in the overview; loaded only when it runs, so `record` never pays for the installer's imports. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  record: { summary: 'record this session into project memory (options, or JSON on stdin)', load: async () => (await import('./commands/record.js')).recordCommand },
+  facts: { summary: 'show what log-session knows about a session (writes nothing)', load: async () => (await import('./commands/facts.js')).factsCommand },
+  show: { summary: 'list recent sessions of a project', load: async () => (await import('./commands/show.js')).showCommand },
+  context: { summary: 'print the brief that SessionStart gives the next session', load: async () => (await import('./commands/context.js')).contextCommand },
+  recall: { summary: 'search sessions, decisions and files of a project', load: async () => (await import('./commands/recall.js')).recallCommand },
+  install: { summary: 'install the skills and hooks into Claude Code', load: async () => (await import('./commands/install.js')).installCommand },
+  uninstall: { summary: 'remove what install added', load: async () => (await import('./commands/install.js')).uninstallCommand },
+  status: { summary: 'say what is installed where', load: async () => (await import('./commands/install.js')).statusCommand },
 };
 
 const overview = `log-session: durable project memory for Claude Code
@@ -29,8 +18,8 @@ const overview = `log-session: durable project memory for Claude Code
 Usage: log-session <command> [options]
 
 Commands:
-${Object.entries(summaries)
-  .map(([name, summary]) => `  ${name.padEnd(10)} ${summary}`)
+${Object.entries(commands)
+  .map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
   .join('\n')}
 
 Run 'log-session <command> --help' for a command's options. --debug prints stack traces.
@@ -44,12 +33,12 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'args
     context.stdout(overview);
     return name === undefined ? 1 : 0;
   }
-  const load = commands[name];
-  if (!load) {
+  const entry = commands[name];
+  if (!entry) {
     context.stderr(`log-session: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\n`);
     return 1;
   }
-  const command = await load();
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     context.stdout(command.usage);
     return 0;

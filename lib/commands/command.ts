@@ -15,7 +15,6 @@ export interface CommandContext {
 }
 
 export interface Command {
-  summary: string;
   /** Full help text, printed for `--help`. */
   usage: string;
   /** Resolves to the exit code. Throws UsageError for problems the caller can fix. */

@@ -12,7 +12,6 @@ Options:
 `;
 
 export const contextCommand: Command = {
-  summary: 'print the brief that SessionStart gives the next session',
   usage,
   async run(context) {
     const { values } = parseCommandArgs('context', { args: context.args, options: projectOption });

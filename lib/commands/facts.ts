@@ -14,7 +14,6 @@ Options:
 `;
 
 export const factsCommand: Command = {
-  summary: 'show what log-session knows about a session',
   usage,
   async run(context) {
     const { values } = parseCommandArgs('facts', {

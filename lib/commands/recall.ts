@@ -18,7 +18,6 @@ Options:
 `;
 
 export const recallCommand: Command = {
-  summary: 'search sessions, decisions and files of a project',
   usage,
   async run(context) {
     const { values, positionals } = parseCommandArgs('recall', {

@@ -30,7 +30,6 @@ Options:
 `;
 
 export const recordCommand: Command = {
-  summary: 'record this session (JSON on stdin) into project memory',
   usage,
   async run(context) {
     const { options, fields } = parseOptions(context.args);

@@ -13,7 +13,6 @@ Options:
 `;
 
 export const showCommand: Command = {
-  summary: 'list recent sessions of a project',
   usage,
   async run(context) {
     const { values } = parseCommandArgs('show', { args: context.args, options: { ...projectOption, last: { type: 'string' }, json: { type: 'boolean' } } });
