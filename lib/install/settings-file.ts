@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions } from 'jsonc-parser';
-import writeFileAtomic from 'write-file-atomic';
+import { orAbsent, replaceFile } from '../disk.js';
 import { errorCode, UsageError } from '../errors.js';
 import { checkSettingsShape, type Settings } from './settings-hooks.js';
-import { isRecord } from '../json.js';
+import { isRecord, parseJson } from '../json.js';
 
 export const BACKUP_SUFFIX = '.log-session.bak';
 
@@ -20,15 +20,11 @@ export interface SettingsFile {
 export async function readSettingsFile(path: string): Promise<SettingsFile> {
   const text = await readOptional(path);
   if (text === undefined || text.trim() === '') return { path, text, settings: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON (${(error as Error).message}); fix it and run again. Nothing was changed.`);
-  }
-  const problem = checkSettingsShape(parsed);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new UsageError(`${path} is not valid JSON (${parsed.error.message}); fix it and run again. Nothing was changed.`);
+  const problem = checkSettingsShape(parsed.value);
   if (problem) throw new UsageError(`${path}: ${problem}; fix it and run again. Nothing was changed.`);
-  return { path, text, settings: parsed as Settings };
+  return { path, text, settings: parsed.value as Settings };
 }
 
 /**
@@ -65,7 +61,7 @@ export async function writeSettingsFile(file: SettingsFile, text: string, { back
   try {
     await mkdir(dirname(file.path), { recursive: true });
     if (backUp && file.text !== undefined && !existsSync(file.path + BACKUP_SUFFIX)) await copyFile(file.path, file.path + BACKUP_SUFFIX);
-    await writeFileAtomic(file.path, text);
+    await replaceFile(file.path, text);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
@@ -79,13 +75,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+export function readOptional(path: string): Promise<string | undefined> {
+  return orAbsent(readFile(path, 'utf8'));
 }
 
 /**

@@ -2,6 +2,7 @@ import { open, readFile, readlink, realpath, rename } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { orAbsent, replaceFile } from '../disk.js';
 import { CorruptFileError, errorCode } from '../errors.js';
+import { parseJson } from '../json.js';
 import { isValidFile } from './shape.js';
 
 /** Which memory file: each has its own valid shape (shape.ts). */
@@ -84,13 +85,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
   const bytes = await orAbsent(readFile(path));
   if (bytes === undefined) return { state: 'missing' };
+  let text: string;
   try {
-    const value: unknown = JSON.parse(utf8.decode(bytes));
-    if (!isValid(value)) return { state: 'damaged', cause: new Error('unexpected shape') };
-    return { state: 'ok', value };
+    text = utf8.decode(bytes);
   } catch (cause) {
     return { state: 'damaged', cause };
   }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { state: 'damaged', cause: parsed.error };
+  if (!isValid(parsed.value)) return { state: 'damaged', cause: new Error('unexpected shape') };
+  return { state: 'ok', value: parsed.value };
 }
 
 /** Where `path` really is, through symlinks, also when the link's target is missing (moved aside, not yet written). */
