@@ -2,7 +2,7 @@ import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
 import { UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
-import type { SessionEntry } from '../memory/shape.js';
+import { viewSession, type SessionEntry } from '../memory/shape.js';
 import { describeIssues, recordInputSchema, type RecordInput } from '../session/authored.js';
 import { updateSessionEntry } from '../session/update.js';
 
@@ -50,19 +50,19 @@ export const recordCommand: Command = {
   },
 };
 
-/** What `record` says it wrote; an entry edited by hand may hold anything, so nothing is assumed of its lists. */
+/** What `record` says it wrote, read through the entry's view (an entry edited by hand may hold anything). */
 function recordedBlock(entry: SessionEntry, sessionsPath: string): string {
-  const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+  const { files, decisions, followUps, nextHint } = viewSession(entry);
   return [
     `Session logged to: ${sessionsPath}`,
     '',
     'Recorded:',
     `- Summary: ${entry.summary}`,
-    `- Files: ${count(entry.files_modified)} modified`,
-    `- Decisions: ${count(entry.decisions_made)} recorded`,
-    `- Follow-ups: ${count(entry.follow_up)} tasks`,
+    `- Files: ${files.length} modified`,
+    `- Decisions: ${decisions.length} recorded`,
+    `- Follow-ups: ${followUps.length} tasks`,
     '',
-    `Next session hint: ${String(entry.context_for_next_session ?? '')}`,
+    `Next session hint: ${nextHint ?? ''}`,
     '',
   ].join('\n');
 }
