@@ -272,3 +272,47 @@ describe('log-session record with options', () => {
     expect(JSON.parse(again.stdout).files_modified).toEqual([]);
   });
 });
+
+describe('record refuses input beyond its limits, naming the field and writing nothing', () => {
+  const refused = async (args: string[], stdin?: string) => {
+    const result = await runCli(home, ['record', '--session', 'S1', ...args], stdin);
+    expect(result.code).toBe(1);
+    await expect(readdir(home.paths.projectsDir)).rejects.toThrow(/ENOENT/);
+    return result.stderr;
+  };
+
+  it('stdin over 1 MiB is refused without being read whole', async () => {
+    home = await makeHome();
+    const stderr = await refused([], JSON.stringify({ summary: 'x'.repeat(20 << 20) }));
+    expect(stderr).toMatch(/stdin holds more than 1048576 bytes/);
+  });
+
+  it('a field, a list and a list item over their limits are each named with their size', async () => {
+    home = await makeHome();
+    const stderr = await refused([], JSON.stringify({
+      summary: 's'.repeat(10_001),
+      follow_up: Array.from({ length: 201 }, (_, n) => `task ${n}`),
+      tags: ['t'.repeat(2_001)],
+    }));
+    expect(stderr).toContain('summary: 10001 characters; at most 10000 characters');
+    expect(stderr).toContain('follow_up: 201 items; at most 200 items');
+    expect(stderr).toContain('tags[0]: 2001 characters; at most 2000 characters');
+  });
+
+  it('input nested 100,000 levels deep is refused with the field that nests, not a stack overflow', async () => {
+    home = await makeHome();
+    const deep = `{"summary": "s", "follow_up": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const stderr = await refused([], deep);
+    expect(stderr).toMatch(/follow_up(\[0\])+: nested more than 8 levels deep/);
+    expect(stderr).not.toMatch(/call stack/);
+  });
+
+  it('two ADRs whose titles differ only in case are refused, so neither decision is silently lost', async () => {
+    home = await makeHome();
+    const stderr = await refused([], JSON.stringify({
+      summary: 's',
+      adrs: [{ title: 'Use Zod', decision: 'validate with zod' }, { title: 'use zod', decision: 'drop zod' }],
+    }));
+    expect(stderr).toContain('adrs[1].title: repeats the title of adrs[0].title');
+  });
+});

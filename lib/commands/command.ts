@@ -9,7 +9,8 @@ export interface CommandContext {
   paths: Paths;
   cwd: string;
   now: () => Date;
-  readStdin: () => Promise<string>;
+  /** Standard input, or `undefined` when it holds more than `maxBytes`. */
+  readStdin: (maxBytes?: number) => Promise<string | undefined>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
 import { viewSession, type SessionEntry } from '../memory/shape.js';
-import { describeIssues, recordInputSchema, type RecordInput } from '../session/authored.js';
+import { describeIssues, RECORD_LIMITS, recordInputSchema, type RecordInput } from '../session/authored.js';
 import { updateSessionEntry } from '../session/update.js';
 
 const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
@@ -27,17 +27,21 @@ Options:
   --json          print the written entry as JSON instead of the summary block
   --summary, --decision, --rationale, --follow-up, --tag, --next (context_for_next_session), --focus (current_focus),
   --issue (known issue), --file (files_modified): the fields as options; stdin is then not read
+
+Limits (beyond them nothing is written, and the message names the field): stdin ${RECORD_LIMITS.inputBytes} bytes,
+nesting ${RECORD_LIMITS.depth} levels; a summary, hint, focus or ADR text ${RECORD_LIMITS.longText} characters, a list item
+or title ${RECORD_LIMITS.shortText}; a list ${RECORD_LIMITS.listItems} items, files_modified ${RECORD_LIMITS.files}, adrs ${RECORD_LIMITS.adrs}.
+Two ADRs of one record may not share a title (compared without case).
 `;
 
 export const recordCommand: Command = {
   usage,
   async run(context) {
     const { options, fields } = parseOptions(context.args);
-    const input = validateInput(fields ?? parseInput(await context.readStdin()));
+    const input = validateInput(fields ?? parseInput(await context.readStdin(RECORD_LIMITS.inputBytes)));
     const sessionKey = sessionKeyFrom(options.session, context.env);
     const written = await updateSessionEntry(
-      { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}
-`) },
+      { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}\n`) },
       { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
       input,
     );
@@ -121,13 +125,32 @@ function fieldsFromOptions(
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
-function parseInput(text: string): unknown {
+function parseInput(text: string | undefined): unknown {
+  if (text === undefined) {
+    throw new UsageError(`stdin holds more than ${RECORD_LIMITS.inputBytes} bytes, the most record takes; nothing written. Record the session's account, not its content.`);
+  }
   if (!text.trim()) {
     throw new UsageError('nothing to record. Give --summary "..." (and the other options), or pipe one JSON object, e.g. {"summary": "..."}.');
   }
   const parsed = parseJson(text);
   if (!parsed.ok) throw new UsageError(`stdin is not valid JSON (${parsed.error.message}), nothing written. Send one JSON object.`);
+  const deep = deeperThan(parsed.value, RECORD_LIMITS.depth);
+  if (deep) throw new UsageError(`${deep}: nested more than ${RECORD_LIMITS.depth} levels deep; record takes texts, lists of texts and ADR objects (see --help). Nothing written.`);
   return parsed.value;
+}
+
+/** The path of the first value nested deeper than `limit` levels, walked without recursion; `undefined` when none is. */
+function deeperThan(value: unknown, limit: number): string | undefined {
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= limit) return next.path || '(input)';
+    for (const [key, inner] of Object.entries(next.value)) {
+      const path = Array.isArray(next.value) ? `${next.path}[${key}]` : next.path ? `${next.path}.${key}` : key;
+      pending.push({ value: inner, path, depth: next.depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 function validateInput(value: unknown): RecordInput {

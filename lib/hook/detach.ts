@@ -57,6 +57,6 @@ async function readInputAtOnce(): Promise<string> {
     return readFileSync(0, 'utf8');
   } catch (error) {
     if (errorCode(error) !== 'EAGAIN') throw error;
-    return readStdin();
+    return (await readStdin()) ?? '';
   }
 }

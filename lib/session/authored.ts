@@ -8,14 +8,38 @@ z.config(en());
 
 const clientSchema = z.enum(['claude-code', 'cursor', 'other']);
 
-const nonEmptyText = (what: string) =>
-  z.string({ error: `expected ${what}, as a string` }).check(z.trim(), z.minLength(1, `${what} must not be empty`));
-const textList = (what: string) =>
-  z.array(z.string({ error: `expected ${what} as strings` }).check(z.trim(), z.minLength(1, `${what}: an entry must not be empty`)), {
-    error: `expected a list of ${what} (strings)`,
-  });
+/**
+ * How much `record` takes: far above what a session's account needs, far below what would make every later
+ * write of the project slow (memory is rewritten whole) or a hook's brief useless.
+ */
+export const RECORD_LIMITS = {
+  /** Bytes of JSON on stdin. */
+  inputBytes: 1 << 20,
+  /** Levels of nesting in that JSON (an ADR's lists are the deepest the input has: 4). */
+  depth: 8,
+  /** Characters of a summary, a hint or an ADR's text. */
+  longText: 10_000,
+  /** Characters of one list item, a title, a tag. */
+  shortText: 2_000,
+  /** Items of a list. */
+  listItems: 200,
+  /** Paths in files_modified. */
+  files: 10_000,
+  /** ADRs in one record. */
+  adrs: 50,
+} as const;
 
-const optionalText = (what: string) => z.optional(z.string({ error: `expected ${what}, as a string` }));
+const text = (what: string, max: number) =>
+  z.string({ error: `expected ${what}, as a string` }).check(z.trim(), z.maxLength(max));
+const nonEmptyText = (what: string, max: number = RECORD_LIMITS.shortText) =>
+  text(what, max).check(z.minLength(1, `${what} must not be empty`));
+const textList = (what: string, maxItems: number = RECORD_LIMITS.listItems) =>
+  z.array(
+    z.string({ error: `expected ${what} as strings` }).check(z.trim(), z.minLength(1, `${what}: an entry must not be empty`), z.maxLength(RECORD_LIMITS.shortText)),
+    { error: `expected a list of ${what} (strings)` },
+  ).check(z.maxLength(maxItems));
+
+const optionalText = (what: string, max: number = RECORD_LIMITS.longText) => z.optional(text(what, max));
 
 const decisionObject = z.strictObject({
   decision: nonEmptyText('the decision itself'),
@@ -27,13 +51,13 @@ const knownIssueObject = z.strictObject({
 });
 const adrObject = z.strictObject({
   title: nonEmptyText('the ADR title'),
-  decision: nonEmptyText('the decision'),
+  decision: nonEmptyText('the decision', RECORD_LIMITS.longText),
   context: optionalText('the context'),
   rationale: optionalText('the rationale'),
   alternatives_considered: z.optional(textList('alternatives')),
   consequences: z.optional(textList('consequences')),
   status: z.optional(adrStatusSchema),
-  superseded_by: optionalText('the id of the ADR that supersedes it'),
+  superseded_by: optionalText('the id of the ADR that supersedes it', RECORD_LIMITS.shortText),
   tags: z.optional(textList('tags')),
 });
 
@@ -41,22 +65,40 @@ const adrObject = z.strictObject({
 const textOrObjectList = <Item extends z.ZodMiniType>(what: string, object: Item, shape: string) =>
   z.array(z.union([nonEmptyText(`a ${what}`), object], { error: `expected a ${what} as a string or ${shape}` }), {
     error: `expected a list of ${what}s`,
-  });
+  }).check(z.maxLength(RECORD_LIMITS.listItems));
+
+/** ADRs of one record are told apart by title: two that differ only in case would become one. */
+const adrList = z.array(adrObject, { error: 'expected a list of ADRs ({"title", "decision", ...})' }).check(
+  z.maxLength(RECORD_LIMITS.adrs),
+  z.superRefine((adrs, context) => {
+    const seen = new Map<string, number>();
+    adrs.forEach((adr, index) => {
+      const first = seen.get(adr.title.toLowerCase());
+      if (first === undefined) return void seen.set(adr.title.toLowerCase(), index);
+      context.addIssue({
+        code: 'custom',
+        path: [index, 'title'],
+        message: `repeats the title of adrs[${first}].title (titles are compared without case); give each ADR its own title`,
+        input: adr.title,
+      });
+    });
+  }),
+);
 
 /** What the model hands to `log-session record`: its own account of the session. Strict: a misspelt field is an error that names it. */
 export const recordInputSchema = z.strictObject(
   {
-    summary: nonEmptyText('a summary of what the session did'),
+    summary: nonEmptyText('a summary of what the session did', RECORD_LIMITS.longText),
     project: z.optional(nonEmptyText('the project name')),
     client: z.optional(clientSchema),
-    files_modified: z.optional(textList('file paths')),
+    files_modified: z.optional(textList('file paths', RECORD_LIMITS.files)),
     decisions_made: z.optional(textOrObjectList('decision', decisionObject, '{"decision": "...", "rationale": "..."}')),
     follow_up: z.optional(textList('follow-up tasks')),
     tags: z.optional(textList('tags')),
     context_for_next_session: optionalText('a hint for the next session'),
-    current_focus: z.optional(nonEmptyText('the current focus')),
+    current_focus: z.optional(nonEmptyText('the current focus', RECORD_LIMITS.longText)),
     known_issues: z.optional(textOrObjectList('known issue', knownIssueObject, '{"issue": "...", "severity": "low|medium|high|critical"}')),
-    adrs: z.optional(z.array(adrObject, { error: 'expected a list of ADRs ({"title", "decision", ...})' })),
+    adrs: z.optional(adrList),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected one JSON object with at least "summary"') },
 );
@@ -82,6 +124,10 @@ export function describeIssues(error: z.core.$ZodError, input: unknown): string[
     const given = valueAt(input, issue.path);
     if (issue.code === 'invalid_value') {
       return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(given)}`;
+    }
+    if (issue.code === 'too_big') {
+      const size = typeof given === 'string' ? `${given.length} characters` : Array.isArray(given) ? `${given.length} items` : 'too big';
+      return `${field}: ${size}; at most ${issue.maximum}${issue.origin === 'string' ? ' characters' : ' items'}`;
     }
     if (issue.code === 'invalid_type' && given === undefined) {
       return `${field}: required: ${issue.message.replace(/^expected /, '')}`;

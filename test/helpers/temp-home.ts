@@ -61,6 +61,8 @@ export function runCli(home: TempHome, args: string[], input = '', cwd = home.pr
         done({ code: error ? Number(error.code) : 0, stdout, stderr });
       },
     );
+    // A command may stop reading early (record refuses oversized input): the broken pipe is its answer, not ours.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input);
   });
 }
