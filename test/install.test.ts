@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import type { CommandContext } from '../lib/commands/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/install/skills.js';
-import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+import { builtCli, makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
 let pkg: string;
@@ -348,5 +349,30 @@ describe('skill', () => {
 
   it('a rendered skill whose frontmatter breaks is refused', () => {
     expect(() => renderSkill(`---\nname: log-session\ndescription: x\nallowed-tools: Bash(${PLUGIN_CLI_COMMAND} record:*)\n---\n`, 'node /a: b')).toThrow(/not valid YAML/);
+  });
+});
+
+describe('install under a permissive umask', () => {
+  it.each(['000', '002'])('umask %s leaves nothing group- or world-writable, and an existing settings file keeps its mode', async (mask) => {
+    const umaskHome = await makeHome();
+    try {
+      const run = () =>
+        new Promise<number>((done, fail) => {
+          const child = spawn('sh', ['-c', `umask ${mask} && exec "${process.execPath}" "${builtCli}" install`], { env: umaskHome.env, stdio: 'ignore' });
+          child.on('error', fail);
+          child.on('exit', (code) => done(code ?? -1));
+        });
+      expect(await run()).toBe(0);
+      const claude = join(umaskHome.dir, '.claude');
+      const created = [claude, join(claude, 'settings.json'), join(claude, 'skills'), ...SKILLS.flatMap(({ folder }) => [join(claude, 'skills', folder), join(claude, 'skills', folder, 'SKILL.md')])];
+      for (const path of created) expect({ path, writableByOthers: ((await stat(path)).mode & 0o022) !== 0 }).toEqual({ path, writableByOthers: false });
+
+      await chmod(join(claude, 'settings.json'), 0o640);
+      await rm(join(claude, 'skills'), { recursive: true });
+      expect(await run()).toBe(0);
+      expect((await stat(join(claude, 'settings.json'))).mode & 0o777).toBe(0o640);
+    } finally {
+      await umaskHome.remove();
+    }
   });
 });

@@ -120,8 +120,9 @@ async function install(context: CommandContext, root: string): Promise<number> {
     // Settings first: the write most likely to be refused (permissions), before anything else is changed.
     if (settingsChange) await writeSettingsFile(current, nextText, { backUp: true });
     for (const skill of skills.filter((each) => each.changed)) {
-      await mkdir(dirname(skill.path), { recursive: true });
-      await replaceFile(skill.path, skill.text);
+      // Modes spelled out: under a permissive umask nobody else may edit what Claude Code runs as this user.
+      await mkdir(dirname(skill.path), { recursive: true, mode: 0o755 });
+      await replaceFile(skill.path, skill.text, { mode: 0o644 });
     }
   }
   if (options.json) {

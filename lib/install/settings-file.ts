@@ -59,9 +59,10 @@ export function editSettingsText(file: SettingsFile, next: Settings): string {
  */
 export async function writeSettingsFile(file: SettingsFile, text: string, { backUp }: { backUp: boolean }): Promise<void> {
   try {
-    await mkdir(dirname(file.path), { recursive: true });
+    // A new file and folder are this user's alone whatever the umask (settings run commands); an existing file keeps its mode.
+    await mkdir(dirname(file.path), { recursive: true, mode: 0o700 });
     if (backUp && file.text !== undefined && !existsSync(file.path + BACKUP_SUFFIX)) await copyFile(file.path, file.path + BACKUP_SUFFIX);
-    await replaceFile(file.path, text);
+    await replaceFile(file.path, text, file.text === undefined ? { mode: 0o600 } : {});
   } catch (error) {
     const code = errorCode(error);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
