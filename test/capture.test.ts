@@ -195,6 +195,20 @@ describe('Stop and SessionEnd hooks', () => {
     expect(log).toContain('fs-native-extensions');
     expect(log).toContain('stop-worker.js is missing');
   });
+
+  it('a problem that quotes a secret (here a folder named with a token) is redacted on stderr and in the log', async () => {
+    home = await makeHome();
+    const token = `ghp_${'M4n5B6v7C8'.repeat(4)}`;
+    const folder = join(home.dir, token);
+    await mkdir(folder);
+    await cp(join(repoRoot, 'dist', 'hooks', 'stop.cjs'), join(folder, 'stop.cjs'));
+
+    const stop = await runBuiltHook(join(folder, 'stop.cjs'), { session_id: 'sess-1', cwd: home.project });
+    expect(stop.stderr).toMatch(/^log-session Stop hook: .*\[REDACTED\].*stop-worker\.js is missing/);
+    const log = await readFile(home.paths.logFile, 'utf8');
+    expect(log).toContain('[REDACTED]');
+    for (const text of [stop.stderr, log]) expect(text).not.toContain(token.slice(0, 12));
+  });
 });
 
 describe('which files and which project a session gets', () => {
@@ -282,5 +296,26 @@ describe('which files and which project a session gets', () => {
       expect(text).toContain('[REDACTED]');
       expect(text).not.toContain(token);
     }
+  });
+
+  it("a token in a written file's path, or cut by the summary's length, reaches neither memory, its backup nor the state file", async () => {
+    home = await makeHome();
+    const inPath = `ghp_${'Z9y8X7w6V5'.repeat(4)}`;
+    const atTheCut = `ghp_${'q1W2e3R4t5'.repeat(4)}`;
+    const transcriptPath = await recentSession()
+      .prompt(`${'context '.repeat(26)}then push with ${atTheCut} please`)
+      .write(`config/${inPath}.json`)
+      .say('Done.')
+      .saveUnder(home.paths);
+
+    await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+
+    const stateFolder = join(home.paths.stateDir, 'sessions');
+    const written = [await readFile(sessionsFile(), 'utf8'), await readFile(`${sessionsFile()}.bak`, 'utf8')];
+    for (const name of await readdir(stateFolder)) written.push(await readFile(join(stateFolder, name), 'utf8'));
+    for (const text of written) {
+      for (const token of [inPath, atTheCut]) expect(text).not.toContain(token.slice(0, 12));
+    }
+    expect((await readEntries())[0]!.files_modified).toEqual(['config/[REDACTED].json']);
   });
 });

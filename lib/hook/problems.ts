@@ -5,11 +5,13 @@ import type { HookEvent } from './table.js';
 
 /**
  * What went wrong in one hook run: each problem in full (stack included) in the log file, and one line on stderr
- * however many there were, so Claude Code's output is not flooded.
+ * however many there were, so Claude Code's output is not flooded. Both redacted, like everything on disk.
  */
 export async function noteProblems(paths: Paths, event: HookEvent, problems: unknown[]): Promise<void> {
   if (problems.length === 0) return;
-  const details = problems.map((problem) => (problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
+  // Loaded only when there is something to say: the Stop hook runs after every turn. Messages quote paths and input.
+  const { redactSecrets } = await import('../redact.js');
+  const details = problems.map((problem) => redactSecrets(problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
   process.stderr.write(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {

@@ -1,11 +1,10 @@
 import type { Paths } from '../paths.js';
-import { redactDeep, redactSecrets } from '../redact.js';
+import { redactDeep } from '../redact.js';
 import { readJsonFile, writeJsonFile, type CorruptionReporter } from './files.js';
 import { withProjectLock } from './lock.js';
 import { planSessionWrite, type MemorySnapshot, type SessionUpdate } from './merge.js';
 import { projectFiles, type SessionEntry } from './shape.js';
 import { writeSessionState, type SessionState } from './state.js';
-import type { TranscriptScan } from '../clients/client.js';
 
 export interface SessionWrite {
   entry: SessionEntry;
@@ -63,17 +62,8 @@ export async function writeSessionMemory(
   });
 }
 
-/** The state as saved: it is on disk like memory, so the texts its scan quotes are redacted too. */
+/** The state as saved: it is on disk like memory, so what its scan quotes (texts, paths) is redacted too. */
 function withoutSecrets(saved: SessionBookkeeping['saved']): SessionBookkeeping['saved'] {
   if (!saved?.scan) return saved;
-  return { ...saved, scan: { ...saved.scan, facts: redactQuotes(saved.scan.facts) } };
-}
-
-function redactQuotes(facts: TranscriptScan['facts']): TranscriptScan['facts'] {
-  const { firstPrompt, lastAssistantText } = facts;
-  return {
-    ...facts,
-    ...(firstPrompt === undefined ? {} : { firstPrompt: redactSecrets(firstPrompt) }),
-    ...(lastAssistantText === undefined ? {} : { lastAssistantText: redactSecrets(lastAssistantText) }),
-  };
+  return { ...saved, scan: { ...saved.scan, facts: redactDeep(saved.scan.facts) } };
 }

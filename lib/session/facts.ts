@@ -7,6 +7,7 @@ import type { Paths } from '../paths.js';
 import { realProjectFiles } from '../project/files.js';
 import { changedFilesSince, readRepo, type RepoFacts } from '../project/git.js';
 import { projectNameAt } from '../project/name.js';
+import { redactSecrets } from '../redact.js';
 import { clip } from '../text.js';
 
 export interface SessionSource {
@@ -34,6 +35,8 @@ export interface SessionFacts {
 }
 
 const AUTO_SUMMARY_PART = 240;
+/** Characters of a prompt or an answer redacted for its summary part: the part and then some, so no secret in it is cut short. */
+const REDACTED_PREFIX = 16_384;
 
 /**
  * Everything the machine can tell about a session: its transcript (only what was appended since `state`'s scan)
@@ -94,9 +97,13 @@ export async function sessionFolder(client: Client, source: SessionSource): Prom
   return (source.transcriptPath && (await client.transcriptCwd(source.transcriptPath))) || process.cwd();
 }
 
-/** The first prompt and the last answer, trimmed: a summary until the model writes one. */
+/**
+ * The first prompt and the last answer, trimmed: a summary until the model writes one. Redacted before the cut:
+ * a token cut short no longer matches its pattern.
+ */
 export function autoSummary(firstPrompt: string | undefined, lastAnswer: string | undefined): string | undefined {
-  const oneLine = (text: string) => clip(text.replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
+  // Only the start is kept: a long answer is not redacted whole on every turn. What is cut off here lies far past the part.
+  const oneLine = (text: string) => clip(redactSecrets(text.slice(0, REDACTED_PREFIX)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
   const parts = [firstPrompt && `Asked: ${oneLine(firstPrompt)}`, lastAnswer && `Outcome: ${oneLine(lastAnswer)}`].filter(Boolean);
   return parts.length ? parts.join(' ') : undefined;
 }
