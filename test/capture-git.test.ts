@@ -63,9 +63,9 @@ describe('what git adds to a session', () => {
     await commitAt(Date.now() - DAY, 'other.txt');
 
     // Today: `claude --resume`, and the session commits b.txt through Bash.
-    await t.at(new Date(Date.now() - MINUTE).toISOString()).prompt('commit b').tool('Bash', { command: 'git commit b.txt' });
+    await t.at(new Date(Date.now() - 2 * MINUTE).toISOString()).prompt('commit b').tool('Bash', { command: 'git commit b.txt' }, { id: 'bash-1', noResult: true });
     await commitAt(Date.now() - 30_000, 'b.txt');
-    await t.say('Committed b.txt.').append();
+    await t.at(new Date(Date.now() - 20_000).toISOString()).resultOf('bash-1').say('Committed b.txt.').append();
     await captureSession(input, contextAt(Date.now()));
 
     expect((await entries())[0]!.files_modified).toEqual(['a.txt', 'b.txt']);
@@ -75,10 +75,10 @@ describe('what git adds to a session', () => {
     home = await makeHome();
     const t = transcript({ cwd: home.project, sessionId: 'sess-1', start: new Date(Date.now() - MINUTE).toISOString(), stepMs: 100 })
       .prompt('commit the notes')
-      .tool('Bash', { command: 'git add -A && git commit -m notes' });
+      .tool('Bash', { command: 'git add -A && git commit -m notes' }, { id: 'bash-1', noResult: true });
     const names = ['notes 2024.md ', ' lead.txt', 'line\nbreak.txt', 'ünï cödé.txt'];
     await commitAt(Date.now(), ...names);
-    const transcriptPath = await t.say('Committed.').saveUnder(home.paths);
+    const transcriptPath = await t.at(new Date().toISOString()).resultOf('bash-1').say('Committed.').saveUnder(home.paths);
 
     await captureSession({ sessionKey: 'sess-1', transcriptPath: transcriptPath, cwd: home.project }, contextAt(Date.now()));
 

@@ -145,9 +145,10 @@ describe('Stop and SessionEnd hooks', () => {
     const hourAgo = new Date(Date.now() - 3_600_000);
     await utimes(join(home.project, 'old-dirty.txt'), hourAgo, hourAgo);
 
-    const t = recentSession().prompt('bump').tool('Bash', { command: 'echo v2 > tracked.txt' }).say('bumped');
-    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    // The command's effect lands between its call and its result, as a real Bash call's does.
+    const t = recentSession().prompt('bump').tool('Bash', { command: 'echo v2 > tracked.txt' }, { id: 'bash-1', noResult: true });
     await writeFile(join(home.project, 'tracked.txt'), 'v2\n');
+    const transcriptPath = await t.at(new Date().toISOString()).resultOf('bash-1').say('bumped').saveUnder(home.paths.claudeConfigDir);
     await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
     expect((await readEntries())[0]!.files_modified).toEqual(['tracked.txt']);
   });
@@ -234,6 +235,7 @@ describe('which files and which project a session gets', () => {
     const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths);
 
     const fromTranscript = await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath }, { cwd: home.dir });
+    await runBuiltHook(join(repoRoot, 'dist', 'hooks', 'session-start.js'), { session_id: 'no-transcript', hook_event_name: 'SessionStart' });
     await writeFile(join(home.project, 'notes.txt'), 'by hand\n');
     const fromHookFolder = await runHook('session-end.js', { session_id: 'no-transcript', hook_event_name: 'SessionEnd' });
 

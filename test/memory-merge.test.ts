@@ -22,7 +22,7 @@ describe('mergeEntry', () => {
     ["the model's new summary replaces its old one", { summary: 'model words' }, { summary: 'newer words' }, { authored: true }, 'newer words'],
     ['a placeholder is replaced', { summary: 'Session in progress.' }, undefined, none, 'Asked: fix a Outcome: fixed'],
   ] as const)('%s', (_name, existing, authored, earlier, summary) => {
-    expect(mergeEntry(existing && { id: 'x', ...existing }, 'x', captured(), authored, earlier).summary).toBe(summary);
+    expect(mergeEntry(existing && { id: 'x', ...existing }, 'x', captured(), authored, earlier, start).summary).toBe(summary);
   });
 
   it.each([
@@ -31,16 +31,16 @@ describe('mergeEntry', () => {
     ['a hand-edited files list that is not a list is replaced by the facts', 'oops', undefined, ['src/a.ts']],
   ] as const)('%s', (_name, files, authoredFiles, expected) => {
     const authored = authoredFiles && { summary: 's', files_modified: [...authoredFiles] };
-    expect(mergeEntry({ id: 'x', files_modified: files }, 'x', captured(), authored, none).files_modified).toEqual(expected);
+    expect(mergeEntry({ id: 'x', files_modified: files }, 'x', captured(), authored, none, start).files_modified).toEqual(expected);
   });
 
   it('keeps keys it does not know and refreshes the duration from the facts', () => {
-    const entry = mergeEntry({ id: 'x', mood: 'good', duration_estimate: '~1min' }, 'x', captured(), undefined, none);
+    const entry = mergeEntry({ id: 'x', mood: 'good', duration_estimate: '~1min' }, 'x', captured(), undefined, none, start);
     expect(entry).toMatchObject({ mood: 'good', duration_estimate: '~25min' });
   });
 
   it('writes decisions as objects, a rationale only when given', () => {
-    const entry = mergeEntry(undefined, 'x', captured(), { summary: 's', decisions_made: ['plain', { decision: 'd', rationale: 'r' }, { decision: 'e', rationale: '' }] }, none);
+    const entry = mergeEntry(undefined, 'x', captured(), { summary: 's', decisions_made: ['plain', { decision: 'd', rationale: 'r' }, { decision: 'e', rationale: '' }] }, none, start);
     expect(entry.decisions_made).toEqual([{ decision: 'plain' }, { decision: 'd', rationale: 'r' }, { decision: 'e' }]);
   });
 });

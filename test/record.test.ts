@@ -2,6 +2,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeHome, runCli, type TempHome } from './helpers/temp-home.js';
+import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
 afterEach(async () => home?.remove());
@@ -21,7 +22,7 @@ const input = {
 describe('log-session record', () => {
   it('writes the three files in aiconfig shapes and prints the block', async () => {
     home = await makeHome({ originUrl: 'git@github.com:acme/widget-core.git' });
-    await writeFile(join(home.project, 'README.md'), '# widget, changed\n');
+    await transcript({ cwd: home.project, sessionId: 'S1' }).prompt('Add the tokenizer').write('README.md').saveUnder(home.paths);
     const result = await runCli(home, ['record', '--session', 'S1'], JSON.stringify({ ...input, current_focus: 'parser' }));
 
     expect(result.stderr).toBe('');
@@ -66,8 +67,10 @@ describe('log-session record', () => {
 
   it('recording the same session again updates its one entry', async () => {
     home = await makeHome();
+    const t = transcript({ cwd: home.project, sessionId: 'S1' }).prompt('Add the tokenizer');
+    await t.saveUnder(home.paths);
     await runCli(home, ['record', '--session', 'S1'], JSON.stringify(input));
-    await writeFile(join(home.project, 'new.ts'), 'export {};\n');
+    await t.write('new.ts').append();
     const again = await runCli(home, ['record', '--session', 'S1'], JSON.stringify({ summary: 'Second pass.', files_modified: ['docs/extra.md'] }));
     expect(again.code).toBe(0);
     const { sessions } = await readMemory('sessions.json', 'widget');

@@ -36,6 +36,8 @@ export interface TranscriptFacts {
    * a cwd leaves it relative.
    */
   changedFiles: string[];
+  /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet (carried across increments). */
+  pendingShell?: Record<string, number>;
   /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
   pendingEdits: Record<string, string>;
 }
@@ -50,8 +52,16 @@ export interface TranscriptScan {
   facts: TranscriptFacts;
 }
 
+/** A shell command's run: from its call to its result, in ms. */
+export interface ShellRun {
+  start: number;
+  end: number;
+}
+
 export interface TranscriptRead {
   scan: TranscriptScan;
+  /** Shell commands (the session's own and its sub-agents') that finished in the lines this read added. */
+  shellRuns: ShellRun[];
   /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
   firstNewTimestamp?: string;
 }

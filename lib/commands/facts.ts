@@ -22,20 +22,19 @@ export const factsCommand: Command = {
     });
     const sessionKey = sessionKeyFrom(values.session, context.env);
     const facts = await currentSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, context.now());
-    const duration = durationEstimate(facts.captured.startedAt, facts.captured.endedAt);
+    const { captured } = facts;
+    const duration = captured ? durationEstimate(captured.startedAt, captured.endedAt) : null;
+    const files = captured?.files ?? [];
     if (values.json) {
-      context.stdout(
-        `${JSON.stringify({ project: facts.project, branch: facts.repo?.branch ?? null, files_modified: facts.captured.files, duration_estimate: duration }, null, 2)}\n`,
-      );
+      context.stdout(`${JSON.stringify({ project: facts.project, branch: facts.repo?.branch ?? null, files_modified: files, duration_estimate: duration }, null, 2)}\n`);
       return 0;
     }
-    const files = facts.captured.files;
     context.stdout(
       [
         `- Project: ${facts.project}`,
         `- Branch: ${facts.repo?.branch ?? '(not a git repository)'}`,
-        `- Duration so far: ${duration}`,
-        `- Files changed (${files.length}): ${files.length ? files.join(', ') : 'none found yet'}`,
+        `- Duration so far: ${duration ?? 'unknown (no transcript or saved start for this session)'}`,
+        `- Files changed (${files.length}): ${files.length ? files.join(', ') : captured ? 'none found yet' : 'unknown (no transcript or saved start for this session)'}`,
         '',
       ].join('\n'),
     );

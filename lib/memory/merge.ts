@@ -59,7 +59,10 @@ export interface ContextChanges {
 export interface SessionUpdate {
   /** A safe slug (see project/name.ts). */
   project: string;
-  captured: CapturedFacts;
+  /** What the machine knows of the session; none when it knows nothing (no transcript, no saved start). */
+  captured?: CapturedFacts;
+  /** The session worked since its entry was last written: the entry moves to the end, where the newest stands. */
+  active?: boolean;
   authored?: AuthoredFields;
   adrs?: AdrInput[];
   context?: ContextChanges;
@@ -96,12 +99,15 @@ export interface MemoryPlan {
 
 export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate, earlier: EarlierWrites, now: Date): MemoryPlan {
   const sessions = listDocument(snapshot.sessions, 'sessions');
-  const id = earlier.entryId ?? allocateSessionId(update.captured.startedAt, idsOf(sessions));
+  const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, idsOf(sessions));
   const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
   const existing = index >= 0 ? (sessions.items[index] as Record<string, unknown>) : undefined;
-  const entry = mergeEntry(existing, id, update.captured, update.authored, earlier);
-  if (index >= 0) sessions.items[index] = entry;
-  else sessions.items.push(entry);
+  const entry = mergeEntry(existing, id, update.captured, update.authored, earlier, now);
+  if (index >= 0 && !update.active) sessions.items[index] = entry;
+  else {
+    if (index >= 0) sessions.items.splice(index, 1);
+    sessions.items.push(entry);
+  }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
   const { captured } = update;
@@ -115,7 +121,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
     earlier: {
       entryId: id,
       authored: earlier.authored || update.authored !== undefined,
-      autoSummary: entry.summary === captured.autoSummary ? captured.autoSummary : earlier.autoSummary,
+      autoSummary: captured?.autoSummary !== undefined && entry.summary === captured.autoSummary ? captured.autoSummary : earlier.autoSummary,
     },
   };
 }
@@ -123,20 +129,22 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
 const PLACEHOLDER_SUMMARY = 'Session in progress.';
 
 /**
- * Brings a session's entry up to date. Facts always refresh dates and join files; the model's fields replace
+ * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a
+ * new entry without them is dated `now`); the model's fields replace
  * the previous ones; an automatic summary only fills a gap or replaces the previous automatic one, never the
  * model's words or a person's edit.
  */
 export function mergeEntry(
   existing: Record<string, unknown> | undefined,
   id: string,
-  captured: CapturedFacts,
+  captured: CapturedFacts | undefined,
   authored: AuthoredFields | undefined,
   earlier: Pick<EarlierWrites, 'authored' | 'autoSummary'>,
+  now: Date,
 ): SessionEntry {
   const base = (existing ?? {
     id,
-    date: localDate(captured.startedAt),
+    date: localDate(captured?.startedAt ?? now),
     client: 'claude-code',
     duration_estimate: '',
     summary: '',
@@ -146,12 +154,9 @@ export function mergeEntry(
     tags: [],
     context_for_next_session: '',
   }) as SessionEntry;
-  const files = uniqueStrings([...asStrings(base.files_modified), ...captured.files, ...(authored?.files_modified ?? [])]).sort();
-  const merged: SessionEntry = {
-    ...base,
-    duration_estimate: durationEstimate(captured.startedAt, captured.endedAt),
-    files_modified: files,
-  };
+  const files = uniqueStrings([...asStrings(base.files_modified), ...(captured?.files ?? []), ...(authored?.files_modified ?? [])]).sort();
+  const merged: SessionEntry = { ...base, files_modified: files };
+  if (captured) merged.duration_estimate = durationEstimate(captured.startedAt, captured.endedAt);
   if (authored) {
     merged.summary = authored.summary;
     if (authored.client) merged.client = authored.client;
@@ -159,7 +164,7 @@ export function mergeEntry(
     if (authored.follow_up) merged.follow_up = uniqueStrings(authored.follow_up);
     if (authored.tags) merged.tags = uniqueStrings(authored.tags);
     if (authored.context_for_next_session !== undefined) merged.context_for_next_session = authored.context_for_next_session;
-  } else if (!earlier.authored && captured.autoSummary && isAutomatic(base.summary, earlier.autoSummary)) {
+  } else if (!earlier.authored && captured?.autoSummary && isAutomatic(base.summary, earlier.autoSummary)) {
     merged.summary = captured.autoSummary;
   }
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;

@@ -1,6 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
+import type { WorkTreeSnapshot } from '../project/git.js';
 import { orAbsent, replaceFile } from '../disk.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
@@ -18,6 +19,8 @@ export interface SessionState {
   cwd?: string;
   startedAt?: string;
   scan?: TranscriptScan;
+  /** The work tree as the session last saw it: a change git shows later is the session's only if it is new since. */
+  git?: WorkTreeSnapshot;
 }
 
 /** Where the sessions' states live; one `<key>.json` each. */
@@ -49,6 +52,23 @@ export async function readSessionState(paths: Paths, sessionKey: string): Promis
   const text = await orAbsent(readFile(sessionStatePath(paths, sessionKey), 'utf8'));
   const parsed = text === undefined ? undefined : parseJson(text);
   return parsed?.ok && isRecord(parsed.value) ? (parsed.value as SessionState) : {};
+}
+
+export async function hasSessionState(paths: Paths, sessionKey: string): Promise<boolean> {
+  return (await orAbsent(stat(sessionStatePath(paths, sessionKey)))) !== undefined;
+}
+
+/** The session whose state names `entryId` in `project`, newest state first; `undefined` when none does. */
+export async function findSessionOfEntry(paths: Paths, project: string, entryId: string): Promise<string | undefined> {
+  const dir = sessionStateDir(paths);
+  const names = ((await orAbsent(readdir(dir))) ?? []).filter((name) => name.endsWith('.json'));
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await orAbsent(stat(join(dir, name))))?.mtimeMs ?? 0 })));
+  for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
+    const sessionKey = sessionKeyOfStateFile(name);
+    const state = await readSessionState(paths, sessionKey);
+    if (state.project === project && state.entryId === entryId) return sessionKey;
+  }
+  return undefined;
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {

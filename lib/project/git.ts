@@ -19,49 +19,66 @@ export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
   return { root, ...(branch ? { branch } : {}), ...(originUrl ? { originUrl } : {}) };
 }
 
-/** mtime resolution and clock skew: the window gets a little slack on both ends. */
-const SLACK_MS = 2000;
+/** What `git status` names in a work tree, each path with its times (none: it is gone). */
+export type WorkTreeStatus = Map<string, WorkTreeChange>;
 
-/**
- * Absolute paths of files the session changed as git sees them: files in commits made between `since` and `until`,
- * and work-tree changes whose mtime falls between them (a file dirty before the session, or changed by someone
- * after it ended, is not claimed). This is how edits made through Bash are found. With no known start, every
- * uncommitted change counts and no commit does.
- */
-export async function changedFilesSince(root: string, since: Date | undefined, until: Date): Promise<string[]> {
-  const from = since ? since.getTime() - SLACK_MS : -Infinity;
-  const to = until.getTime() + SLACK_MS;
-  const [status, committed] = await Promise.all([
-    git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']),
-    // Commit times are whole seconds: round the start up, so a commit made just before the session is not claimed.
-    since
-      ? git(root, ['log', `--since=@${Math.ceil(since.getTime() / 1000)}`, `--until=@${Math.floor(to / 1000)}`, '--name-only', '--pretty=format:', '-z'])
-      : undefined,
-  ]);
-  const files = new Set<string>();
-  // NUL-separated names, an empty record between commits; a name may hold spaces or newlines anywhere, so no trimming.
-  for (const path of (committed ?? '').split('\0')) if (path !== '') files.add(join(root, path));
-  await Promise.all(
-    parsePorcelain(status ?? '').map(async (path) => {
-      const absolute = join(root, path);
-      const info = await stat(absolute).catch(() => undefined);
-      if (info && info.mtimeMs >= from && info.mtimeMs <= to) files.add(absolute);
-    }),
-  );
-  return [...files];
+export interface WorkTreeChange {
+  code: string;
+  /** Last change of the content. */
+  mtime?: number;
+  /** Last change of the file itself: a rename (`mv` keeps the mtime) or a change of mode moves it too. */
+  ctime?: number;
 }
 
-/** `git status -z` entries; a rename's record carries the old path next, which we skip. */
-function parsePorcelain(output: string): string[] {
-  const records = output.split('\0');
-  const paths: string[] = [];
+/** The work tree's changes as git names them: paths relative to `root`; a rename's record gives both, the old one gone. */
+export async function readWorkTree(root: string): Promise<WorkTreeStatus> {
+  const status: WorkTreeStatus = new Map();
+  const records = ((await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])) ?? '').split('\0');
   for (let index = 0; index < records.length; index++) {
     const record = records[index] ?? '';
     if (record.length < 4) continue;
-    paths.push(record.slice(3));
-    if (record[0] === 'R' || record[0] === 'C') index++;
+    const code = record.slice(0, 2);
+    status.set(record.slice(3), { code });
+    // A rename or copy carries its source next: the rename's source is gone from the work tree.
+    if (code[0] === 'R' || code[0] === 'C') status.set(records[++index] ?? '', { code: code[0] === 'R' ? 'D ' : code });
   }
-  return paths;
+  status.delete('');
+  await Promise.all(
+    [...status].map(async ([path, entry]) => {
+      const info = await stat(join(root, path)).catch(() => undefined);
+      if (info) Object.assign(entry, { mtime: info.mtimeMs, ctime: info.ctimeMs });
+    }),
+  );
+  return status;
+}
+
+/** The work tree as a session last saw it: each changed path with a fingerprint of its state then. */
+export interface WorkTreeSnapshot {
+  /** ISO. */
+  at: string;
+  files: Record<string, string>;
+}
+
+/** The snapshot to keep for the next observation. */
+export function snapshotOf(current: WorkTreeStatus, at: Date): WorkTreeSnapshot {
+  return { at: at.toISOString(), files: Object.fromEntries([...current].map(([path, entry]) => [path, fingerprint(entry)])) };
+}
+
+/** A changed path's state as a string: two observations that differ changed in between. */
+export function fingerprint(entry: WorkTreeChange): string {
+  return entry.mtime === undefined ? `${entry.code}|gone` : `${entry.code}|${entry.mtime}|${entry.ctime}`;
+}
+
+/** Commits made between `since` and `until` (ms), each with its time and every path it touched (a rename as both paths). */
+export async function readCommits(root: string, since: number, until: number): Promise<{ at: number; files: string[] }[]> {
+  // Commit times are whole seconds: round the start up, so a commit made just before the window is not taken.
+  const log = await git(root, ['log', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct']);
+  return (log ?? '').split('\x1e').flatMap((record) => {
+    const [time, names = ''] = record.split('\0\n');
+    if (!time) return [];
+    // NUL-separated names; a name may hold spaces or newlines anywhere, so no trimming.
+    return [{ at: Number(time) * 1000, files: names.split('\0').filter((name) => name !== '') }];
+  });
 }
 
 async function git(cwd: string, args: string[]): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { readSessionState, sessionKeyOfStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
+import { hasSessionState, readSessionState, sessionKeyOfStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
 import { updateSessionEntry, type SessionServices } from './update.js';
 
@@ -22,8 +22,7 @@ export interface CurrentSession {
  * Captures the earlier sessions of `project` active in the last 7 days: those whose transcript grew after their
  * last capture (e.g. one that ended without its SessionEnd hook), then those never captured at all (Esc skips
  * Stop, a closed terminal skips SessionEnd) whose transcript sits beside the current one and changed in the last
- * 7 days. They are over, so nothing after their last line is theirs. Stops starting new ones once `budgetMs` is
- * spent. Returns the session keys it brought up to date; the ones that failed are reported through `warn`.
+ * 7 days. Stops starting new ones once `budgetMs` is spent. Returns the session keys it brought up to date; the ones that failed are reported through `warn`.
  */
 export async function catchUpSessions(
   client: Client,
@@ -37,7 +36,7 @@ export async function catchUpSessions(
   const failures: string[] = [];
   const capture = async (source: SessionSource & { sessionKey: string }) => {
     try {
-      await updateSessionEntry(services, { ...source, ended: true });
+      await updateSessionEntry(services, source);
       caughtUp.push(source.sessionKey);
     } catch (error) {
       // A session that cannot be brought up to date must not cost this one its brief: report it, go on.
@@ -49,7 +48,7 @@ export async function catchUpSessions(
   for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
-    const sessionKey = sessionKeyOfStateFile(statePath.slice(dirname(statePath).length + 1));
+    const sessionKey = sessionKeyOfStateFile(basename(statePath));
     const state = await readSessionState(services.paths, sessionKey);
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
@@ -60,7 +59,7 @@ export async function catchUpSessions(
 
   for (const transcriptPath of current.transcriptPath ? await unseenTranscripts(client, dirname(current.transcriptPath), services) : []) {
     if (Date.now() - started >= budgetMs) break;
-    const sessionKey = client.transcriptSessionKey(transcriptPath.slice(dirname(transcriptPath).length + 1))!;
+    const sessionKey = client.transcriptSessionKey(basename(transcriptPath))!;
     if (sessionKey === current.sessionKey) continue;
     await capture({ sessionKey, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
   }
@@ -73,8 +72,8 @@ export async function catchUpSessions(
 async function unseenTranscripts(client: Client, folder: string, services: SessionServices): Promise<string[]> {
   const unseen: string[] = [];
   for (const path of await recentFiles(folder, (name) => client.transcriptSessionKey(name) !== undefined, services)) {
-    const sessionKey = client.transcriptSessionKey(path.slice(folder.length + 1))!;
-    if (!(await exists(sessionStatePath(services.paths, sessionKey)))) unseen.push(path);
+    const sessionKey = client.transcriptSessionKey(basename(path))!;
+    if (!(await hasSessionState(services.paths, sessionKey))) unseen.push(path);
   }
   return unseen;
 }
@@ -95,8 +94,4 @@ async function recentFiles(folder: string, wanted: (name: string) => boolean, se
     }),
   );
   return found.flat().sort((a, b) => b.mtimeMs - a.mtimeMs).map((file) => file.path);
-}
-
-export function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
 }

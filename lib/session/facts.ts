@@ -1,14 +1,15 @@
 import { stat } from 'node:fs/promises';
-import type { Client } from '../clients/client.js';
+import type { Client, ShellRun } from '../clients/client.js';
 import { orAbsent } from '../disk.js';
 import type { CapturedFacts } from '../memory/merge.js';
 import type { SessionState } from '../memory/state.js';
 import type { Paths } from '../paths.js';
 import { realProjectFiles } from '../project/files.js';
-import { changedFilesSince, readRepo, type RepoFacts } from '../project/git.js';
+import { readCommits, readRepo, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
 import { projectNameAt } from '../project/name.js';
 import { redactSecrets } from '../redact.js';
 import { clip } from '../text.js';
+import { attributeGitChanges, SLACK_MS } from './attribution.js';
 
 export interface SessionSource {
   /** The agent's session id. Without one, `record` makes a new entry each time. */
@@ -20,18 +21,19 @@ export interface SessionSource {
    * working folder. Without it, the transcript's first cwd (Claude Code before 1.0.54 sent none), else ours.
    */
   cwd?: string;
-  /** The session is over (caught up at a later SessionStart): its time and git window end at its last line, not now. */
-  ended?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }
 
 export interface SessionFacts {
   project: string;
-  captured: CapturedFacts;
+  /** None when nothing is known of the session: no transcript, no saved start. */
+  captured?: CapturedFacts;
+  /** The transcript grew since the last read: the session worked (a resumed one moves to the newest place). */
+  active: boolean;
   repo?: RepoFacts;
-  /** What to save in the session's state so the next run reads only new transcript bytes. */
-  saved: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan'>;
+  /** What to save in the session's state so the next run reads only new transcript bytes and new git changes. */
+  saved: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git'>;
 }
 
 const AUTO_SUMMARY_PART = 240;
@@ -61,34 +63,54 @@ export async function gatherSessionFacts(
   const repo = cwd ? await readRepo(cwd) : undefined;
   const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
 
+  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
+  const saved = { ...(transcriptPath ? { transcriptPath } : {}), cwd: projectRoot, ...(scan ? { scan } : {}) };
+  // Nothing known of the session (no transcript, no saved start): nothing is guessed, not even from git.
   const knownStart = facts?.firstTimestamp ?? state.startedAt;
-  const startedAt = knownStart ? new Date(knownStart) : now;
-  const lastLine = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : startedAt;
-  const endedAt = source.ended ? lastLine : laterOf(lastLine, now);
-  // Git is asked only about what happened since the last capture, from the first line this one read: a session
-  // resumed days later does not claim others' commits from the gap. Files found earlier are in the entry already.
-  const windowStart = read?.firstNewTimestamp ?? state.scan?.facts.lastTimestamp ?? knownStart;
-  // Without a known start every uncommitted change is taken: the user asked to record from this repo.
-  const gitFiles = repo ? await changedFilesSince(repo.root, windowStart ? new Date(windowStart) : undefined, endedAt) : [];
-  const files = await realProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
+  const active = read?.firstNewTimestamp !== undefined;
+  if (knownStart === undefined) return { project, active, ...(repo ? { repo } : {}), saved };
+
+  const startedAt = new Date(knownStart);
+  // A session ends at its last line: recorded again later, or caught up, it takes nothing that came after it.
+  const endedAt = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : now;
+  const git = repo ? await observeGit(repo.root, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
+  const files = await realProjectFiles([...(facts?.changedFiles ?? []), ...(git?.files ?? [])], {
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
     bookkeeping: [paths.claudeConfigDir, paths.projectsDir, paths.stateDir],
   });
-
-  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   return {
     project,
     captured: { startedAt, endedAt, files, autoSummary: autoSummary(facts?.firstPrompt, facts?.lastAssistantText) },
+    active,
     ...(repo ? { repo } : {}),
-    saved: {
-      ...(transcriptPath ? { transcriptPath } : {}),
-      cwd: projectRoot,
-      startedAt: startedAt.toISOString(),
-      ...(scan ? { scan } : {}),
-    },
+    saved: { ...saved, startedAt: startedAt.toISOString(), ...(git ? { git: git.snapshot } : {}) },
   };
+}
+
+/**
+ * The changes git shows that are the session's since its previous observation (see attribution.ts), and the
+ * snapshot to compare the next observation with.
+ */
+async function observeGit(
+  root: string,
+  state: SessionState,
+  shellRuns: ShellRun[] | 'unknown',
+  startedAt: Date,
+  endedAt: Date,
+  now: Date,
+): Promise<{ files: string[]; snapshot: WorkTreeSnapshot }> {
+  const window = { start: Date.parse(state.git?.at ?? '') || startedAt.getTime(), end: endedAt.getTime() };
+  const runs = shellRuns === 'unknown' ? [window] : shellRuns;
+  const first = Math.min(...runs.map((run) => run.start));
+  const last = Math.max(...runs.map((run) => run.end));
+  const [current, commits] = await Promise.all([
+    readWorkTree(root),
+    runs.length ? readCommits(root, first - SLACK_MS, last + SLACK_MS) : [],
+  ]);
+  const files = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
+  return { files, snapshot: snapshotOf(current, now) };
 }
 
 /** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */
@@ -112,6 +134,3 @@ async function isFolder(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
 }
 
-function laterOf(a: Date, b: Date): Date {
-  return a.getTime() >= b.getTime() ? a : b;
-}

@@ -1,9 +1,12 @@
 import { claudeCode } from '../clients/claude-code/index.js';
-import { sessionStatePath, withSessionLock, writeSessionState } from '../memory/state.js';
+import { stat } from 'node:fs/promises';
+import { orAbsent } from '../disk.js';
+import { hasSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
+import { readRepo, readWorkTree, snapshotOf } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
-import { projectForFolder } from '../project/name.js';
+import { projectNameAt } from '../project/name.js';
 import { buildBrief } from '../read/brief.js';
-import { catchUpSessions, exists } from './catch-up.js';
+import { catchUpSessions } from './catch-up.js';
 import { sessionFolder, type SessionSource } from './facts.js';
 import type { SessionServices } from './update.js';
 
@@ -13,9 +16,10 @@ import type { SessionServices } from './update.js';
  */
 export async function startSession(source: SessionSource & { sessionKey: string }, services: SessionServices): Promise<string | undefined> {
   const cwd = await sessionFolder(claudeCode, source);
-  const project = await projectForFolder(cwd);
+  const repo = await readRepo(cwd);
+  const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // Bookkeeping only: failing to save it must not cost the session its brief.
-  await rememberStart({ ...source, cwd }, project, services).catch((error: unknown) =>
+  await rememberStart({ ...source, cwd }, project, repo?.root, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
   );
   await catchUpSessions(claudeCode, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
@@ -25,19 +29,29 @@ export async function startSession(source: SessionSource & { sessionKey: string 
 }
 
 /**
- * A new session's start, saved before any capture: without a transcript (`--no-session-persistence`) git's
- * window then still opens here, and a file left dirty before the session is not claimed. With its transcript
- * path, a session that never reaches a capture is caught up like any other.
+ * A session's start, saved before any capture: a new session's folder, time and transcript path (without a
+ * transcript, `--no-session-persistence`, its window still opens here; with one, a session that never reaches a
+ * capture is caught up like any other), and the work tree as it is now, so that what was dirty or deleted before
+ * the session, or while a resumed one was away, is never taken for its work.
  */
-async function rememberStart(source: SessionSource & { sessionKey: string; cwd: string }, project: string, services: SessionServices): Promise<void> {
+async function rememberStart(
+  source: SessionSource & { sessionKey: string; cwd: string },
+  project: string,
+  repoRoot: string | undefined,
+  services: SessionServices,
+): Promise<void> {
   const { paths } = services;
   await withSessionLock(paths, source.sessionKey, async () => {
-    if (await exists(sessionStatePath(paths, source.sessionKey))) return;
+    const known = await hasSessionState(paths, source.sessionKey);
+    const state = known ? await readSessionState(paths, source.sessionKey) : {};
+    // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
+    const caughtUp = !state.scan || !state.transcriptPath || (await orAbsent(stat(state.transcriptPath)))?.size === state.scan.offset;
+    if (known && !(repoRoot && caughtUp)) return;
+    const now = services.now();
     await writeSessionState(paths, source.sessionKey, {
-      project,
-      cwd: source.cwd,
-      startedAt: services.now().toISOString(),
-      ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}),
+      ...state,
+      ...(known ? {} : { project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) }),
+      ...(repoRoot && caughtUp ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}),
     });
   });
 }

@@ -1,5 +1,6 @@
 import { claudeCode } from '../clients/claude-code/index.js';
-import { readSessionState, withSessionLock } from '../memory/state.js';
+import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
+import { projectForFolder } from '../project/name.js';
 import { writeSessionMemory, type SessionWrite } from '../memory/write.js';
 import type { Paths } from '../paths.js';
 import type { RecordInput } from './authored.js';
@@ -18,18 +19,24 @@ export interface SessionServices {
  * the session's lock: read its state once, gather the facts (transcript since the last read, git), and write
  * memory with the model's own account when there is one (`authored`).
  */
-export async function updateSessionEntry(services: SessionServices, source: SessionSource, authored?: RecordInput): Promise<SessionWrite> {
+export async function updateSessionEntry(services: SessionServices, given: SessionSource, authored?: RecordInput): Promise<SessionWrite> {
   const { paths } = services;
+  const { source, entryId } = await resolveSession(paths, given);
   const key = source.sessionKey;
   const update = async () => {
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
     const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
+    if (!facts.captured && authored) {
+      const which = entryId ? `entry ${entryId}` : given.sessionKey ? `session ${given.sessionKey}` : 'this session (no --session)';
+      services.warn(`no transcript or saved start found for ${which}: recorded only what was given, no files were taken from git`);
+    }
     return writeSessionMemory(
       paths,
       {
         project: facts.project,
         captured: facts.captured,
+        active: facts.active,
         authored,
         adrs: authored?.adrs,
         context: {
@@ -39,12 +46,27 @@ export async function updateSessionEntry(services: SessionServices, source: Sess
           originUrl: facts.repo?.originUrl,
         },
       },
-      { sessionKey: key, state, saved: facts.saved },
+      { sessionKey: key, state: entryId ? { project: facts.project, entryId } : state, saved: facts.saved },
       now,
       (error, recovery) => services.warn(`${error.message}; ${recovery}`),
     );
   };
   return key ? withSessionLock(paths, key, update) : update();
+}
+
+const ENTRY_ID = /^session-\d{8}-\d{6}$/;
+
+/**
+ * `--session` takes Claude Code's session id or the entry id `show` prints. An entry id is traced back to the
+ * session whose state names it (so its transcript is read as for any record); one no state names is recorded as
+ * it is, from what the caller gives.
+ */
+async function resolveSession(paths: Paths, source: SessionSource): Promise<{ source: SessionSource; entryId?: string }> {
+  const key = source.sessionKey;
+  if (!key || !ENTRY_ID.test(key) || (await hasSessionState(paths, key))) return { source };
+  const project = await projectForFolder(source.cwd ?? process.cwd(), source.explicitProject);
+  const sessionKey = await findSessionOfEntry(paths, project, key);
+  return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };
 }
 
 /** Stop and SessionEnd: fold the transcript's new bytes and git's view into the session's one entry. */

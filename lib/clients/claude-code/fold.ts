@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { TranscriptFacts } from '../client.js';
+import type { ShellRun, TranscriptFacts } from '../client.js';
 import { isRecord } from '../../json.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 
@@ -13,11 +13,18 @@ import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } fro
 // ---------------------------------------------------------------------------------------------------------------
 // Line reducer
 
-const FILE_TOOL_PATH_KEY: Record<string, string> = {
-  Edit: 'file_path',
-  MultiEdit: 'file_path',
-  Write: 'file_path',
-  NotebookEdit: 'notebook_path',
+/**
+ * The tools whose calls tell what a session changed, by name, across Claude Code's releases (field guide §4.6; the
+ * newest CLI seen, 2.1.332, confirms): a file tool names its file, a shell call may change any file (git tells which).
+ * Sub-agents (`Task` until 2.1.62, `Agent` from 2.1.63) need no entry: their own calls are read from their lines.
+ */
+const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' }> = {
+  Write: { kind: 'file', pathKey: 'file_path' },
+  Edit: { kind: 'file', pathKey: 'file_path' },
+  /** Up to 1.0.x only; gone since 2.0.0. */
+  MultiEdit: { kind: 'file', pathKey: 'file_path' },
+  NotebookEdit: { kind: 'file', pathKey: 'notebook_path' },
+  Bash: { kind: 'shell' },
 };
 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
@@ -29,6 +36,7 @@ const TEXT_BLOCK = Buffer.from('"text"');
 /** `Edit"` ends Edit, MultiEdit and NotebookEdit. */
 const EDIT_NAME = Buffer.from('Edit"');
 const WRITE_NAME = Buffer.from('"Write"');
+const SHELL_NAME = Buffer.from('"Bash"');
 
 /** Facts being folded, line by line. */
 export class Fold {
@@ -42,6 +50,10 @@ export class Fold {
   private gitBranch?: string;
   private readonly changed: Set<string>;
   private readonly pending: Map<string, string>;
+  /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
+  private readonly pendingShell: Map<string, number>;
+  /** Shell calls (main thread and sub-agents) whose results are among the lines added to this fold. */
+  readonly shellRuns: ShellRun[] = [];
   /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
   firstNewTimestamp?: string;
   private firstNewTime = Infinity;
@@ -55,10 +67,12 @@ export class Fold {
     this.gitBranch = facts.gitBranch;
     this.changed = new Set(facts.changedFiles);
     this.pending = new Map(Object.entries(facts.pendingEdits));
+    this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
   facts(): TranscriptFacts {
     const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: Object.fromEntries(this.pending) };
+    if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
     if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
     if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
     if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
@@ -79,18 +93,25 @@ export class Fold {
     }
     if (env.message === undefined) return;
     const mainThread = !inSubagentFile && !env.isSidechain;
-    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, mainThread && !env.isApiErrorMessage);
-    else if (env.type === 'user') this.userMessage(env, env.message, mainThread);
+    const time = env.timestamp === undefined ? NaN : Date.parse(env.timestamp);
+    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, time, mainThread && !env.isApiErrorMessage);
+    else if (env.type === 'user') this.userMessage(env, env.message, time, mainThread);
   }
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
-  private assistantMessage(message: Buffer, cwd: string | undefined, wantsText: boolean): void {
-    const mayEdit = message.includes(TOOL_USE) && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
-    if (!mayEdit && !(wantsText && message.includes(TEXT_BLOCK))) return;
+  private assistantMessage(message: Buffer, cwd: string | undefined, time: number, wantsText: boolean): void {
+    const mayAct = message.includes(TOOL_USE) && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME) || message.includes(SHELL_NAME));
+    if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
       if (block.type === 'tool_use') {
-        const path = editedPath(block);
-        if (path !== undefined && typeof block.id === 'string') {
+        const tool = typeof block.name === 'string' ? TOOLS[block.name] : undefined;
+        if (typeof block.id !== 'string' || tool === undefined) continue;
+        if (tool.kind === 'shell') {
+          if (!Number.isNaN(time)) this.pendingShell.set(block.id, time);
+          continue;
+        }
+        const path = isRecord(block.input) ? block.input[tool.pathKey] : undefined;
+        if (typeof path === 'string' && path !== '') {
           this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
         }
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
@@ -99,9 +120,9 @@ export class Fold {
     }
   }
 
-  private userMessage(env: Envelope, message: Buffer, mainThread: boolean): void {
+  private userMessage(env: Envelope, message: Buffer, time: number, mainThread: boolean): void {
     if (message.includes(TOOL_RESULT)) {
-      if (this.mentionsPending(message)) this.settle(parseJsonBytes(message));
+      if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
       return;
     }
     if (!mainThread || this.firstPrompt !== undefined || env.isMeta || env.isCompactSummary) return;
@@ -109,20 +130,28 @@ export class Fold {
     if (text !== undefined && !NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) this.firstPrompt = text;
   }
 
-  /** Whether any `"tool_use_id":"…"` in the message is a pending edit; cheap, so other tools' results are never parsed. */
+  /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
   private mentionsPending(message: Buffer): boolean {
-    if (this.pending.size === 0) return false;
+    if (this.pending.size === 0 && this.pendingShell.size === 0) return false;
     for (let at = message.indexOf(TOOL_USE_ID); at !== -1; at = message.indexOf(TOOL_USE_ID, at + 1)) {
       const idStart = at + TOOL_USE_ID.length;
       const idEnd = message.indexOf(QUOTE, idStart);
-      if (idEnd !== -1 && this.pending.has(message.toString('utf8', idStart, idEnd))) return true;
+      const id = idEnd === -1 ? undefined : message.toString('utf8', idStart, idEnd);
+      if (id !== undefined && (this.pending.has(id) || this.pendingShell.has(id))) return true;
     }
     return false;
   }
 
-  private settle(message: unknown): void {
+  private settle(message: unknown, time: number): void {
     for (const block of contentBlocks(message)) {
       if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
+      const shellStart = this.pendingShell.get(block.tool_use_id);
+      if (shellStart !== undefined) {
+        this.pendingShell.delete(block.tool_use_id);
+        // A failed command may still have changed files: its run counts either way.
+        this.shellRuns.push({ start: shellStart, end: Number.isNaN(time) ? shellStart : Math.max(shellStart, time) });
+        continue;
+      }
       const path = this.pending.get(block.tool_use_id);
       if (path === undefined) continue;
       this.pending.delete(block.tool_use_id);
@@ -156,12 +185,6 @@ function contentBlocks(message: unknown): Block[] {
   return message.content.filter(isRecord);
 }
 
-function editedPath(block: Block): string | undefined {
-  const key = typeof block.name === 'string' ? FILE_TOOL_PATH_KEY[block.name] : undefined;
-  if (key === undefined || !isRecord(block.input)) return undefined;
-  const path = block.input[key];
-  return typeof path === 'string' && path !== '' ? path : undefined;
-}
 
 /** The typed text of a user message (a string, or its text blocks), trimmed; undefined when there is none. */
 function promptText(message: unknown): string | undefined {

@@ -29,7 +29,8 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
     subagents[file] = await readSubagent(file, base.subagents[file] ?? 0, fold);
   }
   const scan = { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
-  return fold.firstNewTimestamp === undefined ? { scan } : { scan, firstNewTimestamp: fold.firstNewTimestamp };
+  const read = { scan, shellRuns: fold.shellRuns };
+  return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
