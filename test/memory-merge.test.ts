@@ -7,6 +7,7 @@ const start = new Date(2026, 10, 30, 9, 15, 0);
 const captured = (over: Partial<CapturedFacts> = {}): CapturedFacts => ({
   startedAt: start,
   endedAt: new Date(start.getTime() + 25 * 60_000),
+  activeMs: 25 * 60_000,
   files: ['src/a.ts'],
   autoSummary: 'Asked: fix a Outcome: fixed',
   ...over,
@@ -32,6 +33,15 @@ describe('mergeEntry', () => {
   ] as const)('%s', (_name, files, authoredFiles, expected) => {
     const authored = authoredFiles && { summary: 's', files_modified: [...authoredFiles] };
     expect(mergeEntry({ id: 'x', files_modified: files }, 'x', captured(), authored, none, start).files_modified).toEqual(expected);
+  });
+
+  it.each([
+    [30_000, '~1min'],
+    [25 * 60_000, '~25min'],
+    [2 * 3_600_000, '~2h'],
+    [65 * 60_000, '~1h 5min'],
+  ])('an active time of %i ms reads %s', (activeMs, duration) => {
+    expect(mergeEntry(undefined, 'x', captured({ activeMs }), undefined, none, start).duration_estimate).toBe(duration);
   });
 
   it('keeps keys it does not know and refreshes the duration from the facts', () => {

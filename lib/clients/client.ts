@@ -24,6 +24,10 @@ export interface TranscriptFacts {
   lastTimestamp?: string;
   /** First prompt the user typed in the main thread (no meta, command, caveat, interrupt or compact-summary text). */
   firstPrompt?: string;
+  /** First prompt of the newest run, when the session ran more than once (resumed after an idle gap). */
+  runPrompt?: string;
+  /** Time the session was active, in ms: the gaps between main-file lines, idle ones left out. */
+  activeMs?: number;
   /** Text of the newest main-thread assistant text block. */
   lastAssistantText?: string;
   /** cwd of the newest main-file line that carries one where it is cheap to read. */

@@ -23,7 +23,7 @@ export const factsCommand: Command = {
     const sessionKey = sessionKeyFrom(values.session, context.env);
     const facts = await currentSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, context.now());
     const { captured } = facts;
-    const duration = captured ? durationEstimate(captured.startedAt, captured.endedAt) : null;
+    const duration = captured ? durationEstimate(captured.activeMs) : null;
     const files = captured?.files ?? [];
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: facts.project, branch: facts.repo?.branch ?? null, files_modified: files, duration_estimate: duration }, null, 2)}\n`);

@@ -21,6 +21,8 @@ import {
 export interface CapturedFacts {
   startedAt: Date;
   endedAt: Date;
+  /** Time the session was active, idle gaps left out: its duration. */
+  activeMs: number;
   files: string[];
   autoSummary?: string;
 }
@@ -156,7 +158,7 @@ export function mergeEntry(
   }) as SessionEntry;
   const files = uniqueStrings([...asStrings(base.files_modified), ...(captured?.files ?? []), ...(authored?.files_modified ?? [])]).sort();
   const merged: SessionEntry = { ...base, files_modified: files };
-  if (captured) merged.duration_estimate = durationEstimate(captured.startedAt, captured.endedAt);
+  if (captured) merged.duration_estimate = durationEstimate(captured.activeMs);
   if (authored) {
     merged.summary = authored.summary;
     if (authored.client) merged.client = authored.client;
@@ -234,8 +236,9 @@ export function allocateSessionId(startedAt: Date, taken: ReadonlySet<string>): 
   }
 }
 
-export function durationEstimate(start: Date, end: Date): string {
-  const minutes = Math.max(1, Math.round((end.getTime() - start.getTime()) / 60_000));
+/** `~25min`, `~2h`, `~1h 5min`: at least a minute. */
+export function durationEstimate(activeMs: number): string {
+  const minutes = Math.max(1, Math.round(activeMs / 60_000));
   if (minutes < 60) return `~${minutes}min`;
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { Client, ShellRun } from '../clients/client.js';
+import type { Client, ShellRun, TranscriptFacts } from '../clients/client.js';
 import { orAbsent } from '../disk.js';
 import type { CapturedFacts } from '../memory/merge.js';
 import type { SessionState } from '../memory/state.js';
@@ -82,7 +82,14 @@ export async function gatherSessionFacts(
   });
   return {
     project,
-    captured: { startedAt, endedAt, files, autoSummary: autoSummary(facts?.firstPrompt, facts?.lastAssistantText) },
+    captured: {
+      startedAt,
+      endedAt,
+      // Without a transcript only the wall clock since the saved start is known.
+      activeMs: facts ? (facts.activeMs ?? 0) : endedAt.getTime() - startedAt.getTime(),
+      files,
+      autoSummary: autoSummary(facts),
+    },
     active,
     ...(repo ? { repo } : {}),
     saved: { ...saved, startedAt: startedAt.toISOString(), ...(git ? { git: git.snapshot } : {}) },
@@ -120,13 +127,21 @@ export async function sessionFolder(client: Client, source: SessionSource): Prom
 }
 
 /**
- * The first prompt and the last answer, trimmed: a summary until the model writes one. Redacted before the cut:
- * a token cut short no longer matches its pattern.
+ * What was asked and the last answer, trimmed: a summary until the model writes one. A session that ran more than
+ * once (resumed after a pause) leads with its newest run's question, then the first. Redacted before the cut: a
+ * token cut short no longer matches its pattern.
  */
-export function autoSummary(firstPrompt: string | undefined, lastAnswer: string | undefined): string | undefined {
+export function autoSummary(facts: TranscriptFacts | undefined): string | undefined {
+  if (!facts) return undefined;
+  const { firstPrompt, runPrompt, lastAssistantText: lastAnswer } = facts;
   // Only the start is kept: a long answer is not redacted whole on every turn. What is cut off here lies far past the part.
   const oneLine = (text: string) => clip(redactSecrets(text.slice(0, REDACTED_PREFIX)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
-  const parts = [firstPrompt && `Asked: ${oneLine(firstPrompt)}`, lastAnswer && `Outcome: ${oneLine(lastAnswer)}`].filter(Boolean);
+  const asked = runPrompt ?? firstPrompt;
+  const parts = [
+    asked && `Asked: ${oneLine(asked)}`,
+    lastAnswer && `Outcome: ${oneLine(lastAnswer)}`,
+    runPrompt && firstPrompt && `Earlier: ${oneLine(firstPrompt)}`,
+  ].filter(Boolean);
   return parts.length ? parts.join(' ') : undefined;
 }
 

@@ -38,6 +38,13 @@ const EDIT_NAME = Buffer.from('Edit"');
 const WRITE_NAME = Buffer.from('"Write"');
 const SHELL_NAME = Buffer.from('"Bash"');
 
+/**
+ * A pause between two lines longer than this is idle time, not work: the usual cutoff for an inactive session (web
+ * analytics end a visit after 30 idle minutes). Claude Code writes lines as it works (messages, tool calls and
+ * results, progress), so only a tool call that runs longer than this without a line (a very long build) is cut.
+ */
+export const IDLE_GAP_MS = 30 * 60_000;
+
 /** Facts being folded, line by line. */
 export class Fold {
   private firstTimestamp?: string;
@@ -45,6 +52,10 @@ export class Fold {
   private lastTimestamp?: string;
   private lastTime = -Infinity;
   private firstPrompt?: string;
+  private runPrompt?: string;
+  /** A new run began (the first line after an idle gap): its first prompt is the run's. */
+  private runStarted = false;
+  private activeMs = 0;
   private lastAssistantText?: string;
   private cwd?: string;
   private gitBranch?: string;
@@ -62,6 +73,8 @@ export class Fold {
     this.noteTimestamp(facts.firstTimestamp, false);
     this.noteTimestamp(facts.lastTimestamp, false);
     this.firstPrompt = facts.firstPrompt;
+    this.runPrompt = facts.runPrompt;
+    this.activeMs = facts.activeMs ?? 0;
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
     this.gitBranch = facts.gitBranch;
@@ -76,6 +89,8 @@ export class Fold {
     if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
     if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
     if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
+    if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
+    if (this.activeMs > 0) facts.activeMs = this.activeMs;
     if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
     if (this.cwd !== undefined) facts.cwd = this.cwd;
     if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
@@ -125,9 +140,13 @@ export class Fold {
       if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
       return;
     }
-    if (!mainThread || this.firstPrompt !== undefined || env.isMeta || env.isCompactSummary) return;
+    const wanted = this.firstPrompt === undefined || this.runStarted;
+    if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
-    if (text !== undefined && !NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) this.firstPrompt = text;
+    if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
+    if (this.firstPrompt === undefined) this.firstPrompt = text;
+    else this.runPrompt = text;
+    this.runStarted = false;
   }
 
   /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
@@ -172,6 +191,12 @@ export class Fold {
       this.firstTimestamp = timestamp;
     }
     if (time > this.lastTime) {
+      // Active time: the gaps between lines, but an idle one (a break, a resume days later) counts for nothing
+      // and starts a new run.
+      if (isNew && this.lastTime !== -Infinity) {
+        if (time - this.lastTime <= IDLE_GAP_MS) this.activeMs += time - this.lastTime;
+        else this.runStarted = true;
+      }
       this.lastTime = time;
       this.lastTimestamp = timestamp;
     }
