@@ -9,10 +9,10 @@
  * After that nothing writes memory any more, so one read is the final state.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeMessagesApi, type FakeMessagesApi } from './fake-messages-api.js';
+import { startFakeMessagesApi, type FakeMessagesApi, type ToolResult } from './fake-messages-api.js';
 import { git, makeTempProject, runClaude, runLogSession, waitForProcessesOfHome, type ClaudeRun, type TempProject } from './claude-session.js';
 
 type Entry = Record<string, unknown> & { id?: string; files_modified?: string[] };
@@ -104,5 +104,90 @@ describe('six sessions started together in one repository, each writing one new 
     const actual = Object.fromEntries(sessions.map(({ file }) => [file, holders(file)]));
     const expected = Object.fromEntries(sessions.map(({ file, label }) => [file, [label]]));
     expect(actual).toEqual(expected);
+  });
+});
+
+interface BashCase {
+  name: string;
+  command: string;
+  /** `git status --porcelain` after the session: the command did what it says. */
+  status: string;
+  filesModified: string[];
+}
+
+/** Committed before the session, an hour earlier by their mtimes (a moved file keeps its own). */
+const TRACKED = { 'README.md': '# demo\n', 'src/a.js': 'export const a = 1;\n', 'src/b.js': 'export const b = 2;\n', 'src/util.js': 'export const add = (x, y) => x + y;\n' };
+
+const bashCases: BashCase[] = [
+  {
+    name: 'rm and mv of tracked files record the deleted file and both paths of the rename',
+    command: 'rm src/b.js && mv src/util.js src/money.js',
+    status: ' D src/b.js\n D src/util.js\n?? src/money.js\n',
+    filesModified: ['src/b.js', 'src/money.js', 'src/util.js'],
+  },
+  {
+    name: 'git mv records both paths of the rename, git rm the deleted file',
+    command: 'git mv src/a.js src/c.js && git rm -q src/b.js',
+    status: 'D  src/b.js\nR  src/a.js -> src/c.js\n',
+    filesModified: ['src/a.js', 'src/b.js', 'src/c.js'],
+  },
+];
+
+/** What one Bash case left: the run, what the Bash tool answered, git's view and the session's entry. */
+interface BashOutcome {
+  session: ClaudeRun;
+  bashResult?: ToolResult;
+  status: string;
+  entries: Entry[];
+  entryId?: string;
+}
+
+/** One project per case, log-session installed; one session runs the case's command through Bash. */
+async function runBashCase({ command }: BashCase): Promise<BashOutcome> {
+  const project = await installedProject(TRACKED);
+  try {
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await Promise.all(Object.keys(TRACKED).map((file) => utimes(join(project.cwd, file), anHourAgo, anHourAgo)));
+    const sessionId = crypto.randomUUID();
+    let bashResult: ToolResult | undefined;
+    api.script(
+      [
+        { tools: [{ name: 'Bash', input: { command, description: 'Reshape the sources' } }] },
+        (context) => {
+          bashResult = context.toolResults[0];
+          return { text: 'Reshaped.' };
+        },
+      ],
+      { sessionId },
+    );
+    const session = await runClaude({ home: project.home, cwd: project.cwd, apiUrl: api.url, prompt: 'Reshape the sources.', sessionId });
+    await waitForProcessesOfHome(project.home);
+    return {
+      session,
+      bashResult,
+      status: await git(project.cwd, 'status', '--porcelain', '--untracked-files=all'),
+      entries: await readEntries(project),
+      entryId: await entryIdOf(project, sessionId),
+    };
+  } finally {
+    await project.cleanup();
+  }
+}
+
+describe('a session that deletes and renames tracked files through Bash', () => {
+  // The cases are independent (a project each): run them together, then check each.
+  let outcomes: BashOutcome[];
+  beforeAll(async () => {
+    outcomes = await Promise.all(bashCases.map(runBashCase));
+  });
+
+  it.each(bashCases.map((bashCase, index) => ({ ...bashCase, index })))('$name', ({ command, status, filesModified, index }) => {
+    const outcome = outcomes[index]!;
+    expectOk(outcome.session);
+    expect(outcome.bashResult, 'the Bash tool ran the command').toMatchObject({ isError: false });
+    expect(outcome.status, 'git status after the session').toBe(status);
+    expect(outcome.entries).toHaveLength(1);
+    expect(outcome.entryId, 'the session state names its entry').toBe(outcome.entries[0]!.id);
+    expect(outcome.entries[0]!.files_modified, `files_modified after \`${command}\``).toEqual(filesModified);
   });
 });
