@@ -153,9 +153,12 @@ export async function runClaude(options: RunClaudeOptions): Promise<ClaudeRun> {
   return { ...result, sessionId, transcriptPath: transcriptPathFor(options.home, options.cwd, sessionId) };
 }
 
-/** Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. */
+/**
+ * Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. 120 s: `plugin install` of a
+ * local marketplace copies the folder whole (this clone with node_modules, 474 MB: 32 s on a loaded 2-core machine).
+ */
 export async function claudeCommand(args: string[], options: ClaudeEnvOptions & { cwd: string }): Promise<ProcessResult> {
-  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 30_000 }));
+  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 120_000 }));
 }
 
 export interface InstallPluginOptions extends ClaudeEnvOptions {
