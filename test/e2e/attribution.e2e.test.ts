@@ -181,13 +181,15 @@ describe('a session that deletes and renames tracked files through Bash', () => 
     outcomes = await Promise.all(bashCases.map(runBashCase));
   });
 
-  it.each(bashCases.map((bashCase, index) => ({ ...bashCase, index })))('$name', ({ command, status, filesModified, index }) => {
-    const outcome = outcomes[index]!;
-    expectOk(outcome.session);
-    expect(outcome.bashResult, 'the Bash tool ran the command').toMatchObject({ isError: false });
-    expect(outcome.status, 'git status after the session').toBe(status);
-    expect(outcome.entries).toHaveLength(1);
-    expect(outcome.entryId, 'the session state names its entry').toBe(outcome.entries[0]!.id);
-    expect(outcome.entries[0]!.files_modified, `files_modified after \`${command}\``).toEqual(filesModified);
-  });
+  for (const [index, { name, command, status, filesModified }] of bashCases.entries()) {
+    it(name, () => {
+      const outcome = outcomes[index]!;
+      expectOk(outcome.session);
+      expect(outcome.bashResult, 'the Bash tool ran the command').toMatchObject({ isError: false });
+      expect(outcome.status, 'git status after the session').toBe(status);
+      expect(outcome.entries).toHaveLength(1);
+      expect(outcome.entryId, 'the session state names its entry').toBe(outcome.entries[0]!.id);
+      expect(outcome.entries[0]!.files_modified, `files_modified after \`${command}\``).toEqual(filesModified);
+    });
+  }
 });
