@@ -37,7 +37,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,9 +153,12 @@ export async function runClaude(options: RunClaudeOptions): Promise<ClaudeRun> {
   return { ...result, sessionId, transcriptPath: transcriptPathFor(options.home, options.cwd, sessionId) };
 }
 
-/** Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. */
+/**
+ * Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. 120 s: `plugin install` of a
+ * local marketplace copies the folder whole (this clone with node_modules, 474 MB: 32 s on a loaded 2-core machine).
+ */
 export async function claudeCommand(args: string[], options: ClaudeEnvOptions & { cwd: string }): Promise<ProcessResult> {
-  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 30_000 }));
+  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 120_000 }));
 }
 
 export interface InstallPluginOptions extends ClaudeEnvOptions {
@@ -288,6 +291,56 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
       resolve({ exitCode, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
     });
   });
+}
+
+/** A process still running with `HOME=<home>` in its environment. */
+export interface ProcessOfHome {
+  pid: number;
+  command: string;
+}
+
+/**
+ * The processes (other than this one) whose environment holds `HOME=<home>`: on Linux, from `/proc/<pid>/environ`.
+ * Every process of a test's temp HOME descends from a claude run or our CLI (hooks, their detached workers, the git
+ * they start), since only those get that HOME. Processes of other users, and zombies, are unreadable and skipped.
+ */
+export async function processesOfHome(home: string): Promise<ProcessOfHome[]> {
+  const entries = await readdir('/proc').catch((error: unknown) => {
+    throw new Error(`processesOfHome needs Linux's /proc: ${String(error)}`, { cause: error });
+  });
+  const wanted = `\0HOME=${home}\0`;
+  const found = await Promise.all(
+    entries
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+      .map(async (name) => {
+        const environ = await readFile(`/proc/${name}/environ`, 'utf8').catch(() => '');
+        if (!`\0${environ}`.includes(wanted)) return undefined;
+        const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+        return { pid: Number(name), command: cmdline.split('\0').join(' ').trim() };
+      }),
+  );
+  return found.filter((p): p is ProcessOfHome => p !== undefined);
+}
+
+/**
+ * Waits until no process of `home` is left: after the claude runs have exited, that is the moment every hook and
+ * every detached worker they started (log-session's Stop worker) has finished its work. An event, not a delay:
+ * it holds however slow the machine is. A scan is not a snapshot (a child started by a parent that exits while
+ * we read /proc can slip through), so it takes two empty scans in a row. Throws after `timeoutMs`, naming what
+ * still runs.
+ */
+export async function waitForProcessesOfHome(home: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let emptyScans = 0;
+  for (;;) {
+    const left = await processesOfHome(home);
+    emptyScans = left.length === 0 ? emptyScans + 1 : 0;
+    if (emptyScans === 2) return;
+    if (left.length > 0 && Date.now() > deadline) {
+      throw new Error(`still running with HOME=${home} after ${timeoutMs} ms:\n${left.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /** `node dist/cli.js <args>` in the project, with an env made from scratch (PATH, HOME). */
