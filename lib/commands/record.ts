@@ -1,5 +1,5 @@
 import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
-import { UsageError } from '../errors.js';
+import { problemsError, UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
 import { viewSession, type SessionEntry } from '../memory/shape.js';
@@ -156,9 +156,6 @@ function deeperThan(value: unknown, limit: number): string | undefined {
 function validateInput(value: unknown): RecordInput {
   const result = recordInputSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = describeIssues(result.error, value);
-  throw new UsageError(
-    `${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`,
-  );
+  throw problemsError(describeIssues(result.error, value));
 }
 
