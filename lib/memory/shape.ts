@@ -236,6 +236,12 @@ export function doneRecordFor(followUp: string, listedOn: string | undefined, do
   return done.find((record) => comparableText(record.followUp) === key && (listedOn === undefined || record.date >= listedOn));
 }
 
+/** A follow-up as readers show it: its text, and when it is done, `(done date, session)`. */
+export function describeFollowUp(followUp: string, listedOn: string | undefined, done: DoneView[]): string {
+  const record = doneRecordFor(followUp, listedOn, done);
+  return record ? `${followUp} (done ${[record.date, record.session].filter(Boolean).join(', ')})` : followUp;
+}
+
 export interface OpenFollowUp {
   text: string;
   /** The date of its oldest listing still open. */
