@@ -266,7 +266,7 @@ export function openFollowUps(sessions: SessionView[], done: DoneView[]): OpenFo
   return [...open.values()];
 }
 
-/** The issue text of a stored known issue (a string or `{issue}`), compared case and spacing aside. */
+/** Whether a stored known or resolved issue (a string or `{issue}`) is `issue`, case and spacing aside. */
 export function sameIssue(item: unknown, issue: string): boolean {
   return comparableText(knownIssueText(item)) === comparableText(issue);
 }
