@@ -3,6 +3,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** `record`'s refusal: one line per problem, each naming the field to fix; the model retries from these. */
+export function problemsError(problems: string[]): UsageError {
+  return new UsageError(`${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
 /** A memory file that did not parse; it was moved aside byte for byte. */
 export class CorruptFileError extends Error {
   override name = 'CorruptFileError';

@@ -16,3 +16,8 @@ export function uniqueIgnoringCase(values: Iterable<string>): string[] {
 export function clip(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
+
+/** A text as compared when case and spacing do not count: "Add  Tests" and "add tests" are one task. */
+export function comparableText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().toLowerCase();
+}

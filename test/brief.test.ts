@@ -21,13 +21,15 @@ function session(n: number, extra: Record<string, unknown> = {}): Record<string,
   };
 }
 
+/** Ten days after the newest session the tables below make. */
+const now = new Date(2026, 0, 10, 12, 0, 0);
 const memory = (parts: Partial<ProjectMemory>): ProjectMemory => ({ project: 'widget', sessions: [], decisions: [], context: {}, ...parts });
 
 describe('the SessionStart brief', () => {
   it('stays within 6,000 characters for 300 sessions, starts with the newest and ends on a whole line', () => {
     const sessions = Array.from({ length: 300 }, (_, n) => session(n));
     const decisions = Array.from({ length: 200 }, (_, n) => ({ id: `ADR-${n}`, title: `Decision ${n} `.repeat(10), decision: 'x', status: 'accepted' }));
-    const brief = buildBrief(memory({ sessions, decisions, context: { current_focus: 'Parser rewrite', known_issues: [{ issue: 'Slow on big files', severity: 'high' }] } }))!;
+    const brief = buildBrief(memory({ sessions, decisions, context: { current_focus: 'Parser rewrite', known_issues: [{ issue: 'Slow on big files', severity: 'high' }] } }), now)!;
     expect(brief.length).toBeLessThanOrEqual(6000);
     const lines = brief.split('\n');
     expect(lines[1]).toBe('');
@@ -38,6 +40,7 @@ describe('the SessionStart brief', () => {
     expect(brief).toContain('- [high] Slow on big files');
     expect(brief).toContain('- ADR-199: Decision 199');
     expect(brief).not.toContain('ADR-0:');
+    expect(brief).toMatch(/\n- and \d+ older open follow-ups\n\nCurrent focus:/);
     for (const line of lines.slice(1)) expect(line === '' || line.endsWith(':') || line.startsWith('- ')).toBe(true);
   });
 
@@ -54,16 +57,39 @@ describe('the SessionStart brief', () => {
           { id: 'ADR-002', title: 'Use yup', status: 'superseded' },
         ],
       }),
+      now,
     )!;
-    const followUps = brief.split('Open follow-ups:\n')[1]!.split('\n\n')[0]!.split('\n');
-    expect(followUps).toEqual(['- Ship it', '- Write docs', '- add tests', '- Old task']);
+    const followUps = brief.split('Open follow-ups (newest first):\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(followUps).toEqual(['- Ship it (open 6 days)', '- Write docs (open 7 days)', '- add tests (open 8 days)', '- Old task (open 8 days)']);
     expect(brief).toContain('- ADR-001: Use zod');
     expect(brief).not.toContain('yup');
   });
 
+  it('open follow-ups come from every session, not only the last five, and leave out the done ones', () => {
+    const sessions = Array.from({ length: 8 }, (_, n) => session(n));
+    const done = [{ follow_up: 'follow-up FROM session 6', done: '2026-01-08', session: 's' }];
+    const brief = buildBrief(memory({ sessions, context: { done_follow_ups: done } }), now)!;
+    const followUps = brief.split('Open follow-ups (newest first):\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(followUps).toEqual([7, 5, 4, 3, 2, 1, 0].map((n) => `- Follow-up from session ${n} (open ${9 - n} days)`));
+  });
+
+  it('lists accepted decisions and known issues with their dates, and marks a focus unrecorded for over 14 days', () => {
+    const decisions = [
+      { id: 'ADR-001', date: '2026-01-02', title: 'Use yup', status: 'superseded', superseded_by: 'ADR-002' },
+      { id: 'ADR-002', date: '2026-01-05', title: 'Use zod', status: 'accepted' },
+    ];
+    const known_issues = [{ issue: 'Flaky CI', added: '2026-01-03' }, 'Slow build'];
+    const fresh = buildBrief(memory({ decisions, context: { current_focus: 'Parser', focus_updated: '2025-12-27', known_issues } }), now)!;
+    expect(fresh).toContain('Current focus:\n- Parser (recorded 2025-12-27)\n\nKnown issues:\n- Slow build\n- Flaky CI (added 2026-01-03)\n\nAccepted decisions:\n- ADR-002: Use zod (2026-01-05)');
+    expect(fresh).not.toContain('yup');
+    const stale = buildBrief(memory({ context: { current_focus: 'Parser', focus_updated: '2025-12-26' } }), now)!;
+    expect(stale).toContain('Current focus:\n- Parser (recorded 2025-12-26, 15 days ago: possibly stale)');
+    expect(stale).not.toMatch(/\byou\b|should/i);
+  });
+
   it('is nothing at all for a project without memory', async () => {
     home = await makeHome();
-    expect(buildBrief(await readProjectMemory(home.paths, 'widget'))).toBeUndefined();
+    expect(buildBrief(await readProjectMemory(home.paths, 'widget'), now)).toBeUndefined();
   });
 
   it('reads malformed files as empty without moving or writing anything', async () => {
@@ -75,13 +101,13 @@ describe('the SessionStart brief', () => {
     await writeFile(join(dir, 'context.json'), JSON.stringify({ current_focus: ['not', 'text'], known_issues: ['Flaky CI', { severity: 'low' }] }));
     const read = await readProjectMemory(home.paths, 'widget');
     expect(read.sessions).toEqual([]);
-    const brief = buildBrief(read)!;
+    const brief = buildBrief(read, now)!;
     expect(brief).toContain('- ADR-001: 42');
     expect(brief).toContain('- Flaky CI');
     expect((await readdir(dir)).sort()).toEqual(['context.json', 'decisions.json', 'sessions.json']);
 
     await writeFile(join(dir, 'sessions.json'), JSON.stringify([session(1, { summary: { nested: true }, follow_up: 'not a list' })]));
-    expect(buildBrief(await readProjectMemory(home.paths, 'widget'))).toContain('(no summary)');
+    expect(buildBrief(await readProjectMemory(home.paths, 'widget'), now)).toContain('(no summary)');
   });
 
   it('reads a file that does not parse from its backup, says so, and writes nothing', async () => {
@@ -93,7 +119,7 @@ describe('the SessionStart brief', () => {
     const read = await readProjectMemory(home.paths, 'widget');
     expect(read.sessions.map((entry) => entry.summary)).toEqual(['Saved in the backup']);
     expect(read.problems).toEqual([expect.stringMatching(/sessions\.json is not valid \(.*\); went on from its backup/)]);
-    expect(buildBrief(read)).toContain('- Saved in the backup');
+    expect(buildBrief(read, now)).toContain('- Saved in the backup');
     expect((await readdir(dir)).sort()).toEqual(['sessions.json', 'sessions.json.bak']);
   });
 });

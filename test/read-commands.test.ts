@@ -23,7 +23,8 @@ async function cli(...args: string[]): Promise<Run> {
     env: home.env,
     paths: home.paths,
     cwd: home.project,
-    now: () => new Date('2026-02-01T10:00:00Z'),
+    // The real clock, as the SessionStart hook's: the brief dates follow-ups against it.
+    now: () => new Date(),
     readStdin: async () => '',
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),

@@ -62,6 +62,16 @@ describe('recall', () => {
     expect(touched[0]).toMatchObject({ id: 'session-20260101-090000', field: 'files' });
   });
 
+  it('a done follow-up and a superseded ADR say so in their hit', () => {
+    const closed: ProjectMemory = {
+      ...memory,
+      context: { done_follow_ups: [{ follow_up: 'rotate  SIGNING keys', done: '2026-01-04', session: 'session-20260104-090000' }] },
+      decisions: [{ ...memory.decisions[0]!, status: 'superseded', superseded_by: 'ADR-003' }],
+    };
+    expect(recall(closed, { query: 'signing keys' })[0]).toMatchObject({ field: 'follow_up', text: 'Rotate signing keys (done 2026-01-04, session-20260104-090000)' });
+    expect(recall(closed, { query: 'JWT authentication' })[0]).toMatchObject({ id: 'ADR-001', text: 'Authentication with JWT (superseded by ADR-003)' });
+  });
+
   it('meets text typed in the other Unicode form (decomposed on macOS)', () => {
     const cafe: ProjectMemory = { ...memory, decisions: [], sessions: [{ id: 'session-20260104-090000', date: '2026-01-04', summary: 'Renamed the caf\u00e9 module.' }] };
     expect(recall(cafe, { query: 'cafe\u0301' }).map((hit) => hit.id)).toEqual(['session-20260104-090000']);

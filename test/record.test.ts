@@ -152,7 +152,7 @@ describe('log-session record', () => {
     await writeFile(join(dir, 'sessions.json'), garbage);
     const result = await runCli(home, ['record', '--session', 'C'], JSON.stringify(input));
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/sessions\.json was not valid; kept as .*sessions\.json\.corrupt-.*; went on from its backup \(\.bak\)\n$/);
+    expect(result.stderr).toMatch(/sessions\.json was not valid; kept as .*sessions\.json\.corrupt-.*; went on from its backup \(\.bak\)$/m);
     const kept = (await readdir(dir)).filter((name) => name.startsWith('sessions.json.corrupt-'));
     expect(kept).toHaveLength(1);
     expect(await readFile(join(dir, kept[0]!))).toEqual(garbage);
@@ -317,5 +317,80 @@ describe('record refuses input beyond its limits, naming the field and writing n
       adrs: [{ title: 'Use Zod', decision: 'validate with zod' }, { title: 'use zod', decision: 'drop zod' }],
     }));
     expect(stderr).toContain('adrs[1].title: repeats the title of adrs[0].title');
+  });
+});
+
+describe('log-session record closes what earlier sessions left open', () => {
+  const day = expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/);
+  const entryKeys = ['client', 'context_for_next_session', 'date', 'decisions_made', 'duration_estimate', 'files_modified', 'follow_up', 'id', 'summary', 'tags'];
+
+  it('marks a follow-up done, resolves a known issue and supersedes an ADR, all given as options', async () => {
+    home = await makeHome();
+    const first = ['record', '--session', 'A', '--summary', 'Started', '--follow-up', 'Add error recovery', '--follow-up', 'Write docs', '--issue', 'Flaky CI', '--focus', 'parser', '--adr-title', 'Use yup', '--adr-decision', 'Validate with yup'];
+    expect((await runCli(home, first)).code).toBe(0);
+    await transcript({ cwd: home.project, sessionId: 'B' }).prompt('Finish recovery').saveUnder(home.paths);
+    const second = await runCli(home, [
+      'record', '--session', 'B', '--summary', 'Finished recovery',
+      '--done', 'add  error RECOVERY', '--resolve', 'flaky ci',
+      '--adr-title', 'Use zod', '--adr-decision', 'Validate with zod', '--adr-rationale', 'typed', '--adr-alternative', 'ajv', '--adr-alternative', 'yup', '--supersedes', 'ADR-001',
+    ]);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('- Follow-ups: 0 tasks\n- Done: 1 follow-ups of earlier sessions\n- Resolved: 1 known issues\n- ADRs: ADR-002 (supersedes ADR-001)\n');
+
+    const { sessions } = await readMemory('sessions.json', 'widget');
+    for (const entry of sessions) expect(Object.keys(entry).sort()).toEqual(entryKeys);
+    const { decisions } = await readMemory('decisions.json', 'widget');
+    expect(decisions).toEqual([
+      expect.objectContaining({ id: 'ADR-001', title: 'Use yup', status: 'superseded', superseded_by: 'ADR-002' }),
+      { id: 'ADR-002', date: day, title: 'Use zod', decision: 'Validate with zod', rationale: 'typed', alternatives_considered: ['ajv', 'yup'], status: 'accepted', related_sessions: [sessions[1].id] },
+    ]);
+    const context = await readMemory('context.json', 'widget');
+    expect(context).toMatchObject({
+      current_focus: 'parser',
+      focus_updated: day,
+      known_issues: [],
+      resolved_issues: [{ issue: 'Flaky CI', added: day, resolved: day, resolved_in: sessions[1].id }],
+      done_follow_ups: [{ follow_up: 'Add error recovery', done: day, session: sessions[1].id }],
+    });
+
+    const brief = (await runCli(home, ['context'])).stdout;
+    expect(brief).toContain('Open follow-ups (newest first):\n- Write docs (open since today)\n');
+    expect(brief).not.toContain('Add error recovery');
+    expect(brief).not.toContain('Flaky CI');
+    expect(brief).toContain('- ADR-002: Use zod (');
+    expect(brief).not.toContain('Use yup');
+    const show = (await runCli(home, ['show'])).stdout;
+    expect(show).toContain(`  Follow-up: Add error recovery (done ${context.done_follow_ups[0].done}, ${sessions[1].id})\n  Follow-up: Write docs\n`);
+  });
+
+  it('a follow-up, an issue or an ADR id that memory lacks is one line each, exit 1, and nothing is written', async () => {
+    home = await makeHome();
+    await runCli(home, ['record', '--session', 'A'], JSON.stringify({ ...input, known_issues: ['Flaky CI'], adrs: [{ title: 'Use yup', decision: 'yup' }] }));
+    const dir = memoryDir('widget');
+    const before = await Promise.all(['sessions.json', 'decisions.json', 'context.json'].map((file) => readFile(join(dir, file), 'utf8')));
+    const bad = { summary: 'Later', done: ['Ship it'], resolved_issues: ['Memory leak'], adrs: [{ title: 'Use zod', decision: 'zod', supersedes: 'ADR-009' }] };
+    const result = await runCli(home, ['record', '--session', 'B'], JSON.stringify(bad));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'log-session record: 3 problems, nothing written',
+      '  adrs[0].supersedes: "ADR-009" is no ADR in decisions.json; its ids: ADR-001',
+      '  resolved_issues[0]: "Memory leak" is no known issue (compared without case and spacing); known: "Flaky CI"',
+      '  done[0]: "Ship it" is no follow-up of this project (compared without case and spacing); open: "Add error recovery"',
+    ]);
+    const after = await Promise.all(['sessions.json', 'decisions.json', 'context.json'].map((file) => readFile(join(dir, file), 'utf8')));
+    expect(after).toEqual(before);
+  });
+
+  it('an ADR option with no --adr-title before it names the option to fix, and nothing is written', async () => {
+    home = await makeHome();
+    const orphan = await runCli(home, ['record', '--session', 'A', '--summary', 'ok', '--adr-decision', 'zod', '--adr-title', 'Use zod']);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toContain('--adr-decision "zod" follows no --adr-title: give each --adr-title "..." first, then its --adr-decision "...", --adr-rationale "...", --adr-alternative "...", --supersedes "..."');
+    const missing = await runCli(home, ['record', '--session', 'A', '--summary', 'ok', '--adr-title', 'Use zod']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('adrs[0].decision: required: the decision, as a string');
+    await expect(stat(home.paths.projectsDir)).rejects.toThrow();
   });
 });

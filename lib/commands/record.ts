@@ -1,5 +1,5 @@
 import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
-import { UsageError } from '../errors.js';
+import { problemsError, UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
 import { viewSession, type SessionEntry } from '../memory/shape.js';
@@ -9,16 +9,22 @@ import { updateSessionEntry } from '../session/update.js';
 const usage = `Usage: log-session record [--session ID] [--project NAME] [--json] < session.json
        log-session record [--session ID] --summary TEXT [--decision TEXT [--rationale TEXT]]... [--follow-up TEXT]...
                           [--tag TAG]... [--next TEXT] [--focus TEXT] [--issue TEXT]... [--file PATH]...
+                          [--done TEXT]... [--resolve TEXT]... [--adr-title TEXT --adr-decision TEXT
+                          [--adr-rationale TEXT] [--adr-alternative TEXT]... [--supersedes ADR-ID]]...
 
 Records this session in project memory (~/aiconfig/memory/projects/<project>/). Give the fields as options
-(each --rationale belongs to the --decision before it), or one JSON object on stdin:
+(each --rationale belongs to the --decision before it, each --adr-* and --supersedes to the --adr-title before
+it), or one JSON object on stdin:
   summary (required)          what the session did
   decisions_made              ["...", or {"decision": "...", "rationale": "..."}]
   follow_up, tags             lists of strings
+  done                        follow-ups of earlier sessions this one completed, as listed (case and spacing aside)
   context_for_next_session    what the next session should know first
   files_modified              only files the tool missed (it finds the rest itself)
   current_focus, known_issues  [{"issue": "...", "severity": "low|medium|high|critical"}]
-  adrs                        [{"title", "decision", "context?", "rationale?", "alternatives_considered?", "consequences?", "status?"}]
+  resolved_issues             known issues this session resolved, as listed: they leave known_issues
+  adrs                        [{"title", "decision", "context?", "rationale?", "alternatives_considered?", "consequences?", "status?",
+                                "supersedes?": "ADR-003" (that ADR becomes superseded by this one)}]
   project, client             override the derived project name / the client (claude-code | cursor | other)
 
 Options:
@@ -26,7 +32,11 @@ Options:
   --project NAME  project name (default: git origin's repo name, else package.json name, else the folder name)
   --json          print the written entry as JSON instead of the summary block
   --summary, --decision, --rationale, --follow-up, --tag, --next (context_for_next_session), --focus (current_focus),
-  --issue (known issue), --file (files_modified): the fields as options; stdin is then not read
+  --issue (known issue), --file (files_modified), --done, --resolve (resolved_issues), --adr-title, --adr-decision,
+  --adr-rationale, --adr-alternative (alternatives_considered), --supersedes: the fields as options; stdin is then not read
+
+A follow-up named in done, an issue in resolved_issues or an ADR id in supersedes that memory lacks is a problem:
+nothing is written, and the message lists what there is.
 
 Limits (beyond them nothing is written, and the message names the field): stdin ${RECORD_LIMITS.inputBytes} bytes,
 nesting ${RECORD_LIMITS.depth} levels; a summary, hint, focus or ADR text ${RECORD_LIMITS.longText} characters, a list item
@@ -48,14 +58,14 @@ export const recordCommand: Command = {
     if (options.json) {
       context.stdout(`${JSON.stringify(written.entry, null, 2)}\n`);
     } else {
-      context.stdout(recordedBlock(written.entry, displayPath(written.sessionsPath, context.paths.home)));
+      context.stdout(recordedBlock(written.entry, displayPath(written.sessionsPath, context.paths.home), closedLines(input, written.adrIds)));
     }
     return 0;
   },
 };
 
 /** What `record` says it wrote, read through the entry's view (an entry edited by hand may hold anything). */
-function recordedBlock(entry: SessionEntry, sessionsPath: string): string {
+function recordedBlock(entry: SessionEntry, sessionsPath: string, closed: string[]): string {
   const { files, decisions, followUps, nextHint } = viewSession(entry);
   return [
     `Session logged to: ${sessionsPath}`,
@@ -65,10 +75,24 @@ function recordedBlock(entry: SessionEntry, sessionsPath: string): string {
     `- Files: ${files.length} modified`,
     `- Decisions: ${decisions.length} recorded`,
     `- Follow-ups: ${followUps.length} tasks`,
+    ...closed,
     '',
     `Next session hint: ${nextHint ?? ''}`,
     '',
   ].join('\n');
+}
+
+/** What the record changed beyond the entry, one line each, only when it did. */
+function closedLines(input: RecordInput, adrIds: string[]): string[] {
+  const adrs = adrIds.map((id, index) => {
+    const supersedes = input.adrs?.[index]?.supersedes;
+    return supersedes ? `${id} (supersedes ${supersedes})` : id;
+  });
+  return [
+    ...(input.done?.length ? [`- Done: ${input.done.length} follow-ups of earlier sessions`] : []),
+    ...(input.resolved_issues?.length ? [`- Resolved: ${input.resolved_issues.length} known issues`] : []),
+    ...(adrs.length ? [`- ADRs: ${adrs.join(', ')}`] : []),
+  ];
 }
 
 const fieldOptions = {
@@ -81,7 +105,36 @@ const fieldOptions = {
   focus: { type: 'string' },
   issue: { type: 'string', multiple: true },
   file: { type: 'string', multiple: true },
+  done: { type: 'string', multiple: true },
+  resolve: { type: 'string', multiple: true },
+  'adr-title': { type: 'string', multiple: true },
+  'adr-decision': { type: 'string', multiple: true },
+  'adr-rationale': { type: 'string', multiple: true },
+  'adr-alternative': { type: 'string', multiple: true },
+  supersedes: { type: 'string', multiple: true },
 } as const;
+
+/**
+ * Options that belong to the one before them that opens an item: `--rationale` to its `--decision`, an ADR's
+ * options to its `--adr-title`. Each member is given once per item, but one that is a list.
+ */
+interface OptionGroup {
+  opener: string;
+  key: string;
+  members: Record<string, { key: string; list?: true }>;
+}
+
+const decisionGroup: OptionGroup = { opener: 'decision', key: 'decision', members: { rationale: { key: 'rationale' } } };
+const adrGroup: OptionGroup = {
+  opener: 'adr-title',
+  key: 'title',
+  members: {
+    'adr-decision': { key: 'decision' },
+    'adr-rationale': { key: 'rationale' },
+    'adr-alternative': { key: 'alternatives_considered', list: true },
+    supersedes: { key: 'supersedes' },
+  },
+};
 
 function parseOptions(args: string[]) {
   const parsed = parseCommandArgs('record', {
@@ -100,21 +153,14 @@ function fieldsFromOptions(
   values: Record<string, string | string[] | boolean | undefined>,
   tokens: { kind: string; name?: string; value?: string | undefined }[],
 ): Record<string, unknown> {
-  const decisions: { decision?: string; rationale?: string }[] = [];
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    if (token.name === 'decision') decisions.push({ decision: token.value ?? '' });
-    if (token.name === 'rationale') {
-      const last = decisions.at(-1);
-      if (!last || last.rationale !== undefined) {
-        throw new UsageError(`--rationale "${token.value ?? ''}" follows no --decision: give each --decision "..." first, then its --rationale "..."`);
-      }
-      last.rationale = token.value ?? '';
-    }
-  }
+  const decisions = groupedOptions(tokens, decisionGroup);
+  const adrs = groupedOptions(tokens, adrGroup);
   const fields: Record<string, unknown> = {
     summary: values.summary,
     decisions_made: decisions.length ? decisions : undefined,
+    adrs: adrs.length ? adrs : undefined,
+    done: values.done,
+    resolved_issues: values.resolve,
     follow_up: values['follow-up'],
     tags: values.tag,
     context_for_next_session: values.next,
@@ -123,6 +169,25 @@ function fieldsFromOptions(
     files_modified: values.file,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** The items `group` describes, from the options in the order given. */
+function groupedOptions(tokens: { kind: string; name?: string; value?: string | undefined }[], group: OptionGroup): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const value = token.value ?? '';
+    if (token.name === group.opener) items.push({ [group.key]: value });
+    const member = group.members[token.name];
+    if (!member) continue;
+    const last = items.at(-1);
+    if (!last || (!member.list && last[member.key] !== undefined)) {
+      const order = Object.keys(group.members).map((name) => `--${name} "..."`).join(', ');
+      throw new UsageError(`--${token.name} "${value}" follows no --${group.opener}: give each --${group.opener} "..." first, then its ${order}`);
+    }
+    last[member.key] = member.list ? [...((last[member.key] as string[] | undefined) ?? []), value] : value;
+  }
+  return items;
 }
 
 function parseInput(text: string | undefined): unknown {
@@ -156,9 +221,6 @@ function deeperThan(value: unknown, limit: number): string | undefined {
 function validateInput(value: unknown): RecordInput {
   const result = recordInputSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = describeIssues(result.error, value);
-  throw new UsageError(
-    `${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`,
-  );
+  throw problemsError(describeIssues(result.error, value));
 }
 

@@ -1,10 +1,11 @@
 import { parseCommandArgs, type Command } from './command.js';
-import { viewSession } from '../memory/shape.js';
+import { describeFollowUp, viewContext, viewSession, type DoneView } from '../memory/shape.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session show [--project NAME] [--last N] [--json]
 
-Lists a project's recent sessions, newest first: id, date, duration, summary, files changed, follow-ups.
+Lists a project's recent sessions, newest first: id, date, duration, summary, files changed, follow-ups (a done one
+says when and in which session).
 
 Options:
   --project NAME  project name (default: derived from the repository, as record does)
@@ -26,19 +27,19 @@ export const showCommand: Command = {
       context.stderr(`log-session show: no sessions recorded for ${memory.project} yet\n`);
       return 0;
     }
-    context.stdout(`Sessions of ${memory.project}, newest first:\n\n${sessions.map(describeSession).join('\n')}`);
+    context.stdout(`Sessions of ${memory.project}, newest first:\n\n${sessions.map((session) => describeSession(session, viewContext(memory.context).done)).join('\n')}`);
     return 0;
   },
 };
 
-function describeSession(stored: Record<string, unknown>): string {
-  const { label, duration, summary, files, decisions, followUps } = viewSession(stored);
+function describeSession(stored: Record<string, unknown>, done: DoneView[]): string {
+  const { label, date, duration, summary, files, decisions, followUps } = viewSession(stored);
   return [
     `${label}${duration ? `, ${duration}` : ''}`,
     `  ${summary ?? '(no summary)'}`,
     `  Files: ${files.length}${files.length ? ` (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''})` : ''}`,
     ...decisions.map((decision) => `  Decision: ${decision}`),
-    ...followUps.map((item) => `  Follow-up: ${item}`),
+    ...followUps.map((item) => `  Follow-up: ${describeFollowUp(item, date, done)}`),
     '',
   ].join('\n');
 }

@@ -1,14 +1,20 @@
 import { isRecord } from '../json.js';
-import { uniqueStrings } from '../text.js';
+import { clip, comparableText, uniqueStrings } from '../text.js';
 import {
   documentValue,
   knownIssueText,
   listDocument,
+  openFollowUps,
+  sameIssue,
+  viewContext,
+  viewSession,
   type Adr,
   type Decision,
+  type DoneFollowUp,
   type KnownIssue,
   type ListDocument,
   type ProjectContext,
+  type ResolvedIssue,
   type SessionEntry,
 } from './shape.js';
 
@@ -49,11 +55,19 @@ export interface AdrInput {
   status?: Adr['status'] | undefined;
   superseded_by?: string | undefined;
   tags?: string[] | undefined;
+  /** The id of an ADR this one replaces: that one becomes `superseded`, pointing here. Not stored on this ADR. */
+  supersedes?: string | undefined;
 }
 
 export interface ContextChanges {
   currentFocus?: string;
   knownIssues?: (string | Omit<KnownIssue, 'added'>)[];
+  /** Known issues the model says this session resolved, by their text. */
+  resolvedIssues?: string[];
+  /** Follow-ups the model says this session completed, by their text. */
+  doneFollowUps?: string[];
+  /** Tasks the session completed (its task list): each marks done an open follow-up of the same text, if any. */
+  completedTasks?: string[];
   branch?: string;
   originUrl?: string;
 }
@@ -96,6 +110,8 @@ export interface MemoryPlan {
   decisions?: unknown;
   adrIds: string[];
   context?: ProjectContext;
+  /** One line per thing the update names that memory lacks (an ADR id, a follow-up, an issue): nothing is written. */
+  problems: string[];
   earlier: Required<Pick<EarlierWrites, 'entryId' | 'authored'>> & Pick<EarlierWrites, 'autoSummary'>;
 }
 
@@ -112,6 +128,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
+  const closed = update.context && closeInContext(snapshot.context, update.context, sessions.items, update.project, id, now);
   const { captured } = update;
   return {
     entry,
@@ -119,7 +136,8 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
     sessions: documentValue(sessions, 'sessions', update.project),
     ...(adrs ? { decisions: documentValue(adrs.document, 'decisions', update.project) } : {}),
     adrIds: adrs?.ids ?? [],
-    ...(update.context ? { context: mergeContext(snapshot.context, update.context, update.project, now) } : {}),
+    ...(closed ? { context: closed.context } : {}),
+    problems: [...(adrs?.problems ?? []), ...(closed?.problems ?? [])],
     earlier: {
       entryId: id,
       authored: earlier.authored || update.authored !== undefined,
@@ -177,12 +195,21 @@ function isAutomatic(summary: unknown, autoSummary: string | undefined): boolean
   return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === autoSummary;
 }
 
-/** Adds the session's ADRs; one it already has under the same title (recorded again, or a retry) is updated in place. */
-export function mergeAdrs(document: ListDocument, adrs: AdrInput[], sessionId: string, now: Date): { document: ListDocument; ids: string[] } {
+/**
+ * Adds the session's ADRs; one it already has under the same title (recorded again, or a retry) is updated in
+ * place. An ADR that supersedes another marks it `superseded` by its own id; naming an ADR that is not there, or
+ * one another ADR already superseded, is a problem.
+ */
+export function mergeAdrs(
+  document: ListDocument,
+  adrs: AdrInput[],
+  sessionId: string,
+  now: Date,
+): { document: ListDocument; ids: string[]; problems: string[] } {
   const items = [...document.items];
   let next = 1 + Math.max(0, ...items.map((adr) => (isRecord(adr) ? adrNumber(adr.id) : 0)));
   const ids: string[] = [];
-  for (const adr of adrs) {
+  for (const { supersedes: _supersedes, ...adr } of adrs) {
     const index = items.findIndex((item) => isRecord(item) && isSessionAdr(item, sessionId, adr.title));
     const existing = index >= 0 ? (items[index] as Record<string, unknown>) : undefined;
     if (existing) {
@@ -194,7 +221,24 @@ export function mergeAdrs(document: ListDocument, adrs: AdrInput[], sessionId: s
     ids.push(id);
     items.push({ id, date: localDate(now), ...adr, status: adr.status ?? 'accepted', related_sessions: [sessionId] });
   }
-  return { document: { ...document, items }, ids };
+  const stored = document.items.flatMap((item) => (isRecord(item) && typeof item.id === 'string' ? [item.id] : []));
+  const problems = adrs.flatMap((adr, index) => (adr.supersedes ? supersede(items, stored, adr.supersedes, ids[index]!, `adrs[${index}].supersedes`) : []));
+  return { document: { ...document, items }, ids, problems };
+}
+
+/** Marks the ADR `oldId` superseded by `newId` in `items`; a problem line, naming the `stored` ids, when it cannot be. */
+function supersede(items: unknown[], stored: string[], oldId: string, newId: string, field: string): string[] {
+  const index = items.findIndex((item) => isRecord(item) && comparableText(String(item.id)) === comparableText(oldId));
+  const old = items[index];
+  if (!isRecord(old)) {
+    return [`${field}: ${JSON.stringify(oldId)} is no ADR in decisions.json; ${stored.length ? `its ids: ${stored.join(', ')}` : 'it has none yet'}`];
+  }
+  if (old.id === newId) return [`${field}: an ADR cannot supersede itself (${newId})`];
+  if (typeof old.superseded_by === 'string' && old.superseded_by !== newId) {
+    return [`${field}: ${String(old.id)} is already superseded by ${old.superseded_by}; supersede that one instead`];
+  }
+  items[index] = { ...old, status: 'superseded', superseded_by: newId };
+  return [];
 }
 
 function isSessionAdr(adr: Record<string, unknown>, sessionId: string, title: string): boolean {
@@ -208,7 +252,10 @@ function isSessionAdr(adr: Record<string, unknown>, sessionId: string, title: st
 /** context.json with the session's changes: focus and repository replaced, branches and known issues added once. */
 export function mergeContext(current: unknown, changes: ContextChanges, project: string, now: Date): ProjectContext {
   const context: ProjectContext = isRecord(current) ? { ...current } : { project, created: now.toISOString() };
-  if (changes.currentFocus) context.current_focus = changes.currentFocus;
+  if (changes.currentFocus) {
+    context.current_focus = changes.currentFocus;
+    context.focus_updated = localDate(now);
+  }
   if (changes.originUrl) context.repository = changes.originUrl;
   if (changes.branch) {
     const branches = Array.isArray(context.active_branches) ? context.active_branches : [];
@@ -226,6 +273,79 @@ export function mergeContext(current: unknown, changes: ContextChanges, project:
     context.known_issues = issues;
   }
   return context;
+}
+
+/**
+ * context.json with the session's changes (mergeContext), then what the session closed: known issues it resolved
+ * and follow-ups it completed. `sessions` are sessions.json's items with the session's entry already merged.
+ */
+function closeInContext(
+  current: unknown,
+  changes: ContextChanges,
+  sessions: unknown[],
+  project: string,
+  sessionId: string,
+  now: Date,
+): { context: ProjectContext; problems: string[] } {
+  const merged = mergeContext(current, changes, project, now);
+  const resolved = resolveIssues(merged, changes.resolvedIssues ?? [], sessionId, now);
+  const done = markFollowUpsDone(resolved.context, sessions, changes, sessionId, now);
+  return { context: done.context, problems: [...resolved.problems, ...done.problems] };
+}
+
+/**
+ * Moves each resolved issue from `known_issues` to `resolved_issues`, dated and with the session. One already
+ * resolved is left as it is (a retry); one that is in neither list is a problem naming the known issues.
+ */
+export function resolveIssues(context: ProjectContext, resolved: string[], sessionId: string, now: Date): { context: ProjectContext; problems: string[] } {
+  if (resolved.length === 0) return { context, problems: [] };
+  let known = Array.isArray(context.known_issues) ? [...context.known_issues] : [];
+  const done: ResolvedIssue[] = Array.isArray(context.resolved_issues) ? [...context.resolved_issues] : [];
+  const problems: string[] = [];
+  resolved.forEach((issue, index) => {
+    const item = known.find((stored) => sameIssue(stored, issue));
+    if (item === undefined) {
+      if (done.some((stored) => sameIssue(stored, issue))) return;
+      const listed = known.map((stored) => JSON.stringify(clip(knownIssueText(stored), 80)));
+      problems.push(`resolved_issues[${index}]: ${JSON.stringify(issue)} is no known issue (compared without case and spacing); ${listed.length ? `known: ${listed.join(', ')}` : 'there are none'}`);
+      return;
+    }
+    known = known.filter((stored) => stored !== item);
+    done.push({ ...(isRecord(item) ? item : { issue: String(item) }), resolved: localDate(now), resolved_in: sessionId });
+  });
+  return { context: { ...context, known_issues: known, resolved_issues: done }, problems };
+}
+
+/**
+ * Marks follow-ups done in `done_follow_ups`. A follow-up the model names must be one some session listed (case
+ * and spacing aside), else it is a problem naming the open ones; one already done is left as it is. A completed
+ * task marks done only an open follow-up of the same text and is never a problem: most tasks are no follow-up.
+ */
+export function markFollowUpsDone(
+  context: ProjectContext,
+  sessions: unknown[],
+  changes: Pick<ContextChanges, 'doneFollowUps' | 'completedTasks'>,
+  sessionId: string,
+  now: Date,
+): { context: ProjectContext; problems: string[] } {
+  const named = changes.doneFollowUps ?? [];
+  if (named.length === 0 && !changes.completedTasks?.length) return { context, problems: [] };
+  const views = sessions.filter(isRecord).map(viewSession);
+  const records: DoneFollowUp[] = Array.isArray(context.done_follow_ups) ? [...context.done_follow_ups] : [];
+  const open = () => openFollowUps(views, viewContext({ done_follow_ups: records }).done);
+  const markDone = (task: string): boolean => {
+    const item = open().find((candidate) => comparableText(candidate.text) === comparableText(task));
+    if (item) records.push({ follow_up: item.text, done: localDate(now), session: sessionId });
+    return item !== undefined;
+  };
+  const listed = (task: string) => views.some((view) => view.followUps.some((item) => comparableText(item) === comparableText(task)));
+  const problems = named.flatMap((task, index) => {
+    if (markDone(task) || listed(task)) return [];
+    const still = open().slice(0, 10).map((item) => JSON.stringify(clip(item.text, 80)));
+    return [`done[${index}]: ${JSON.stringify(task)} is no follow-up of this project (compared without case and spacing); ${still.length ? `open: ${still.join(', ')}` : 'none is open'}`];
+  });
+  for (const task of changes.completedTasks ?? []) markDone(task);
+  return { context: records.length ? { ...context, done_follow_ups: records } : context, problems };
 }
 
 /** `session-YYYYMMDD-HHMMSS` in local time; a clash with another entry moves it on by a second. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { isRecord } from '../json.js';
+import { comparableText } from '../text.js';
 import type { Paths } from '../paths.js';
 
 /**
@@ -63,14 +64,31 @@ export const severitySchema = z.enum(['low', 'medium', 'high', 'critical']);
 const knownIssueSchema = z.object({ issue: z.string(), severity: z.optional(severitySchema), added: z.optional(z.string()) });
 export type KnownIssue = z.infer<typeof knownIssueSchema>;
 
-/** context.json. */
+/** A known issue a session resolved: it left `known_issues` and is kept here, dated, with the session that said so. */
+const resolvedIssueSchema = z.looseObject({ ...knownIssueSchema.shape, resolved: z.string(), resolved_in: z.string() });
+export type ResolvedIssue = z.infer<typeof resolvedIssueSchema>;
+
+/**
+ * A follow-up a later session completed. Kept in context.json, not in the entry that listed it: sessions.json
+ * entries keep aiconfig's known keys (its schema may reject others), and one record here serves every session
+ * that listed the same task. It covers the listings dated on or before `done`: a session that lists the task
+ * again later opens it again.
+ */
+const doneFollowUpSchema = z.looseObject({ follow_up: z.string(), done: z.string(), session: z.string() });
+export type DoneFollowUp = z.infer<typeof doneFollowUpSchema>;
+
+/** context.json. Besides aiconfig's keys: the focus's date and what sessions closed (done follow-ups, resolved issues). */
 export const projectContextSchema = z.looseObject({
   project: z.optional(z.string()),
   created: z.optional(z.string()),
   current_focus: z.optional(z.string()),
+  /** The date a session last recorded the focus (set or confirmed): how fresh it is. */
+  focus_updated: z.optional(z.string()),
   repository: z.optional(z.string()),
   active_branches: z.optional(z.array(z.string())),
   known_issues: z.optional(z.array(z.union([z.string(), knownIssueSchema]))),
+  resolved_issues: z.optional(z.array(resolvedIssueSchema)),
+  done_follow_ups: z.optional(z.array(doneFollowUpSchema)),
 });
 export type ProjectContext = z.infer<typeof projectContextSchema>;
 
@@ -153,6 +171,7 @@ export interface AdrView {
   decision?: string;
   /** As stored; `accepted` when missing. */
   status: string;
+  supersededBy?: string;
   tags: string[];
   rationale?: string;
   context?: string;
@@ -167,6 +186,7 @@ export function viewAdr(adr: Record<string, unknown>): AdrView {
     title: textOf(adr, 'title'),
     decision: textOf(adr, 'decision'),
     status: textOf(adr, 'status') ?? 'accepted',
+    supersededBy: textOf(adr, 'superseded_by'),
     tags: textsOf(adr, 'tags'),
     rationale: textOf(adr, 'rationale'),
     context: textOf(adr, 'context'),
@@ -177,21 +197,78 @@ export function viewAdr(adr: Record<string, unknown>): AdrView {
 
 export interface ContextView {
   focus?: string;
-  /** Newest first, `[severity] issue`. */
+  /** `YYYY-MM-DD` the focus was last recorded; none for a focus set before log-session dated it, or by hand. */
+  focusUpdated?: string;
+  /** Newest first, `[severity] issue (added date)`. */
   knownIssues: string[];
+  done: DoneView[];
+}
+
+export interface DoneView {
+  followUp: string;
+  date: string;
+  session?: string;
 }
 
 export function viewContext(context: Record<string, unknown>): ContextView {
   const issues = Array.isArray(context.known_issues) ? [...context.known_issues].reverse() : [];
   return {
     focus: textOf(context, 'current_focus'),
+    focusUpdated: textOf(context, 'focus_updated'),
     knownIssues: issues.flatMap((item) => {
       if (!isRecord(item)) return lineOf(item) ?? [];
       const issue = textOf(item, 'issue');
       const severity = textOf(item, 'severity');
-      return issue ? [severity ? `[${severity}] ${issue}` : issue] : [];
+      const added = textOf(item, 'added');
+      return issue ? [`${severity ? `[${severity}] ` : ''}${issue}${added ? ` (added ${added})` : ''}`] : [];
+    }),
+    done: recordsOf(context, 'done_follow_ups').flatMap((item) => {
+      const followUp = textOf(item, 'follow_up');
+      const date = textOf(item, 'done');
+      return followUp && date ? [{ followUp, date, session: textOf(item, 'session') }] : [];
     }),
   };
+}
+
+/** The record that marks a follow-up listed on `listedOn` done: same text (case and spacing aside), done that day or later. */
+export function doneRecordFor(followUp: string, listedOn: string | undefined, done: DoneView[]): DoneView | undefined {
+  const key = comparableText(followUp);
+  return done.find((record) => comparableText(record.followUp) === key && (listedOn === undefined || record.date >= listedOn));
+}
+
+/** A follow-up as readers show it: its text, and when it is done, `(done date, session)`. */
+export function describeFollowUp(followUp: string, listedOn: string | undefined, done: DoneView[]): string {
+  const record = doneRecordFor(followUp, listedOn, done);
+  return record ? `${followUp} (done ${[record.date, record.session].filter(Boolean).join(', ')})` : followUp;
+}
+
+export interface OpenFollowUp {
+  text: string;
+  /** The date of its oldest listing still open. */
+  since?: string;
+}
+
+/**
+ * The follow-ups no later session completed, newest listing first, each once (case and spacing aside, the newest
+ * spelling), dated by the oldest listing still open: how long it has been waiting.
+ */
+export function openFollowUps(sessions: SessionView[], done: DoneView[]): OpenFollowUp[] {
+  const open = new Map<string, OpenFollowUp>();
+  for (const session of [...sessions].reverse()) {
+    for (const followUp of session.followUps) {
+      if (doneRecordFor(followUp, session.date, done)) continue;
+      const key = comparableText(followUp);
+      const known = open.get(key);
+      if (known) known.since = session.date ?? known.since;
+      else open.set(key, { text: followUp, since: session.date });
+    }
+  }
+  return [...open.values()];
+}
+
+/** Whether a stored known or resolved issue (a string or `{issue}`) is `issue`, case and spacing aside. */
+export function sameIssue(item: unknown, issue: string): boolean {
+  return comparableText(knownIssueText(item)) === comparableText(issue);
 }
 
 /** The issue text of a stored known issue (a string or `{issue}`), for telling two apart. */
@@ -208,6 +285,11 @@ function lineOf(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const line = String(value).replace(/\s+/g, ' ').trim();
   return line || undefined;
+}
+
+function recordsOf(record: Record<string, unknown>, key: string): Record<string, unknown>[] {
+  const value = record[key];
+  return Array.isArray(value) ? value.filter(isRecord) : [];
 }
 
 function textsOf(record: Record<string, unknown>, key: string): string[] {

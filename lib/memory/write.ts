@@ -1,3 +1,4 @@
+import { problemsError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { redactDeep } from '../redact.js';
 import { readJsonFile, writeJsonFile, type CorruptionReporter } from './files.js';
@@ -51,6 +52,8 @@ export async function writeSessionMemory(
       autoSummary: state.autoSummary,
     };
     const plan = planSessionWrite(snapshot, update, earlier, now);
+    // What the update names and memory lacks (an ADR id, a follow-up, an issue) is the caller's to fix: nothing is written.
+    if (plan.problems.length) throw problemsError(plan.problems);
     const nextState: SessionState = { ...state, ...withoutSecrets(session.saved), project: update.project, ...plan.earlier };
     if (sessionKey && plan.newId) await writeSessionState(paths, sessionKey, { ...state, project: update.project, entryId: plan.earlier.entryId });
     await writeJsonFile(files.sessions, plan.sessions);

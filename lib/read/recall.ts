@@ -1,5 +1,5 @@
 import type { ProjectMemory } from '../memory/read.js';
-import { viewAdr, viewSession } from '../memory/shape.js';
+import { describeFollowUp, viewAdr, viewContext, viewSession } from '../memory/shape.js';
 import { uniqueStrings } from '../text.js';
 
 /** One search result. Stable: this is the `--json` shape of `log-session recall`. */
@@ -113,6 +113,7 @@ export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[]
 }
 
 function sessionCandidates(memory: ProjectMemory): Candidate[] {
+  const { done } = viewContext(memory.context);
   return memory.sessions.map(viewSession).map((session, order) => ({
     kind: 'session',
     id: session.id ?? `#${order + 1}`,
@@ -123,7 +124,7 @@ function sessionCandidates(memory: ProjectMemory): Candidate[] {
       { field: 'summary', weight: 2, texts: listOf(session.summary) },
       { field: 'tags', weight: 2, texts: session.tags },
       { field: 'context', weight: 1.5, texts: listOf(session.nextHint) },
-      { field: 'follow_up', weight: 1.5, texts: session.followUps },
+      { field: 'follow_up', weight: 1.5, texts: session.followUps.map((item) => describeFollowUp(item, session.date, done)) },
       { field: 'files', weight: 1, texts: session.files },
     ],
   }));
@@ -136,7 +137,7 @@ function adrCandidates(memory: ProjectMemory): Candidate[] {
     date: adr.date ?? null,
     order,
     fields: [
-      { field: 'title', weight: 4, texts: listOf(adr.title) },
+      { field: 'title', weight: 4, texts: listOf(adr.title && (adr.supersededBy ? `${adr.title} (superseded by ${adr.supersededBy})` : adr.title)) },
       { field: 'decision', weight: 3, texts: listOf(adr.decision) },
       { field: 'tags', weight: 2, texts: adr.tags },
       { field: 'rationale', weight: 1.5, texts: [...listOf(adr.rationale), ...listOf(adr.context)] },

@@ -58,6 +58,7 @@ const adrObject = z.strictObject({
   consequences: z.optional(textList('consequences')),
   status: z.optional(adrStatusSchema),
   superseded_by: optionalText('the id of the ADR that supersedes it', RECORD_LIMITS.shortText),
+  supersedes: z.optional(nonEmptyText('the id of the ADR it supersedes, e.g. ADR-003')),
   tags: z.optional(textList('tags')),
 });
 
@@ -98,6 +99,8 @@ export const recordInputSchema = z.strictObject(
     context_for_next_session: optionalText('a hint for the next session'),
     current_focus: z.optional(nonEmptyText('the current focus', RECORD_LIMITS.longText)),
     known_issues: z.optional(textOrObjectList('known issue', knownIssueObject, '{"issue": "...", "severity": "low|medium|high|critical"}')),
+    resolved_issues: z.optional(textList('resolved known issues')),
+    done: z.optional(textList('follow-ups done')),
     adrs: z.optional(adrList),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'expected one JSON object with at least "summary"') },

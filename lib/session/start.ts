@@ -25,7 +25,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
   await catchUpSessions(claudeCode, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
   const memory = await readProjectMemory(services.paths, project);
   if (memory.problems?.length) services.warn(memory.problems.join('; '));
-  return buildBrief(memory);
+  return buildBrief(memory, services.now());
 }
 
 /**

@@ -27,11 +27,7 @@ export async function updateSessionEntry(services: SessionServices, given: Sessi
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
     const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
-    if (!facts.captured && authored) {
-      const which = entryId ? `entry ${entryId}` : given.sessionKey ? `session ${given.sessionKey}` : 'this session (no --session)';
-      services.warn(`no transcript or saved start found for ${which}: recorded only what was given, no files were taken from git`);
-    }
-    return writeSessionMemory(
+    const written = await writeSessionMemory(
       paths,
       {
         project: facts.project,
@@ -42,6 +38,8 @@ export async function updateSessionEntry(services: SessionServices, given: Sessi
         context: {
           currentFocus: authored?.current_focus,
           knownIssues: authored?.known_issues,
+          resolvedIssues: authored?.resolved_issues,
+          doneFollowUps: authored?.done,
           branch: facts.repo?.branch,
           originUrl: facts.repo?.originUrl,
         },
@@ -50,6 +48,12 @@ export async function updateSessionEntry(services: SessionServices, given: Sessi
       now,
       (error, recovery) => services.warn(`${error.message}; ${recovery}`),
     );
+    // Said once written: a record refused for its problems recorded nothing.
+    if (!facts.captured && authored) {
+      const which = entryId ? `entry ${entryId}` : given.sessionKey ? `session ${given.sessionKey}` : 'this session (no --session)';
+      services.warn(`no transcript or saved start found for ${which}: recorded only what was given, no files were taken from git`);
+    }
+    return written;
   };
   return key ? withSessionLock(paths, key, update) : update();
 }
