@@ -207,8 +207,8 @@ const add = (kind: string, secret: string, text: string) => secretCases.push({ k
   add('npm token', npm, `//registry.npmjs.org/:_authToken=${npm}`);
   const npm2 = `npm_${r.alnum(36)}`;
   add('npm token', npm2, `NODE_AUTH_TOKEN: ${npm2}`);
-  const gems = `rubygems_${r.hex(48)}`;
-  add('rubygems api key', gems, `---\n:rubygems_api_key: ${gems}`);
+  const gems = r.hex(48);
+  add('rubygems api key', gems, `---\n:rubygems_api_key: rubygems_${gems}`);
 }
 
 // Docker and registries
