@@ -243,7 +243,7 @@ const PASSWORD_FLAG = new RegExp(
 
 /** Names that say their value is a secret: `password`, `DB_PASSWORD`, `"apiKey"`, `--token`, `SECRET_KEY`, `AccountKey`. */
 const STRONG_NAMES =
-  String.raw`password|passwd|passphrase|[_.-]pwd|secret|token|api[_.-]?key|access[_.-]?key|account[_.-]?key|` +
+  String.raw`password|passwd|passphrase|[_.-]pwd|[_.-]pass|secret|token|api[_.-]?key|access[_.-]?key|account[_.-]?key|` +
   String.raw`secret[_.-]?key(?:[_.-]?base)?|private[_.-]?key|encryption[_.-]?key|requirepass`;
 /**
  * Names that hold a secret as often as something else (`auth: oauth2`, `appKey: com.acme.app`): the value must look
@@ -441,7 +441,8 @@ function redactAssignment(match: string, ...args: unknown[]): string {
   if (start === undefined || (close !== '' && whole.slice(start - close.length, start) !== close)) return match;
   const name = whole.slice(start, offset) + word;
   const spacesOnly = /^[ \t]+$/.test(sep);
-  if (spacesOnly && !looksArgumentKey(name)) return match;
+  // With only spaces, a quoted name is a label (`resource "aws_secretsmanager_secret" "db"`), not a key.
+  if (spacesOnly && (close !== '' || !looksArgumentKey(name))) return match;
   // `existingSecret: my-release-postgresql` names a secret; an ARN's `…:secret:prod/db` is a resource path.
   if (/existing/i.test(name) || (sep === ':' && whole.charAt(start - 1) === ':')) return match;
   const kept = `${word}${close}${sep}`;
@@ -456,7 +457,7 @@ function redactAssignment(match: string, ...args: unknown[]): string {
     return `${kept}'${REDACTED}${groups.singleEnd ?? ''}`;
   }
   const bare = groups.bare ?? '';
-  if (isNotAValue(bare) || PATH_OR_FILE.test(bare) || (weak && !looksGenerated(bare))) return match;
+  if (isNotAValue(bare) || (PATH_OR_FILE.test(bare) && !looksBase64(bare)) || (weak && !looksGenerated(bare))) return match;
   if (!/password|passwd|passphrase|pwd/i.test(name) && !sep.includes('=') && looksName(bare)) return match;
   const next = whole.charAt(offset + match.length);
   const looksValue = spacesOnly ? looksArgumentValue(bare, next) : looksBareValue(bare, name, sep, next);
@@ -490,7 +491,8 @@ function looksArgumentKey(name: string): boolean {
 /** An unquoted argument is taken when it looks generated (letters and digits, or long and mixed-case), not a flag or path. */
 function looksArgumentValue(value: string, next: string): boolean {
   if (value.length < 6 || isNotAValue(value)) return false;
-  if (/^[-/.~]/.test(value) || /[.:,]$/.test(value) || next === '(') return false;
+  if (/[.:,]$/.test(value) || next === '(') return false;
+  if (value.startsWith('-') || (/^[/.~]/.test(value) && !looksBase64(value))) return false; // a flag or a path
   if (/[A-Za-z]/.test(value) && /[0-9]/.test(value)) return true;
   return value.length >= 16 && /[a-z]/.test(value) && /[A-Z]/.test(value);
 }
@@ -510,6 +512,11 @@ function looksGenerated(value: string): boolean {
 /** Random: lower case, upper case and digits, as a generated key has and a kebab-case name has not. */
 function looksRandom(value: string): boolean {
   return /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
+}
+
+/** Base64 that may start with `/` like a path (`/VzZ…==`): long, random, no `.`. */
+function looksBase64(value: string): boolean {
+  return value.length >= 20 && !value.includes('.') && looksRandom(value);
 }
 
 /** A resource name: lowercase words or numbers joined by `-` or `.` (`my-release-postgresql`, `api-secrets-v2`). */

@@ -264,6 +264,8 @@ describe('redactSecrets: formats that were missed', () => {
     ['age secret key', `AGE-SECRET-KEY-1${'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L'.repeat(2).slice(0, 58)}`, '[REDACTED]'],
     ['an AWS secret key next to its id', `keys: ${'AKIA' + upper(16)} ${awsSecret} (rotate)`, 'keys: [REDACTED] [REDACTED] (rotate)'],
     ['an AWS secret key in a CSV row after its id', `ci,,${'AKIA' + upper(16)},${awsSecret},https://console`, 'ci,,[REDACTED],[REDACTED],https://console'],
+    ['a name ending in _PASS', 'RABBITMQ_DEFAULT_PASS=Vmxaxz099?zg', 'RABBITMQ_DEFAULT_PASS=[REDACTED]'],
+    ['a base64 flag value that starts with /', `--account-key /${alnum(60)}==`, '--account-key [REDACTED]'],
   ])('%s', (_format, text, redacted) => {
     expect(redactSecrets(text)).toBe(redacted);
   });
@@ -280,6 +282,9 @@ describe('redactSecrets: ordinary text that was changed', () => {
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf',
     'DATABASE_URL=postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}:5432/app',
     "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSJ9.aB3dE5gH7jK9mN1pQ2sT4v';",
+    'resource "aws_secretsmanager_secret" "db" {',
+    'first_pass = True\nrender_pass = 2',
+    'ls /var/lib/secrets --token /etc/ssl/certs/ca-bundle.crt',
   ])('%j', (text) => {
     expect(redactSecrets(text)).toBe(text);
   });

@@ -503,6 +503,41 @@ const add = (kind: string, secret: string, text: string) => secretCases.push({ k
   prose('jwt in markdown', `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'u1', role: 'admin' })).toString('base64url')}.${r.base64url(43)}`, (v) => `| token | \`${v}\` |`);
 }
 
+// A second batch, written after the rules it tests and scored before any rule changed for it (see the commit).
+{
+  const held = (kind: string, value: string, text: (v: string) => string) => add(kind, value, text(value));
+  held('terraform tfvars password', r.password(), (v) => `admin_password = "${v}"`);
+  held('helm --set password', r.alnum(20), (v) => `helm upgrade api ./chart --set postgresql.auth.password=${v} --set image.tag=1.4.2`);
+  held('github actions env', `ghp_${r.alnum(36)}`, (v) => `      - run: npm publish\n        env:\n          GH_PAT: ${v}`);
+  held('gitlab token in npmrc env', `glpat-${r.base64url(20)}`, (v) => `CI_JOB_TOKEN=${v} npm ci`);
+  held('slack token in a python dict', `xoxb-${r.digits(11)}-${r.digits(12)}-${r.alnum(24)}`, (v) => `config = {"slack": {"token": "${v}", "channel": "#ops"}}`);
+  held('stripe key in a ruby initializer', `sk_live_${r.alnum(24)}`, (v) => `Stripe.api_key = ENV.fetch("STRIPE_KEY", "${v}")`);
+  held('openai key in a notebook', `sk-proj-${r.base64url(120)}`, (v) => `os.environ["OPENAI_API_KEY"] = "${v}"`);
+  held('anthropic key in a shell history', `sk-ant-api03-${r.base64url(93)}AA`, (v) => `  512  export ANTHROPIC_API_KEY='${v}'`);
+  held('aws key id in a terraform provider', `AKIA${r.base32(16)}`, (v) => `provider "aws" {\n  access_key = "${v}"\n  region     = "eu-central-1"\n}`);
+  held('aws secret in a terraform provider', r.base64(40), (v) => `provider "aws" {\n  secret_key = "${v}"\n}`);
+  held('azure storage key in a cli call', `${r.base64(86)}==`, (v) => `az storage blob upload --account-name assets --account-key ${v} -f a.txt -c c`);
+  held('google api key in a url', `AIza${r.base64url(35)}`, (v) => `https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key=${v}`);
+  held('jwt in a json log', `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(JSON.stringify({ sub: r.uuid() })).toString('base64url')}.${r.base64url(43)}`, (v) => `{"level":"debug","msg":"outgoing","headers":{"authorization":"Bearer ${v}"}}`);
+  held('basic auth header', Buffer.from(`deploy:${r.alnum(16)}`).toString('base64'), (v) => `Authorization: Basic ${v}`);
+  held('mongodb url in yaml', r.alnum(20), (v) => `spring:\n  data:\n    mongodb:\n      uri: mongodb://app:${v}@mongo-0.mongo:27017/app`);
+  held('sqlalchemy url', r.password(), (v) => `SQLALCHEMY_DATABASE_URI = 'postgresql+psycopg2://app:${v}@localhost/app'`);
+  held('password in a docker run', r.password(), (v) => `docker run -d -e MYSQL_ROOT_PASSWORD=${v} -p 3306:3306 mysql:8`);
+  held('password in a compose list', r.password(), (v) => `    environment:\n      - RABBITMQ_DEFAULT_PASS=${v}`);
+  held('password flag with equals', r.password(), (v) => `pg_dump --dbname=app --username=app --password=${v} > app.sql`);
+  held('api key in a query string', r.hex(32), (v) => `curl "https://api.example.com/v1/forecast?lat=52.5&lon=13.4&appid=x&api_key=${v}"`);
+  held('token in a .env with export and quotes', r.alnum(40), (v) => `export SENTRY_AUTH_TOKEN="${v}"`);
+  held('secret in toml', r.alnum(32), (v) => `[auth]\nclient_id = "web"\nclient_secret = "${v}"`);
+  held('npm token in yarnrc', `npm_${r.alnum(36)}`, (v) => `npmAuthToken: "${v}"`);
+  held('hugging face token in prose', `hf_${r.alnum(34)}`, (v) => `Logged in with ${v}; the model download works now.`);
+  held('twilio token in a python call', r.hex(32), (v) => `client = Client(account_sid, "${v}")  # auth token`);
+  held('private key in json escaped', ['MIIEowIBAAKCAQEA' + r.base64(48), r.base64(64), r.base64(64)].join('\\n'), (v) => `{"key":"-----BEGIN RSA PRIVATE KEY-----\\n${v}\\n-----END RSA PRIVATE KEY-----"}`);
+  held('vault token in a header', `hvs.${r.base64url(91)}`, (v) => `curl -H "X-Vault-Token: ${v}" https://vault.example.com/v1/secret/data/app`);
+  held('digitalocean token in env', `dop_v1_${r.hex(64)}`, (v) => `DIGITALOCEAN_ACCESS_TOKEN=${v}`);
+  held('sendgrid key in yaml', `SG.${r.base64url(22)}.${r.base64url(43)}`, (v) => `mail:\n  sendgrid_key: ${v}`);
+  held('discord token in env', `M${r.alnum(25)}.${r.base64url(6)}.${r.base64url(38)}`, (v) => `DISCORD_BOT_TOKEN=${v}`);
+}
+
 export { secretCases };
 
 /** Ordinary engineering text, each of which must come back exactly as it went in. */
@@ -636,6 +671,33 @@ export const ordinaryCases: OrdinaryCase[] = [
   { kind: 'log', text: 'POST /api/v1/sessions 201 12.3ms - request_id=7f3c2a1b trace_id=4bf92f3577b34da6a3ce929d0e0e4736' },
   { kind: 'log', text: 'Successfully tagged acme/api:1.4.2\nThe push refers to repository [registry.example.com/acme/api]' },
   { kind: 'log', text: '  ✓ redacts the token in headers (3 ms)\n  ✓ keeps the key name (1 ms)' },
+  // A second batch, written with the second batch of secrets (see there).
+  { kind: 'code', text: 'const { data: session } = await supabase.auth.getSession();' },
+  { kind: 'code', text: 'if password != confirm_password:\n    raise ValidationError("passwords differ")' },
+  { kind: 'code', text: 'export const SESSION_COOKIE_NAME = "__Host-session";' },
+  { kind: 'code', text: 'jwt.sign(payload, process.env.JWT_SECRET!, { expiresIn: "15m" })' },
+  { kind: 'code', text: 'resource "aws_secretsmanager_secret" "db" {\n  name = "prod/db/password"\n}' },
+  { kind: 'code', text: 'client_secret = var.client_secret\napi_key       = var.api_key' },
+  { kind: 'code', text: '<input type="password" name="password" autocomplete="current-password" />' },
+  { kind: 'code', text: 'auth:\n  strategy: jwt\n  provider: github' },
+  { kind: 'shell', text: 'docker compose exec db psql -U postgres -c "ALTER USER app WITH PASSWORD \'$NEW_DB_PASSWORD\'"' },
+  { kind: 'shell', text: 'op read "op://Private/GitHub/token" | gh auth login --with-token' },
+  { kind: 'shell', text: 'aws secretsmanager get-secret-value --secret-id prod/api/stripe --query SecretString --output text' },
+  { kind: 'shell', text: 'vault kv get -field=password secret/data/db' },
+  { kind: 'log', text: 'Login succeeded' },
+  { kind: 'log', text: '2024-05-02 10:00:01 INFO Rotating API keys for 3 tenants (dry_run=false)' },
+  { kind: 'log', text: 'WARN  [auth] token introspection took 812ms (threshold 500ms)' },
+  { kind: 'prose', text: 'Set the token scopes to read:packages and write:packages, then regenerate it.' },
+  { kind: 'prose', text: 'The secret key rotation runbook is in docs/runbooks/rotate-keys.md.' },
+  { kind: 'prose', text: 'Passwords must be at least 12 characters; passphrases are encouraged.' },
+  { kind: 'config', text: 'spring.datasource.password=${DB_PASSWORD}\nspring.datasource.username=${DB_USER}' },
+  { kind: 'config', text: '[credential]\n\thelper = osxkeychain' },
+  { kind: 'config', text: 'signing:\n  key_id: 0xA1B2C3D4E5F60789\n  algorithm: ed25519' },
+  { kind: 'config', text: 'csrf_token_header: X-CSRF-Token\nsession_ttl: 3600' },
+  { kind: 'url', text: 'https://api.github.com/repos/acme/api/actions/secrets/public-key' },
+  { kind: 'url', text: 'https://example.com/reset-password?email=jane%40example.com' },
+  { kind: 'hash', text: `sha256:${createHash('sha256').update('layer').digest('hex')}` },
+  { kind: 'hash', text: `Merge ${sha1('m1')} into ${sha1('m2')}` },
   // URLs that carry no credential
   { kind: 'url', text: 'https://example.com:8443/path?query=1&next=/dashboard#section-2' },
   { kind: 'url', text: 'ssh://git@github.com/acme/api.git and git@gitlab.com:acme/web.git' },
