@@ -399,7 +399,7 @@ function replaceMatches(
     out += text.slice(copied, found.index) + replacement;
     copied = found.index + found[0].length;
   }
-  return copied === 0 && out === '' ? text : out + text.slice(copied);
+  return copied === 0 ? text : out + text.slice(copied); // a match is never empty, so copied > 0 once one was replaced
 }
 
 /**
