@@ -263,13 +263,14 @@ const STRONG_NAME = new RegExp(`(?:${STRONG_NAMES})$`, 'i');
 
 /**
  * A quoted value with at most 64 escapes in it (bounded: see the head of this file), or a bare one. A quote left open
- * at the end of a line or of the text (a cut-off transcript) still holds a value.
+ * at the end of a line or of the text (a cut-off transcript) still holds a value. A bare value runs through `&`
+ * (`Tr0ub4dor&3`) unless a query's next `name=` follows it.
  */
 const VALUE =
   String.raw`(?:\\"(?<escaped>[^"\\\n]*(?:\\[^"\n][^"\\\n]*){0,64})\\"` +
   String.raw`|"(?<double>[^"\\\n]*(?:\\.[^"\\\n]*){0,64})(?<doubleEnd>"|(?=\n|$))` +
   String.raw`|'(?<single>[^'\\\n]*(?:\\.[^'\\\n]*){0,64})(?<singleEnd>'|(?=\n|$))` +
-  String.raw`|(?<bare>[^\s'"\x60,;(){}\[\]<>&\\]+))`;
+  String.raw`|(?<bare>[^\s'"\x60,;(){}\[\]<>&\\]+(?:&(?![\w.-]*=)[^\s'"\x60,;(){}\[\]<>&\\]*){0,64}))`;
 
 /**
  * `password=…`, `DB_PASSWORD: "…"`, `"apiKey": "…"`, `client_secret=…`, `GITHUB_TOKEN=…`, `aws_secret_access_key = …`:

@@ -265,6 +265,8 @@ describe('redactSecrets: formats that were missed', () => {
     ['an AWS secret key next to its id', `keys: ${'AKIA' + upper(16)} ${awsSecret} (rotate)`, 'keys: [REDACTED] [REDACTED] (rotate)'],
     ['an AWS secret key in a CSV row after its id', `ci,,${'AKIA' + upper(16)},${awsSecret},https://console`, 'ci,,[REDACTED],[REDACTED],https://console'],
     ['a name ending in _PASS', 'RABBITMQ_DEFAULT_PASS=Vmxaxz099?zg', 'RABBITMQ_DEFAULT_PASS=[REDACTED]'],
+    ['a password with an & in it', 'my password: Tr0ub4dor&3 (old)', 'my password: [REDACTED] (old)'],
+    ['a password with an & before the next query parameter', '?password=p&ss1&user=ann', '?password=[REDACTED]&user=ann'],
     ['a base64 flag value that starts with /', `--account-key /${alnum(60)}==`, '--account-key [REDACTED]'],
   ])('%s', (_format, text, redacted) => {
     expect(redactSecrets(text)).toBe(redacted);
@@ -332,6 +334,7 @@ describe('redactSecrets: any input, any size', () => {
     ['a private key with no END line', () => `-----BEGIN PRIVATE KEY-----\n${big('a')}`],
     ['a dotted GitLab token', () => `glpat-${alnum(20)}${big('.a')}`],
     ['a token run', () => `ghp_${big('aB3')}`],
+    ['a value full of &', () => `password=${big('a&')}`],
     ['Slack-shaped runs', () => big('xoxb-1')],
     ['a dashed value after secret:', () => `secret: ${big('a-')}`],
     ['one lowercase word after client_secret:', () => `client_secret: ${big('a')}`],
