@@ -239,6 +239,110 @@ describe('redactSecrets: ordinary text is untouched', () => {
   });
 });
 
+describe('redactSecrets: formats that were missed', () => {
+  const hex = (length: number) => '0123456789abcdef'.repeat(10).slice(0, length);
+  const awsSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE12';
+
+  it.each([
+    ['a URL with an empty user and a password', 'REDIS_URL=redis://:s3cretPass9@cache:6379/0', 'REDIS_URL=redis://:[REDACTED]@cache:6379/0'],
+    ['SECRET_KEY', `SECRET_KEY=${alnum(50)}`, 'SECRET_KEY=[REDACTED]'],
+    ['ENCRYPTION_KEY', `ENCRYPTION_KEY=${hex(64)}`, 'ENCRYPTION_KEY=[REDACTED]'],
+    ['APP_KEY with base64:', `APP_KEY=base64:${alnum(43)}=`, 'APP_KEY=[REDACTED]'],
+    ['PRIVATE_KEY with 0x', `PRIVATE_KEY=0x${hex(64)}`, 'PRIVATE_KEY=[REDACTED]'],
+    ['docker login -p', "docker login -u ci -p 'Hunter2x!' registry.example.com", 'docker login -u ci -p [REDACTED] registry.example.com'],
+    ['sshpass -p', "sshpass -p 'Hunter2x!' ssh deploy@web-1", 'sshpass -p [REDACTED] ssh deploy@web-1'],
+    ['Datadog application key', `DD_APP_KEY=${hex(40)}`, 'DD_APP_KEY=[REDACTED]'],
+    ['Datadog key headers', `-H "DD-API-KEY: ${hex(32)}" -H "DD-APPLICATION-KEY: ${hex(40)}"`, '-H "DD-API-KEY: [REDACTED]" -H "DD-APPLICATION-KEY: [REDACTED]"'],
+    ['Azure SAS signature', 'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=aB3dE5%2BgH7jK9mN1%3D&x=1', 'https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=[REDACTED]&x=1'],
+    ['Stripe webhook secret', `Your webhook signing secret is whsec_${alnum(32)} (^C to quit)`, 'Your webhook signing secret is [REDACTED] (^C to quit)'],
+    ['Mailgun key', `Mailgun("key-${hex(32)}")`, 'Mailgun("[REDACTED]")'],
+    ['Shopify token', `X-Shopify-Access-Token: shpat_${hex(32)}`, 'X-Shopify-Access-Token: [REDACTED]'],
+    ['PyPI token', `twine upload -p pypi-AgEIcHlwaS5vcmc${alnum(70)} dist/*`, 'twine upload -p [REDACTED] dist/*'],
+    ['DigitalOcean token', `doctl auth init --access-token dop_v1_${hex(64)}`, 'doctl auth init --access-token [REDACTED]'],
+    ['Telegram bot token', `bot = Bot("123456789:AA${alnum(33)}")`, 'bot = Bot("[REDACTED]")'],
+    ['Telegram bot token in a URL', `https://api.telegram.org/bot123456789:AA${alnum(33)}/getMe`, 'https://api.telegram.org/bot[REDACTED]/getMe'],
+    ['age secret key', `AGE-SECRET-KEY-1${'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L'.repeat(2).slice(0, 58)}`, '[REDACTED]'],
+    ['an AWS secret key next to its id', `keys: ${'AKIA' + upper(16)} ${awsSecret} (rotate)`, 'keys: [REDACTED] [REDACTED] (rotate)'],
+    ['an AWS secret key in a CSV row after its id', `ci,,${'AKIA' + upper(16)},${awsSecret},https://console`, 'ci,,[REDACTED],[REDACTED],https://console'],
+    ['a name ending in _PASS', 'RABBITMQ_DEFAULT_PASS=Vmxaxz099?zg', 'RABBITMQ_DEFAULT_PASS=[REDACTED]'],
+    ['a password with an & in it', 'my password: Tr0ub4dor&3 (old)', 'my password: [REDACTED] (old)'],
+    ['a password with an & before the next query parameter', '?password=p&ss1&user=ann', '?password=[REDACTED]&user=ann'],
+    ['a base64 flag value that starts with /', `--account-key /${alnum(60)}==`, '--account-key [REDACTED]'],
+  ])('%s', (_format, text, redacted) => {
+    expect(redactSecrets(text)).toBe(redacted);
+  });
+});
+
+describe('redactSecrets: ordinary text that was changed', () => {
+  it.each([
+    '.sk-chasing-dots-container-rotate { animation: sk-chasingDotsRotate 2s infinite linear; }',
+    'provides sk-wandering-cubes-animation and sk-three-bounce',
+    'auth:\n  existingSecret: my-release-postgresql\n  secretKeys:\n    adminPasswordKey: postgres-password',
+    'helm install pg bitnami/postgresql --set auth.existingSecret=pg-auth',
+    'DB_PASSWORD=\nSTRIPE_SECRET_KEY=\nJWT_SECRET=',
+    'API_KEY=your-api-key-here',
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf',
+    'DATABASE_URL=postgres://${DB_USER}:${DB_PASSWORD}@${DB_HOST}:5432/app',
+    "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSJ9.aB3dE5gH7jK9mN1pQ2sT4v';",
+    'resource "aws_secretsmanager_secret" "db" {',
+    'first_pass = True\nrender_pass = 2',
+    'ls /var/lib/secrets --token /etc/ssl/certs/ca-bundle.crt',
+  ])('%j', (text) => {
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('redactSecrets: any input, any size', () => {
+  const mb = 1024 * 1024;
+  const big = (unit: string, bytes = 16 * mb) => unit.repeat(Math.ceil(bytes / unit.length));
+
+  // 16 MB: V8's backtracking stack overflows somewhere past 8 MB of entries, so smaller inputs prove nothing. Each
+  // input is built inside its test, so that a table of them does not hold hundreds of MB at once.
+  it.each(['a', 'sk-', '=', '://', '"', ' ', '0', 'eyJ', 'AKIA', 'a.', '\\a', '-----BEGIN ', 'a=b ', 'bot1:'])(
+    '16 MB of %j comes back unchanged',
+    (unit) => {
+      const text = big(unit);
+      expect(redactSecrets(text) === text).toBe(true);
+    },
+  );
+
+  it('16 MB of a URL password with no host comes back unchanged', () => {
+    const text = `x://u:${big('p')}`;
+    expect(redactSecrets(text) === text).toBe(true);
+  });
+
+  it('16 MB after password=\\" with more escapes than a secret has is not taken for a value', () => {
+    const text = `password=\\"${big('\\a')}`;
+    expect(redactSecrets(text) === text).toBe(true);
+  });
+
+  it('16 MB of x after password: is a mask, not a value', () => {
+    const text = `password: ${big('x')}`;
+    expect(redactSecrets(text) === text).toBe(true);
+  });
+
+  it('a 1 MB line of password= repeated is one assignment', () => {
+    expect(redactSecrets(big('password=', mb))).toBe('password=[REDACTED]');
+  });
+
+  it('16 MB of a quoted value that is never closed is redacted to the end of the text', () => {
+    expect(redactSecrets(`password="${big('a')}`)).toBe('password="[REDACTED]');
+  });
+
+  it.each([
+    ['a curl command with no end', () => `curl -u admin:hunter2x ${big('\\\n')}`],
+    ['a private key with no END line', () => `-----BEGIN PRIVATE KEY-----\n${big('a')}`],
+    ['a dotted GitLab token', () => `glpat-${alnum(20)}${big('.a')}`],
+    ['a token run', () => `ghp_${big('aB3')}`],
+    ['a value full of &', () => `password=${big('a&')}`],
+    ['Slack-shaped runs', () => big('xoxb-1')],
+    ['a dashed value after secret:', () => `secret: ${big('a-')}`],
+    ['one lowercase word after client_secret:', () => `client_secret: ${big('a')}`],
+  ])('16 MB of %s is redacted without overflowing', (_shape, build) => {
+    expect(redactSecrets(build())).toContain('[REDACTED]');
+  });
+});
+
 describe('redactDeep', () => {
   it('redacts every string inside objects and arrays, keeps keys and non-strings', () => {
     const key = `ghp_${alnum(36)}`;
@@ -281,6 +385,30 @@ describe('redactDeep', () => {
     expect(redactDeep('token: abc123def')).toBe('token: [REDACTED]');
     expect(redactDeep(42)).toBe(42);
     expect(redactDeep(null)).toBeNull();
+  });
+
+  it('a value nested 100,000 deep is redacted without overflowing the stack', () => {
+    const depth = 100_000;
+    let input: unknown = 'password=hunter2';
+    for (let level = 0; level < depth; level++) input = level % 2 ? { inner: input } : [input];
+
+    let output: unknown = redactDeep(input);
+
+    for (let level = depth - 1; level >= 0; level--) output = level % 2 ? (output as { inner: unknown }).inner : (output as unknown[])[0];
+    expect(output).toBe('password=[REDACTED]');
+  });
+
+  it('a value that contains itself comes back as a copy that contains itself', () => {
+    const input: { note: string; self?: unknown; list: unknown[] } = { note: 'token: abc123def', list: [] };
+    input.self = input;
+    input.list.push(input);
+
+    const output = redactDeep(input);
+
+    expect(output.note).toBe('token: [REDACTED]');
+    expect(output.self).toBe(output);
+    expect(output.list[0]).toBe(output);
+    expect(output).not.toBe(input);
   });
 
   it('a Date is kept as it is', () => {
