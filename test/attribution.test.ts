@@ -144,7 +144,7 @@ describe('what record takes', () => {
     await writeFile(join(home.project, 'dirty.txt'), 'left over\n');
     const result = await runCli(home, ['record', '--session', 'session-20990101-000000', '--summary', 'By hand.', '--file', 'docs/x.md']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('no transcript or saved start found for entry session-20990101-000000: recorded only what was given');
+    expect(result.stdout).toContain('- Facts: none found for session session-20990101-000000 (no transcript or saved start): only what was given is recorded');
     expect((await entries())[0]).toMatchObject({ summary: 'By hand.', files_modified: ['docs/x.md'] });
   });
 });

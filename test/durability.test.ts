@@ -43,7 +43,7 @@ function callName(home: TempHome, event: string): string {
   const [, call] = /^[A-Z]+ \d+ (.*)$/.exec(event) ?? [];
   return (call ?? event)
     .replace(`${home.dir}/`, '')
-    .replace(/\/K\d+\.json/, '/<session>.json')
+    .replace(/\/K\d+\.(json|lock)/, '/<session>.$1')
     .replace(/\.\d+$/, '.<temp>');
 }
 

@@ -55,10 +55,15 @@ export const recordCommand: Command = {
       { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
       input,
     );
+    // Said, not guessed: a session the tool knows nothing of gets only what was given.
+    const unknown = written.factsFound
+      ? []
+      : [`- Facts: none found for ${sessionKey ? `session ${sessionKey}` : 'this session (no --session)'} (no transcript or saved start): only what was given is recorded, no files were taken from git`];
     if (options.json) {
       context.stdout(`${JSON.stringify(written.entry, null, 2)}\n`);
+      for (const line of unknown) context.stderr(`log-session: ${line.slice(2)}\n`);
     } else {
-      context.stdout(recordedBlock(written.entry, displayPath(written.sessionsPath, context.paths.home), closedLines(input, written.adrIds)));
+      context.stdout(recordedBlock(written.entry, displayPath(written.sessionsPath, context.paths.home), [...closedLines(input, written.adrIds), ...unknown]));
     }
     return 0;
   },

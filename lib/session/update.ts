@@ -19,7 +19,11 @@ export interface SessionServices {
  * the session's lock: read its state once, gather the facts (transcript since the last read, git), and write
  * memory with the model's own account when there is one (`authored`).
  */
-export async function updateSessionEntry(services: SessionServices, given: SessionSource, authored?: RecordInput): Promise<SessionWrite> {
+export async function updateSessionEntry(
+  services: SessionServices,
+  given: SessionSource,
+  authored?: RecordInput,
+): Promise<SessionWrite & { factsFound: boolean }> {
   const { paths } = services;
   const { source, entryId } = await resolveSession(paths, given);
   const key = source.sessionKey;
@@ -48,12 +52,7 @@ export async function updateSessionEntry(services: SessionServices, given: Sessi
       now,
       (error, recovery) => services.warn(`${error.message}; ${recovery}`),
     );
-    // Said once written: a record refused for its problems recorded nothing.
-    if (!facts.captured && authored) {
-      const which = entryId ? `entry ${entryId}` : given.sessionKey ? `session ${given.sessionKey}` : 'this session (no --session)';
-      services.warn(`no transcript or saved start found for ${which}: recorded only what was given, no files were taken from git`);
-    }
-    return written;
+    return { ...written, factsFound: facts.captured !== undefined };
   };
   return key ? withSessionLock(paths, key, update) : update();
 }
