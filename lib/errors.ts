@@ -8,6 +8,21 @@ export function problemsError(problems: string[]): UsageError {
   return new UsageError(`${problems.length} problem${problems.length > 1 ? 's' : ''}, nothing written\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
+/**
+ * Memory or state on disk that cannot be written as it is: a full disk, an I/O error. The message names the real
+ * path and what to do. Exit 1, like any set-up problem the user can fix.
+ */
+export class StoreError extends UsageError {
+  override name = 'StoreError';
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** A memory file that did not parse; it was moved aside byte for byte. */
 export class CorruptFileError extends Error {
   override name = 'CorruptFileError';

@@ -1,9 +1,10 @@
-import { open, readFile, readlink, realpath, rename } from 'node:fs/promises';
+import { readFile, readlink, realpath, rename } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { orAbsent, replaceFile } from '../disk.js';
+import { orAbsent } from '../disk.js';
 import { CorruptFileError, errorCode } from '../errors.js';
 import { parseJson } from '../json.js';
 import { isValidFile } from './shape.js';
+import { replaceStoreFile, syncStoreFolder } from './store-file.js';
 
 /** Which memory file: each has its own valid shape (shape.ts). */
 export type MemoryFileKind = keyof typeof isValidFile;
@@ -40,17 +41,18 @@ export async function readJsonFile(
 }
 
 /**
- * Writes `value` atomically (temp file, fsync, rename, folder fsync), 0600, through a symlink to the real file,
- * then the same bytes to `.bak`. The backup is the version we last wrote, so a file damaged from outside is rebuilt
- * with nothing of ours lost.
+ * Writes `value` atomically and verified (store-file.ts: temp file, fsync, read back, rename; then a folder fsync),
+ * 0600, through a symlink to the real file, then the same bytes to `.bak`. The backup is the version we last wrote,
+ * so a file damaged from outside is rebuilt with nothing of ours lost; a write the disk stopped leaves both as they
+ * were.
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
   const target = await linkTarget(path);
   const wrote = [await replaceIfChanged(target, bytes), await replaceIfChanged(`${path}.bak`, bytes)];
   // One folder fsync makes both renames durable; through a symlink the real file's folder needs its own.
-  if (wrote.some(Boolean)) await syncFolder(dirname(path));
-  if (wrote[0] && dirname(target) !== dirname(path)) await syncFolder(dirname(target));
+  if (wrote.some(Boolean)) await syncStoreFolder(dirname(path));
+  if (wrote[0] && dirname(target) !== dirname(path)) await syncStoreFolder(dirname(target));
 }
 
 export type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'damaged'; cause: unknown };
@@ -115,20 +117,8 @@ async function linkTarget(path: string): Promise<string> {
 async function replaceIfChanged(path: string, bytes: Buffer): Promise<boolean> {
   const current = await orAbsent(readFile(path));
   if (current?.equals(bytes)) return false;
-  await replaceFile(path, bytes, { mode: 0o600 });
+  await replaceStoreFile(path, bytes);
   return true;
-}
-
-/** Without this a power loss can undo the rename and lose the newest entry. */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw error;
-  } finally {
-    await handle.close();
-  }
 }
 
 function timestampForFile(now: Date): string {

@@ -1,6 +1,7 @@
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
+import { makeStoreFolder } from './store-file.js';
 
 export interface LockOptions {
   /** Give up after this long; a hook must never hang Claude Code. */
@@ -44,6 +45,6 @@ export const LOCK_TIMEOUT_MS = 30_000;
 
 /** Runs a read-modify-write of one project's memory under its cross-process lock. */
 export async function withProjectLock<T>(projectDir: string, critical: () => Promise<T>): Promise<T> {
-  await mkdir(projectDir, { recursive: true, mode: 0o700 });
+  await makeStoreFolder(projectDir);
   return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, critical);
 }

@@ -1,11 +1,12 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
-import { orAbsent, replaceFile } from '../disk.js';
+import { orAbsent } from '../disk.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { LOCK_TIMEOUT_MS, withLock } from './lock.js';
+import { makeStoreFolder, replaceStoreFile } from './store-file.js';
 
 /** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
@@ -43,7 +44,7 @@ export function sessionKeyOfStateFile(name: string): string {
  */
 export async function withSessionLock<T>(paths: Paths, sessionKey: string, update: () => Promise<T>): Promise<T> {
   const locks = join(paths.stateDir, 'locks');
-  await mkdir(locks, { recursive: true, mode: 0o700 });
+  await makeStoreFolder(locks);
   return withLock(join(locks, `${stateFileStem(sessionKey)}.lock`), { timeoutMs: LOCK_TIMEOUT_MS }, update);
 }
 
@@ -72,8 +73,8 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
-  await mkdir(sessionStateDir(paths), { recursive: true, mode: 0o700 });
-  await replaceFile(sessionStatePath(paths, sessionKey), JSON.stringify(state), { mode: 0o600 });
+  await makeStoreFolder(sessionStateDir(paths));
+  await replaceStoreFile(sessionStatePath(paths, sessionKey), Buffer.from(JSON.stringify(state)));
 }
 
 function stateFileStem(sessionKey: string): string {

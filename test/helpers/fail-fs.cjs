@@ -1,8 +1,12 @@
 // Preloaded (node --require) into a real log-session process to make one of its fs calls go wrong, as a full disk or a
 // crash would, or to hold the process at a chosen call. Counted are the calls named in FAIL_OPS (comma-separated) on a
-// path matching FAIL_PATHS, or on a descriptor opened on one (calls on a descriptor only when open is counted).
-//   FAIL_N=n        the n-th counted call fails with ENOSPC, as a full disk would fail it. FAIL_N=0 fails nothing and
-//                   only counts; the count goes to FAIL_COUNT_FILE at exit.
+// path matching FAIL_PATHS, on a descriptor opened on one (calls on a descriptor only when open is counted), or on a
+// FileHandle opened on one (its write, sync, read, readFile, stat and truncate count as write, fsync, read, readFile,
+// fstat and ftruncate).
+//   FAIL_N=n        the n-th counted call fails with ENOSPC, as a full disk would fail it, or with FAIL_CODE. FAIL_N=0
+//                   fails nothing and only counts; the count goes to FAIL_COUNT_FILE at exit.
+//   FAIL_SHORT=1    that call, a write, stops part-way instead, as on a disk that just filled up: it writes half its
+//                   bytes and says so, and every later write to that file fails with ENOSPC.
 //   FAIL_HANG=1     that call never returns instead, after `STALLED n op path` on stderr, so a test can SIGKILL the
 //                   process at exactly that point.
 //   FAIL_PAUSE=n,m  the process waits before each of these calls, after `PAUSED n op path` on stderr, until it gets
@@ -18,12 +22,18 @@ const { syncBuiltinESMExports } = require('node:module');
 
 const failAt = Number(process.env.FAIL_N ?? 0);
 const hang = Boolean(process.env.FAIL_HANG);
+const short = Boolean(process.env.FAIL_SHORT);
+const failCode = process.env.FAIL_CODE || 'ENOSPC';
 const pauseAt = new Set((process.env.FAIL_PAUSE ?? '').split(',').filter(Boolean).map(Number));
 const trace = Boolean(process.env.FAIL_TRACE);
 const watched = new RegExp(process.env.FAIL_PATHS);
 const ops = process.env.FAIL_OPS.split(',');
 /** Descriptors opened on a watched path, and that path (events name the file, not the number). */
 const watchedFds = new Map();
+/** FileHandles opened on a watched path, and that path. */
+const watchedHandles = new WeakMap();
+/** Descriptors and FileHandles whose file a short write filled up. */
+const full = new Set();
 let count = 0;
 
 function say(line) {
@@ -47,20 +57,37 @@ if (pauseAt.size) {
 
 /** `n op path` of this call when it is counted, else undefined. */
 function counted(op, target) {
-  const path = typeof target === 'number' ? watchedFds.get(target) : String(target);
+  const path = typeof target === 'number' ? watchedFds.get(target) : (watchedHandles.get(target) ?? String(target));
   if (path === undefined || !watched.test(path)) return undefined;
-  return { n: ++count, text: `${count} ${op} ${path}` };
+  return { n: ++count, op, target, text: `${count} ${op} ${path}` };
 }
 
-/** What to do at a counted call: go on, fail (an error), or stall (never return). */
+function failure(text, code = failCode) {
+  return Object.assign(new Error(`${code}: injected failure, ${text}`), { code });
+}
+
+/** What to do at a call: go on, fail (an error), stall (never return), or cut a write short. */
 function injected(call) {
+  if (call?.op === 'write' && full.has(call.target)) return failure(call.text, 'ENOSPC');
   if (call?.n !== failAt) return undefined;
   if (hang) {
     say(`STALLED ${call.text}`);
     keepAlive();
     return 'stall';
   }
-  return Object.assign(new Error(`ENOSPC: injected failure, ${call.text}`), { code: 'ENOSPC' });
+  if (short && call.op === 'write') {
+    full.add(call.target);
+    return 'short';
+  }
+  return failure(call.text);
+}
+
+/** `write`'s arguments after the file, its length halved: (buffer, offset, length, position) or (string, ...). */
+function halved(rest) {
+  const [data, offset = 0, length] = rest;
+  if (typeof data === 'string') return [data.slice(0, Math.floor(data.length / 2)), ...rest.slice(1)];
+  const whole = length ?? data.byteLength - offset;
+  return [data, offset, Math.floor(whole / 2), ...rest.slice(3)];
 }
 
 /** Resolves once the test lets a call we pause at go on (at once for the others). */
@@ -88,7 +115,8 @@ for (const op of ops) {
       const failure = injected(call);
       const done = rest.at(-1);
       if (failure === 'stall') return undefined;
-      if (failure) return process.nextTick(done, failure);
+      if (failure instanceof Error) return process.nextTick(done, failure);
+      if (failure === 'short') rest = [...halved(rest.slice(0, -1)), done];
       rest[rest.length - 1] = (error, result) => {
         if (op === 'open' && !error && watched.test(String(target))) watchedFds.set(result, String(target));
         traced(call);
@@ -101,26 +129,51 @@ for (const op of ops) {
     };
   }
   const promised = fsp[op];
-  if (typeof promised === 'function') {
-    fsp[op] = async function (target, ...rest) {
-      const call = counted(op, target);
-      const failure = injected(call);
-      if (failure === 'stall') await new Promise(() => {});
-      if (failure) throw failure;
-      await pause(call);
-      try {
-        return await promised.call(this, target, ...rest);
-      } finally {
-        traced(call);
-      }
+  if (typeof promised === 'function' && op !== 'open') {
+    fsp[op] = function (target, ...rest) {
+      return promisedCall(op, target, (args) => promised.call(this, target, ...args), rest);
     };
   }
 }
+
+async function promisedCall(op, target, call, rest) {
+  const counting = counted(op, target);
+  const failure = injected(counting);
+  if (failure === 'stall') await new Promise(() => {});
+  if (failure instanceof Error) throw failure;
+  await pause(counting);
+  try {
+    return await call(failure === 'short' ? halved(rest) : rest);
+  } finally {
+    traced(counting);
+  }
+}
+
+const handleOps = { write: 'write', sync: 'fsync', read: 'read', readFile: 'readFile', stat: 'fstat', truncate: 'ftruncate' };
+
+/** A FileHandle opened on a watched path: its own calls are counted too. */
+function watchHandle(handle, path) {
+  watchedHandles.set(handle, path);
+  for (const [method, op] of Object.entries(handleOps)) {
+    if (!ops.includes(op)) continue;
+    const original = handle[method];
+    handle[method] = (...rest) => promisedCall(op, handle, (args) => original.apply(handle, args), rest);
+  }
+  return handle;
+}
+
+const openPromised = fsp.open;
+fsp.open = async function (target, ...rest) {
+  const open = (args) => openPromised.call(this, target, ...args);
+  const handle = ops.includes('open') ? await promisedCall('open', target, open, rest) : await open(rest);
+  return watched.test(String(target)) ? watchHandle(handle, String(target)) : handle;
+};
 // A closed descriptor's number is reused by the next open: it names a watched file no more.
 const close = fs.close;
 fs.close = function (fd, ...rest) {
   const result = close.call(this, fd, ...rest);
   watchedFds.delete(fd);
+  full.delete(fd);
   return result;
 };
 syncBuiltinESMExports();

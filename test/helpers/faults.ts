@@ -15,6 +15,10 @@ export interface Fault {
   ops: string;
   /** Stall at that call and SIGKILL the process there, instead of failing the call with ENOSPC. */
   kill?: boolean;
+  /** That call, a write, stops part-way as on a disk that just filled up; later writes to its file fail with ENOSPC. */
+  short?: boolean;
+  /** The error code the call fails with (default ENOSPC). */
+  code?: string;
 }
 
 /** Where a process started by `startCli` stops (see fail-fs.cjs); calls are counted as in `Fault`. */
@@ -55,21 +59,29 @@ export function startCli(home: TempHome, args: string[], input: string, holds: H
 
 /**
  * Runs the built CLI as `runCli` does, with `fault` injected (see fail-fs.cjs). Resolves with the exit
- * code (null when killed) and, for `at: 0`, which fails nothing, the number of calls counted.
+ * code (null when killed), its stderr and, for `at: 0`, which fails nothing, the number of calls counted.
  */
-export async function runCliWithFault(home: TempHome, args: string[], input: string, fault: Fault): Promise<{ code: number | null; calls: number }> {
+export async function runCliWithFault(
+  home: TempHome,
+  args: string[],
+  input: string,
+  fault: Fault,
+): Promise<{ code: number | null; calls: number; stderr: string }> {
   const countFile = join(home.dir, 'fs-calls');
   const run = startWithPreload(home, args, input, {
     FAIL_N: String(fault.at),
     FAIL_OPS: fault.ops,
     FAIL_COUNT_FILE: countFile,
     ...(fault.kill ? { FAIL_HANG: '1' } : {}),
+    ...(fault.short ? { FAIL_SHORT: '1' } : {}),
+    ...(fault.code ? { FAIL_CODE: fault.code } : {}),
   });
   // A process stalled at its call is killed there; one that ends first (the call never came) is not waited for.
   if (fault.kill && fault.at > 0) await run.until(/^STALLED /).then(() => run.kill(), () => undefined);
   const code = await run.exit;
-  if (fault.at > 0) return { code, calls: fault.at };
-  return { code, calls: Number(await readFile(countFile, 'utf8')) };
+  const stderr = run.lines().map((line) => `${line}\n`).join('');
+  if (fault.at > 0) return { code, calls: fault.at, stderr };
+  return { code, calls: Number(await readFile(countFile, 'utf8')), stderr };
 }
 
 function startWithPreload(home: TempHome, args: string[], input: string, faultEnv: Record<string, string>): CliProcess {

@@ -51,16 +51,21 @@ export interface CliResult {
 
 /** Runs the built CLI as a user would: a real process, input on stdin. */
 export function runCli(home: TempHome, args: string[], input = '', cwd = home.project, env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode([builtCli, ...args], input, { cwd, env: { ...home.env, ...env } });
+}
+
+/** Runs a built hook (`dist/hooks/<file>`) as Claude Code does: a real process, the hook's input on stdin. */
+export function runHookProcess(home: TempHome, file: string, input: unknown, env: Record<string, string> = {}): Promise<CliResult> {
+  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  return runNode([join(repoRoot, 'dist', 'hooks', file)], text, { cwd: home.project, env: { ...home.env, ...env } });
+}
+
+function runNode(args: string[], input: string, options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = execFile(
-      process.execPath,
-      [builtCli, ...args],
-      { cwd, env: { ...home.env, ...env }, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return fail(error);
-        done({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
+    const child = execFile(process.execPath, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return fail(error);
+      done({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
     // A command may stop reading early (record refuses oversized input): the broken pipe is its answer, not ours.
     child.stdin?.on('error', () => {});
     child.stdin?.end(input);
