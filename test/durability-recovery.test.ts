@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJsonFile } from '../lib/memory/files.js';
@@ -82,7 +82,7 @@ describe('a damaged memory file is recovered with nothing of ours lost', () => {
     expect(await summariesIn(sessionsPath())).toEqual(['A', 'B', 'C']);
   });
 
-  it('a symlinked sessions.json stays a link: writes and the damaged copy go where it points', async () => {
+  it('a symlinked sessions.json is refused, damaged or not: the link and the file it points to stay as they were', async () => {
     home = await makeHome();
     await record('A');
     const dotfiles = join(home.dir, 'dotfiles');
@@ -90,17 +90,17 @@ describe('a damaged memory file is recovered with nothing of ours lost', () => {
     const real = join(dotfiles, 'sessions.json');
     await rename(sessionsPath(), real);
     await symlink(real, sessionsPath());
-    await record('B');
-    expect(await summariesIn(real)).toEqual(['A', 'B']);
+    const refused = `log-session record: ${sessionsPath()} is a symbolic link; log-session does not read or write through links inside memory or its state folder: replace it with the file it points to\n`;
+    const good = await readFile(real);
+    expect(await record('B')).toMatchObject({ code: 1, stderr: refused });
+    expect(await readFile(real)).toEqual(good);
 
     const garbage = Buffer.from('{"sessions": [{"summary": "B"');
     await writeFile(real, garbage);
-    expect((await record('C')).code).toBe(0);
-    expect((await lstat(sessionsPath())).isSymbolicLink()).toBe(true);
+    expect(await record('C')).toMatchObject({ code: 1, stderr: refused });
     expect(await readlink(sessionsPath())).toBe(real);
-    expect(await summariesIn(real)).toEqual(['A', 'B', 'C']);
-    const [kept] = await keptAside(dotfiles);
-    expect(await readFile(join(dotfiles, kept!))).toEqual(garbage);
+    expect(await readFile(real)).toEqual(garbage);
+    expect(await keptAside(dotfiles)).toEqual([]);
     expect(await keptAside()).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { appendStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import type { HookEvent } from './table.js';
 
@@ -17,7 +18,7 @@ export async function noteProblems(paths: Paths, event: HookEvent, problems: unk
   try {
     await mkdir(dirname(paths.logFile), { recursive: true, mode: 0o700 });
     const at = new Date().toISOString();
-    await appendFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''), { mode: 0o600 });
+    await appendStoreFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''));
   } catch {
     // Nowhere left to report to; stderr already has the line.
   }

@@ -1,10 +1,8 @@
-import { readFile, readlink, realpath, rename } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { orAbsent } from '../disk.js';
-import { CorruptFileError, errorCode } from '../errors.js';
+import { dirname } from 'node:path';
+import { CorruptFileError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { isValidFile } from './shape.js';
-import { replaceStoreFile, syncStoreFolder } from './store-file.js';
+import { readStoreFile, renameStoreFile, replaceStoreFile, syncStoreFolder } from './store-file.js';
 
 /** Which memory file: each has its own valid shape (shape.ts). */
 export type MemoryFileKind = keyof typeof isValidFile;
@@ -32,27 +30,27 @@ export async function readJsonFile(
     reportCorruption(new Error(`${path} was missing but its backup was not, so an earlier repair was cut short`), recoveryFrom(backup));
     return value;
   }
-  // Through a symlink, the real file is moved aside: the link stays, and the write goes through it again.
-  const target = await linkTarget(path);
-  const keptAs = `${target}.corrupt-${timestampForFile(now)}`;
-  await rename(target, keptAs);
+  const keptAs = `${path}.corrupt-${timestampForFile(now)}`;
+  await renameStoreFile(path, keptAs);
   reportCorruption(new CorruptFileError(path, keptAs, { cause: file.cause }), recoveryFrom(backup));
   return value;
 }
 
 /**
  * Writes `value` atomically and verified (store-file.ts: temp file, fsync, read back, rename; then a folder fsync),
- * 0600, through a symlink to the real file, then the same bytes to `.bak`. The backup is the version we last wrote,
- * so a file damaged from outside is rebuilt with nothing of ours lost; a write the disk stopped leaves both as they
- * were.
+ * 0600, then the same bytes to `.bak`. The backup is the version we last wrote, so a file damaged from outside is
+ * rebuilt with nothing of ours lost; a write the disk stopped leaves both as they were.
  */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-  const target = await linkTarget(path);
-  const wrote = [await replaceIfChanged(target, bytes), await replaceIfChanged(`${path}.bak`, bytes)];
-  // One folder fsync makes both renames durable; through a symlink the real file's folder needs its own.
-  if (wrote.some(Boolean)) await syncStoreFolder(dirname(path));
-  if (wrote[0] && dirname(target) !== dirname(path)) await syncStoreFolder(dirname(target));
+  const backup = `${path}.bak`;
+  // Both are read before either is written, so a link or special file at the backup refuses the write before any change.
+  const [current, backedUp] = [await readStoreFile(path), await readStoreFile(backup)];
+  const changed = [!current?.equals(bytes), !backedUp?.equals(bytes)];
+  if (changed[0]) await replaceStoreFile(path, bytes);
+  if (changed[1]) await replaceStoreFile(backup, bytes);
+  // One folder fsync makes both renames durable.
+  if (changed.some(Boolean)) await syncStoreFolder(dirname(path));
 }
 
 export type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'damaged'; cause: unknown };
@@ -85,7 +83,7 @@ export function recoveryFrom(backup: ParsedFile): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
-  const bytes = await orAbsent(readFile(path));
+  const bytes = await readStoreFile(path);
   if (bytes === undefined) return { state: 'missing' };
   let text: string;
   try {
@@ -97,28 +95,6 @@ async function readParsed(path: string, isValid: (value: unknown) => boolean): P
   if (!parsed.ok) return { state: 'damaged', cause: parsed.error };
   if (!isValid(parsed.value)) return { state: 'damaged', cause: new Error('unexpected shape') };
   return { state: 'ok', value: parsed.value };
-}
-
-/** Where `path` really is, through symlinks, also when the link's target is missing (moved aside, not yet written). */
-async function linkTarget(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-  }
-  const link = await readlink(path).catch((error: unknown) => {
-    if (['EINVAL', 'ENOENT'].includes(errorCode(error) ?? '')) return undefined;
-    throw error;
-  });
-  return link === undefined ? path : linkTarget(resolve(dirname(path), link));
-}
-
-/** An atomic replace of `path`, skipped when it already holds `bytes`; whether it wrote. */
-async function replaceIfChanged(path: string, bytes: Buffer): Promise<boolean> {
-  const current = await orAbsent(readFile(path));
-  if (current?.equals(bytes)) return false;
-  await replaceStoreFile(path, bytes);
-  return true;
 }
 
 function timestampForFile(now: Date): string {

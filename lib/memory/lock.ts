@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
-import { makeStoreFolder } from './store-file.js';
+import { makeStoreFolder, openStoreFile } from './store-file.js';
 
 export interface LockOptions {
   /** Give up after this long; a hook must never hang Claude Code. */
@@ -21,7 +21,7 @@ export async function withLock<T>(lockPath: string, options: LockOptions, critic
   // Loaded here, not at start-up: a native addon that cannot load (no build for this platform) is then an error
   // a hook reports in its log and survives, instead of a crash before it can say anything.
   const { tryLock } = await import('fs-native-extensions');
-  const handle = await open(lockPath, 'a', 0o600);
+  const handle = await openStoreFile(lockPath, constants.O_RDWR | constants.O_CREAT, 'lock');
   try {
     const deadline = Date.now() + options.timeoutMs;
     let pause = 2;

@@ -1,8 +1,8 @@
-import { errorCode } from '../errors.js';
 import { isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
-import { readFileOrBackup, recoveryFrom, type FileOrBackup, type MemoryFileKind } from './files.js';
+import { readFileOrBackup, recoveryFrom, type MemoryFileKind } from './files.js';
 import { listDocument, projectFiles } from './shape.js';
+import { isStoreFolder } from './store-file.js';
 
 /** One project's memory as read for people and the model: nothing is written. Items as stored (see shape.ts's views). */
 export interface ProjectMemory {
@@ -19,14 +19,17 @@ export interface ProjectMemory {
 /**
  * Reads sessions.json, decisions.json and context.json of a project. A file that does not parse is read from its
  * backup, as the next write will go on from it, but unlike the write side nothing is moved aside: each such file
- * is named in `problems`. A file with neither reads as empty, and so does any item that is not an object.
+ * is named in `problems`. A file with neither reads as empty, and so does any item that is not an object. A link
+ * or special file where memory belongs (the project's folder or a file in it) is not read through: it is named in
+ * `problems` and reads as empty.
  */
 export async function readProjectMemory(paths: Paths, project: string): Promise<ProjectMemory> {
   const files = projectFiles(paths, project);
   const problems: string[] = [];
-  const [sessions, decisions, context] = await Promise.all(
-    (['sessions', 'decisions', 'context'] as const).map((kind) => readRecovering(files[kind], kind, problems)),
-  );
+  const folder = await readOrReport(() => isStoreFolder(files.dir), problems);
+  const [sessions, decisions, context] = folder
+    ? await Promise.all((['sessions', 'decisions', 'context'] as const).map((kind) => readRecovering(files[kind], kind, problems)))
+    : [];
   return {
     project,
     sessions: listDocument(sessions, 'sessions').items.filter(isRecord),
@@ -37,18 +40,23 @@ export async function readProjectMemory(paths: Paths, project: string): Promise<
 }
 
 async function readRecovering(path: string, kind: MemoryFileKind, problems: string[]): Promise<unknown> {
-  let read: FileOrBackup;
-  try {
-    read = await readFileOrBackup(path, kind);
-  } catch (error) {
-    problems.push(`${path} could not be read (${errorCode(error) ?? String(error)}), so it was read as empty`);
-    return undefined;
-  }
+  const read = await readOrReport(() => readFileOrBackup(path, kind), problems);
+  if (read === undefined) return undefined;
   const { file, backup, value } = read;
   if (backup === undefined) return value;
   const what = file.state === 'missing' ? 'is missing but its backup is not' : `is not valid (${describeCause(file.cause)})`;
   problems.push(`${path} ${what}; ${recoveryFrom(backup)}`);
   return value;
+}
+
+/** What `read` gives, or `undefined` with the reason in `problems` (the store's messages name the path). */
+async function readOrReport<T>(read: () => Promise<T>, problems: string[]): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    problems.push(`${describeCause(error)}; it was read as empty`);
+    return undefined;
+  }
 }
 
 function describeCause(cause: unknown): string {

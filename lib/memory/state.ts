@@ -1,12 +1,13 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
 import { orAbsent } from '../disk.js';
+import { StoreError } from '../errors.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { LOCK_TIMEOUT_MS, withLock } from './lock.js';
-import { makeStoreFolder, replaceStoreFile } from './store-file.js';
+import { isStoreFolder, makeStoreFolder, readStoreFile, replaceStoreFile } from './store-file.js';
 
 /** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
@@ -33,9 +34,18 @@ export function sessionStatePath(paths: Paths, sessionKey: string): string {
   return join(sessionStateDir(paths), `${stateFileStem(sessionKey)}.json`);
 }
 
-/** The session key a state file belongs to, as far as its name tells. */
-export function sessionKeyOfStateFile(name: string): string {
-  return name.replace(/\.json$/, '');
+/**
+ * A state file found in `sessionStateDir` (catch-up and `findSessionOfEntry` list them): its session and state.
+ * `undefined` when the store refuses it (a link, a FIFO: that session's own hooks say so), so that one planted
+ * file does not cost another session its start.
+ */
+export async function readStateFile(path: string): Promise<{ sessionKey: string; state: SessionState } | undefined> {
+  try {
+    return { sessionKey: basename(path).replace(/\.json$/, ''), state: await readStateAt(path) };
+  } catch (error) {
+    if (error instanceof StoreError) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -48,10 +58,18 @@ export async function withSessionLock<T>(paths: Paths, sessionKey: string, updat
   return withLock(join(locks, `${stateFileStem(sessionKey)}.lock`), { timeoutMs: LOCK_TIMEOUT_MS }, update);
 }
 
-/** Missing or unreadable state reads as empty: it only saves work, memory itself is the record. */
+/**
+ * Missing or unparsable state reads as empty: it only saves work, memory itself is the record. A link or special
+ * file there (or at `sessions/`) is refused, as everywhere in the store.
+ */
 export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
-  const text = await orAbsent(readFile(sessionStatePath(paths, sessionKey), 'utf8'));
-  const parsed = text === undefined ? undefined : parseJson(text);
+  return readStateAt(sessionStatePath(paths, sessionKey));
+}
+
+async function readStateAt(path: string): Promise<SessionState> {
+  if (!(await isStoreFolder(dirname(path)))) return {};
+  const bytes = await readStoreFile(path);
+  const parsed = bytes === undefined ? undefined : parseJson(bytes.toString('utf8'));
   return parsed?.ok && isRecord(parsed.value) ? (parsed.value as SessionState) : {};
 }
 
@@ -65,9 +83,8 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
   const names = ((await orAbsent(readdir(dir))) ?? []).filter((name) => name.endsWith('.json'));
   const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await orAbsent(stat(join(dir, name))))?.mtimeMs ?? 0 })));
   for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
-    const sessionKey = sessionKeyOfStateFile(name);
-    const state = await readSessionState(paths, sessionKey);
-    if (state.project === project && state.entryId === entryId) return sessionKey;
+    const saved = await readStateFile(join(dir, name));
+    if (saved?.state.project === project && saved.state.entryId === entryId) return saved.sessionKey;
   }
   return undefined;
 }

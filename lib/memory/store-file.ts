@@ -1,25 +1,66 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { orAbsent } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
 
 /**
  * The store is what log-session keeps on disk: memory (`memory/projects/<project>/`) and state (the state folder).
- * Its files are written through this module, and only with bytes verified complete.
+ * Every file in it is reached through this module, under one rule: `memory/projects/` and the state folder may be
+ * reached through links (a user's `~/aiconfig` in their dotfiles), but inside them nothing is followed. A project's
+ * folder and the state's `sessions/` and `locks/` must be real folders, and every file a regular file, opened with
+ * O_NOFOLLOW (a link is refused, never written through) and O_NONBLOCK (a FIFO is refused, never waited on). So
+ * nothing is created, written, renamed or truncated outside the store, and no open can hang.
  */
 
-const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDWR } = constants;
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR } = constants;
 
 /** What a failed operation was doing, as its message says it. */
-type Action = 'write' | 'create' | 'sync';
+type Action = 'read' | 'write' | 'lock' | 'create' | 'sync';
+
+/** What belongs at a path of the store. */
+type Kind = 'file' | 'folder';
+
+/** Opens the regular file at `path` with `flags` (0600 when created); anything else there is refused. */
+export async function openStoreFile(path: string, flags: number, action: Action): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o600);
+  } catch (error) {
+    throw errorCode(error) === 'ENOENT' ? error : await describeFailure(error, path, action, 'file');
+  }
+  const stats = await handle.stat();
+  const refusal = refusalOf(path, stats, 'file');
+  if (refusal) {
+    await handle.close();
+    throw refusal;
+  }
+  return handle;
+}
+
+/** The bytes of the file at `path`, `undefined` when there is none. */
+export async function readStoreFile(path: string): Promise<Buffer | undefined> {
+  const handle = await orAbsent(openStoreFile(path, constants.O_RDONLY, 'read'));
+  if (handle === undefined) return undefined;
+  try {
+    return await handle.readFile();
+  } catch (error) {
+    throw await describeFailure(error, path, 'read', 'file');
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Replaces the file at `path` whole or not at all, only with bytes verified complete: a new temp file beside it
  * (O_EXCL: never an existing file or link), one write that must take every byte, fsync, the bytes read back and
- * compared, then a rename over `path`. On any failure the temp file is removed and `path` is as it was. The folder
- * is not synced: see `syncStoreFolder`.
+ * compared, then a rename over `path`. On any failure the temp file is removed and `path` is as it was. A link or
+ * special file at `path` is refused, not replaced. The folder is not synced: see `syncStoreFolder`.
  */
 export async function replaceStoreFile(path: string, bytes: Buffer): Promise<void> {
+  // A link or special file at `path` is refused here: the rename would replace it.
+  await isThere(path, 'file');
   // Named as write-file-atomic named its temp files (`sessions.json.<number>`), which tools and tests already know.
   const temp = `${path}.${randomBytes(4).readUInt32BE()}`;
   let created = false;
@@ -34,16 +75,42 @@ export async function replaceStoreFile(path: string, bytes: Buffer): Promise<voi
     await rename(temp, path);
   } catch (error) {
     if (created) await unlink(temp).catch(() => undefined);
-    throw describeFailure(error, path, 'write');
+    throw await describeFailure(error, path, 'write', 'file');
   }
 }
 
-/** Makes the folder `path` (0700) and its parents as needed. */
+/** Appends `text` to the regular file at `path`, made 0600 when it is new. */
+export async function appendStoreFile(path: string, text: string): Promise<void> {
+  const handle = await openStoreFile(path, constants.O_WRONLY | constants.O_APPEND | O_CREAT, 'write');
+  try {
+    await handle.write(text);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes `path` a real folder (0700), creating its parents (which may be links) as needed. */
 export async function makeStoreFolder(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await mkdir(path, { mode: 0o700 });
   } catch (error) {
-    throw describeFailure(error, path, 'create');
+    if (errorCode(error) !== 'EEXIST') throw await describeFailure(error, path, 'create', 'folder');
+  }
+  await isThere(path, 'folder');
+}
+
+/** Whether `path` is a real folder: false when there is nothing there, refused when there is something else. */
+export async function isStoreFolder(path: string): Promise<boolean> {
+  return isThere(path, 'folder');
+}
+
+/** Moves the store file `from` to `to`, beside it (a damaged file kept aside). */
+export async function renameStoreFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    throw await describeFailure(error, from, 'write', 'file');
   }
 }
 
@@ -54,7 +121,7 @@ export async function syncStoreFolder(folder: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some systems cannot sync a folder (Windows, some network file systems): nothing more can be done there.
-    if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw describeFailure(error, folder, 'sync');
+    if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw await describeFailure(error, folder, 'sync', 'folder');
   } finally {
     await handle.close();
   }
@@ -75,20 +142,72 @@ function shortWrite(got: number, wanted: number): Error {
   return Object.assign(new Error(`only ${got} of ${wanted} bytes were written`), { code: 'ENOSPC' });
 }
 
+/** Whether there is a `kind` at `path`: false when there is nothing, refused when there is something else. */
+async function isThere(path: string, kind: Kind): Promise<boolean> {
+  const stats = await orAbsent(lstat(path)).catch(async (error: unknown) => {
+    throw await describeFailure(error, path, 'read', kind);
+  });
+  if (stats === undefined) return false;
+  const refusal = refusalOf(path, stats, kind);
+  if (refusal) throw refusal;
+  return true;
+}
+
 /**
- * A failure of `action` on `path` as the user can act on it, naming `path` (never a temp file). Set-up problems
- * (a full disk) are `StoreError`s; anything else keeps its code.
+ * Why what is at `path` cannot be used as a `kind` of the store; `undefined` when it can. When it was found by a
+ * call on a path below it that failed (`cause`), that code ends the message.
  */
-function describeFailure(error: unknown, path: string, action: Action): Error {
+function refusalOf(path: string, stats: Stats, kind: Kind, cause?: unknown): StoreError | undefined {
+  const code = errorCode(cause);
+  const because = (message: string) => new StoreError(path, code ? `${message} (${code})` : message, { cause });
+  if (stats.isSymbolicLink()) {
+    return because(
+      `${path} is a symbolic link; log-session does not read or write through links inside memory or its state folder: replace it with the ${kind} it points to`,
+    );
+  }
+  if (kind === 'file' ? stats.isFile() : stats.isDirectory()) return undefined;
+  const what = stats.isDirectory()
+    ? 'a folder'
+    : stats.isFile()
+      ? 'a file'
+      : stats.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : stats.isSocket()
+          ? 'a socket'
+          : 'a device node';
+  return because(`${path} is ${what} where log-session keeps a ${kind}: move it away`);
+}
+
+/**
+ * A failure of `action` on `path` as the user can act on it, naming `path` (never a temp file). What is really
+ * there says more than the code (ELOOP is a link, ENXIO a FIFO, EISDIR a folder, ENOTDIR a file above): that first.
+ * Set-up problems (a full disk, an I/O error) are `StoreError`s; anything else keeps its code.
+ */
+async function describeFailure(error: unknown, path: string, action: Action, kind: Kind): Promise<Error> {
+  if (error instanceof StoreError) return error;
+  const found = await orAbsent(lstat(path)).catch(() => undefined);
+  const refusal = found ? refusalOf(path, found, kind) : await fileAbove(path, error);
+  if (refusal) return refusal;
   const code = errorCode(error);
   const problem = code === undefined ? undefined : setUpProblems[code]?.(path, action);
   if (problem) return new StoreError(path, problem, { cause: error });
   return Object.assign(new Error(`could not ${action} ${path} (${code ?? String(error)})`, { cause: error }), { code });
 }
 
+/** The nearest existing folder above `path` when it is not a folder after all (links above are followed). */
+async function fileAbove(path: string, cause: unknown): Promise<StoreError | undefined> {
+  for (let above = dirname(path); above !== dirname(above); above = dirname(above)) {
+    const stats = await stat(above).catch(() => undefined);
+    if (stats) return refusalOf(above, stats, 'folder', cause);
+  }
+  return undefined;
+}
+
 /** What did not happen, said for the user. */
 const whatFailed: Record<Action, (path: string) => string> = {
+  read: (path) => `could not read ${path}`,
   write: (path) => `nothing was written to ${path}, which is as it was`,
+  lock: (path) => `could not open the lock ${path}`,
   create: (path) => `could not create the folder ${path}`,
   sync: (path) => `the folder ${path} could not be synced to disk`,
 };

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { hasSessionState, readSessionState, sessionKeyOfStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
+import { hasSessionState, readStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
 import { updateSessionEntry, type SessionServices } from './update.js';
 
@@ -48,8 +48,9 @@ export async function catchUpSessions(
   for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
-    const sessionKey = sessionKeyOfStateFile(basename(statePath));
-    const state = await readSessionState(services.paths, sessionKey);
+    const saved = await readStateFile(statePath);
+    if (!saved) continue;
+    const { sessionKey, state } = saved;
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
