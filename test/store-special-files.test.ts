@@ -4,6 +4,8 @@ import { lstat, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withLock } from '../lib/memory/lock.js';
+import { startCli } from './helpers/faults.js';
 import { makeHome, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
 
 const run = promisify(execFile);
@@ -32,6 +34,8 @@ async function plantFile(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, 'not a folder\n');
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** What `path` is, as `ls -l` would tell it. */
 async function kindOf(path: string): Promise<string> {
@@ -133,7 +137,7 @@ describe('a special file or a folder where a file belongs (or the reverse) is re
     ] as const) {
       const hook = await runHookProcess(home, file, { ...input, hook_event_name: event });
       expect(hook.code, file).toBe(0);
-      expect(hook.stderr, file).toMatch(new RegExp(`^log-session ${event} hook: .*${said.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(hook.stderr, file).toMatch(new RegExp(`^log-session ${event} hook: .*${escapeRegExp(said)}`));
       expect(hook.stderr.trim().split('\n'), file).toHaveLength(1);
     }
     expect(await readFile(home.paths.logFile, 'utf8')).toContain(said);
@@ -150,5 +154,22 @@ describe('a special file or a folder where a file belongs (or the reverse) is re
       expect(result.code, command).toBe(0);
       expect(result.stderr, command).toContain(`log-session: ${path} is a named pipe (FIFO) where log-session keeps a file: move it away; it was read as empty`);
     }
+  });
+});
+
+describe('a lock wait that gives up says who holds the lock', () => {
+  it('names the lock, and the pid and command of the log-session process holding it', async () => {
+    home = await makeHome();
+    expect((await record('S0', 'First session.')).code).toBe(0);
+    const lock = join(memoryDir(), '.lock');
+    // Stalled at its first rename (the session's entry id being saved), a record holds the project lock.
+    const holder = startCli(home, ['record', '--session', 'S1', '--summary', 'Held.'], '', { ops: 'rename', stallAt: 1 });
+    await holder.until(/^STALLED /);
+    const waited = await withLock(lock, { timeoutMs: 100 }, async () => 'taken').catch((error: Error) => error.message);
+    const pid = holder.pid;
+    expect(await holder.kill()).toBeNull();
+    expect(waited).toMatch(
+      new RegExp(`^waited 0.1 s for the lock ${escapeRegExp(lock)}, held by pid ${pid} \\(cli\\.js record, since \\d{4}-[\\d-]+T[\\d:.]+Z\\); if that process is stuck, end it, then run this again$`),
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { errorCode } from '../errors.js';
+import { isRecord, parseJson } from '../json.js';
 import { makeStoreFolder, openStoreFile } from './store-file.js';
 
 export interface LockOptions {
@@ -15,7 +17,8 @@ export class LockTimeoutError extends Error {
 /**
  * Runs `critical` holding an exclusive kernel lock (Linux OFD fcntl, macOS flock) on `lockPath`.
  * The kernel frees the lock when its holder dies, so a SIGKILLed writer never leaves a stale lock
- * behind and there is no staleness clock to get wrong.
+ * behind and there is no staleness clock to get wrong. The holder notes itself in the lock file, so a
+ * waiter that gives up can say who held it.
  */
 export async function withLock<T>(lockPath: string, options: LockOptions, critical: () => Promise<T>): Promise<T> {
   // Loaded here, not at start-up: a native addon that cannot load (no build for this platform) is then an error
@@ -27,17 +30,62 @@ export async function withLock<T>(lockPath: string, options: LockOptions, critic
     let pause = 2;
     while (!tryLock(handle.fd)) {
       if (Date.now() >= deadline) {
-        throw new LockTimeoutError(`another log-session process held ${lockPath} for over ${options.timeoutMs} ms`);
+        const holder = await readHolder(handle);
+        throw new LockTimeoutError(
+          `waited ${options.timeoutMs / 1000} s for the lock ${lockPath}, held by ${describeHolder(holder)}; if that process is stuck, end it, then run this again`,
+        );
       }
       await new Promise((done) => setTimeout(done, pause + Math.random() * pause));
       pause = Math.min(pause * 2, 50);
     }
+    await noteHolder(handle);
     return await critical();
   } finally {
     // Closing the descriptor releases the lock.
     await handle.close().catch((error: unknown) => {
       if (errorCode(error) !== 'EBADF') throw error;
     });
+  }
+}
+
+/** Who holds a lock, as the holder notes it in the lock file. */
+interface LockHolder {
+  pid: number;
+  /** The script and its first argument: `cli.js record`, `stop-worker.js`. Nothing more, so no text the user passed. */
+  command: string;
+  since: string;
+}
+
+async function noteHolder(handle: FileHandle): Promise<void> {
+  const [script = 'node', first] = process.argv.slice(1);
+  const holder: LockHolder = { pid: process.pid, command: [basename(script), first].filter(Boolean).join(' '), since: new Date().toISOString() };
+  // Best effort: the note only explains a wait, and on a full disk the write this lock guards reports the disk itself.
+  await handle
+    .truncate(0)
+    .then(() => handle.write(JSON.stringify(holder), 0))
+    .catch(() => undefined);
+}
+
+async function readHolder(handle: FileHandle): Promise<LockHolder | undefined> {
+  const buffer = Buffer.alloc(4096);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  const parsed = parseJson(buffer.subarray(0, bytesRead).toString('utf8'));
+  const { pid, command, since } = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
+  return typeof pid === 'number' && typeof command === 'string' && typeof since === 'string' ? { pid, command, since } : undefined;
+}
+
+function describeHolder(holder: LockHolder | undefined): string {
+  if (!holder) return 'a process that left no note of itself (another program, or a log-session from before notes)';
+  return `pid ${holder.pid} (${holder.command}, since ${holder.since}${isRunning(holder.pid) ? '' : ', no longer running'})`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return errorCode(error) === 'EPERM';
   }
 }
 

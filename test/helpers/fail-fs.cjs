@@ -40,6 +40,12 @@ function say(line) {
   fs.writeSync(2, `${line}\n`);
 }
 
+/**
+ * What waits on a stalled call, kept reachable: a stalled chain nothing refers to would be garbage collected, and
+ * with it the FileHandles it holds, which closes them and lets go of a lock the stalled process should still hold.
+ */
+const stalled = [];
+
 /** Keeps a process whose every task waits on us alive, but not forever. */
 function keepAlive() {
   return setInterval(() => {
@@ -114,7 +120,7 @@ for (const op of ops) {
       const call = counted(op, target);
       const failure = injected(call);
       const done = rest.at(-1);
-      if (failure === 'stall') return undefined;
+      if (failure === 'stall') return void stalled.push(done);
       if (failure instanceof Error) return process.nextTick(done, failure);
       if (failure === 'short') rest = [...halved(rest.slice(0, -1)), done];
       rest[rest.length - 1] = (error, result) => {
@@ -139,7 +145,7 @@ for (const op of ops) {
 async function promisedCall(op, target, call, rest) {
   const counting = counted(op, target);
   const failure = injected(counting);
-  if (failure === 'stall') await new Promise(() => {});
+  if (failure === 'stall') await new Promise((resume) => stalled.push(resume));
   if (failure instanceof Error) throw failure;
   await pause(counting);
   try {

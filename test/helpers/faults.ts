@@ -45,6 +45,7 @@ export interface CliProcess {
   exit: Promise<number | null>;
   /** The lines of stderr read so far. */
   lines(): string[];
+  pid: number;
 }
 
 /** Starts the built CLI as `runCli` does, with fail-fs.cjs holding it where `holds` says, and every counted call traced. */
@@ -141,5 +142,6 @@ function startWithPreload(home: TempHome, args: string[], input: string, faultEn
     },
     exit,
     lines: () => [...lines],
+    pid: child.pid!,
   };
 }
