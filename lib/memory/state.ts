@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
@@ -11,6 +12,8 @@ import { isStoreFolder, makeStoreFolder, readStoreFile, replaceStoreFile } from 
 
 /** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
+  /** Whose state this is: a file named by a hash (see `stateFileStem`) says it only here. */
+  sessionKey?: string;
   project?: string;
   entryId?: string;
   /** The model recorded this session: automatic summaries no longer touch it. */
@@ -37,15 +40,20 @@ export function sessionStatePath(paths: Paths, sessionKey: string): string {
 /**
  * A state file found in `sessionStateDir` (catch-up and `findSessionOfEntry` list them): its session and state.
  * `undefined` when the store refuses it (a link, a FIFO: that session's own hooks say so), so that one planted
- * file does not cost another session its start.
+ * file does not cost another session its start, or when nothing says whose it is.
  */
 export async function readStateFile(path: string): Promise<{ sessionKey: string; state: SessionState } | undefined> {
+  const stem = basename(path, '.json');
+  let state: SessionState;
   try {
-    return { sessionKey: basename(path).replace(/\.json$/, ''), state: await readStateAt(path) };
+    state = await readStateAt(path);
   } catch (error) {
     if (error instanceof StoreError) return undefined;
     throw error;
   }
+  const sessionKey = HASHED_STEM.test(stem) ? state.sessionKey : stem;
+  // A hash names nobody by itself: the key stored inside must be the one that hashes to it.
+  return sessionKey !== undefined && stateFileStem(sessionKey) === stem ? { sessionKey, state } : undefined;
 }
 
 /**
@@ -91,9 +99,18 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
   await makeStoreFolder(sessionStateDir(paths));
-  await replaceStoreFile(sessionStatePath(paths, sessionKey), Buffer.from(JSON.stringify(state)));
+  await replaceStoreFile(sessionStatePath(paths, sessionKey), Buffer.from(JSON.stringify({ ...state, sessionKey })));
 }
 
+/** A session key that is a readable, safe file name already: its own stem, as in state files from before hashing. */
+const SAFE_STEM = /^[A-Za-z0-9._-]{1,200}$/;
+const HASHED_STEM = /^sha256-[0-9a-f]{64}$/;
+
+/**
+ * The name of a session's state file and lock, one per key: a safe key as it is; any other (`x/y`, `x:y`, a key
+ * that itself looks like a hash's stem) as the sha256 of it, a stem no safe key can take.
+ */
 function stateFileStem(sessionKey: string): string {
-  return sessionKey.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
+  if (SAFE_STEM.test(sessionKey) && !HASHED_STEM.test(sessionKey)) return sessionKey;
+  return `sha256-${createHash('sha256').update(sessionKey).digest('hex')}`;
 }
