@@ -10,8 +10,8 @@ export function problemsError(problems: string[]): UsageError {
 
 /**
  * Memory or state on disk that cannot be used as it is: a link or special file where a file or folder of ours
- * belongs, a full disk, an I/O error. The message names the real path and what to do. Exit 1, like any set-up
- * problem the user can fix.
+ * belongs, a full disk, an I/O error, no permission. The message names the real path and what to do. Exit 1, like
+ * any set-up problem the user can fix.
  */
 export class StoreError extends UsageError {
   override name = 'StoreError';

@@ -116,14 +116,16 @@ export async function renameStoreFile(from: string, to: string): Promise<void> {
 
 /** Without this a power loss can undo a rename in `folder` and lose the newest write. */
 export async function syncStoreFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
   try {
-    await handle.sync();
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     // Some systems cannot sync a folder (Windows, some network file systems): nothing more can be done there.
     if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw await describeFailure(error, folder, 'sync', 'folder');
-  } finally {
-    await handle.close();
   }
 }
 
@@ -181,7 +183,7 @@ function refusalOf(path: string, stats: Stats, kind: Kind, cause?: unknown): Sto
 /**
  * A failure of `action` on `path` as the user can act on it, naming `path` (never a temp file). What is really
  * there says more than the code (ELOOP is a link, ENXIO a FIFO, EISDIR a folder, ENOTDIR a file above): that first.
- * Set-up problems (a full disk, an I/O error) are `StoreError`s; anything else keeps its code.
+ * Set-up problems (a full disk, an I/O error, no permission) are `StoreError`s; anything else keeps its code.
  */
 async function describeFailure(error: unknown, path: string, action: Action, kind: Kind): Promise<Error> {
   if (error instanceof StoreError) return error;
@@ -216,4 +218,12 @@ const setUpProblems: Record<string, (path: string, action: Action) => string> = 
   ENOSPC: (path, action) => `the disk is full: ${whatFailed[action](path)}; free some space, then run it again`,
   EDQUOT: (path, action) => `the disk quota is used up: ${whatFailed[action](path)}; free some space, then run it again`,
   EIO: (path, action) => `an I/O error: ${whatFailed[action](path)}; check the disk, then run it again`,
+  EACCES: (path, action) => `permission denied: ${whatFailed[action](path)}; ${grantAccess(path)}`,
+  EPERM: (path, action) => `permission denied: ${whatFailed[action](path)}; ${grantAccess(path)}`,
+  EROFS: (path, action) => `the file system is read-only: ${whatFailed[action](path)}; remount it read-write, or keep it on a writable disk`,
 };
+
+function grantAccess(path: string): string {
+  const folder = dirname(path);
+  return `make ${folder} and the files in it yours and writable by you (chown -R, chmod -R u+rwX)`;
+}

@@ -60,9 +60,21 @@ export function runHookProcess(home: TempHome, file: string, input: unknown, env
   return runNode([join(repoRoot, 'dist', 'hooks', file)], text, { cwd: home.project, env: { ...home.env, ...env } });
 }
 
-function runNode(args: string[], input: string, options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+/**
+ * Runs the built CLI as a user whom file permissions bind: root ignores them, so as root the home is handed to
+ * `nobody` and the CLI runs as nobody (setpriv); anyone else runs it as themselves.
+ */
+export async function runCliBoundByPermissions(home: TempHome, args: string[], input = ''): Promise<CliResult> {
+  if (process.getuid?.() !== 0) return runCli(home, args, input);
+  await run('chown', ['-R', '65534:65534', home.dir]);
+  const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath];
+  return runNode([builtCli, ...args], input, { cwd: home.project, env: home.env }, asNobody);
+}
+
+function runNode(args: string[], input: string, options: { cwd: string; env: Record<string, string> }, command = [process.execPath]): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = execFile(process.execPath, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const [file, ...before] = command;
+    const child = execFile(file!, [...before, ...args], { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return fail(error);
       done({ code: error ? Number(error.code) : 0, stdout, stderr });
     });

@@ -1,0 +1,72 @@
+import { chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCliWithFault } from './helpers/faults.js';
+import { makeHome, runCli, runCliBoundByPermissions, type TempHome } from './helpers/temp-home.js';
+
+const homes: TempHome[] = [];
+afterEach(async () => {
+  await Promise.all(homes.splice(0).map((home) => home.remove()));
+});
+
+async function recordedHome(): Promise<TempHome> {
+  const home = await makeHome();
+  homes.push(home);
+  expect((await runCli(home, ['record', '--session', 'S0', '--summary', 'First session.'])).code).toBe(0);
+  return home;
+}
+
+const grantAccess = (folder: string) => `make ${folder} and the files in it yours and writable by you (chown -R, chmod -R u+rwX)`;
+
+describe('a set-up problem is one line that names the real path and what to do, and exits 1', () => {
+  it('a memory folder that cannot be written: record names sessions.json, never a temp file', async () => {
+    const home = await recordedHome();
+    const dir = join(home.paths.projectsDir, 'widget');
+    await chmod(dir, 0o500);
+    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Second session.']);
+    await chmod(dir, 0o700);
+    expect(result.stderr).toBe(
+      `log-session record: permission denied: nothing was written to ${dir}/sessions.json, which is as it was; ${grantAccess(dir)}\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it("a state folder that cannot be written: record names the session's state file", async () => {
+    const home = await recordedHome();
+    const sessions = join(home.paths.stateDir, 'sessions');
+    await chmod(sessions, 0o500);
+    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Second session.']);
+    await chmod(sessions, 0o700);
+    expect(result.stderr).toBe(
+      `log-session record: permission denied: nothing was written to ${sessions}/S1.json, which is as it was; ${grantAccess(sessions)}\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('a memory root that cannot be written: record names the project folder it could not create', async () => {
+    const home = await recordedHome();
+    await chmod(home.paths.projectsDir, 0o500);
+    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Elsewhere.', '--project', 'brand-new']);
+    await chmod(home.paths.projectsDir, 0o700);
+    const dir = join(home.paths.projectsDir, 'brand-new');
+    expect(result.stderr).toBe(`log-session record: permission denied: could not create the folder ${dir}; ${grantAccess(home.paths.projectsDir)}\n`);
+    expect(result.code).toBe(1);
+  });
+
+  it('denied at any open, rename or folder creation, record says so in one line naming a real path, never a temp file', async () => {
+    const home = await recordedHome();
+    // A new session each time: every run makes the same calls in the same order.
+    const args = (session: string) => ['record', '--session', session, '--summary', 'Another session.'];
+    const fault = { ops: 'open,rename,mkdir', code: 'EACCES' };
+    const { calls } = await runCliWithFault(home, args('counted'), '', { ...fault, at: 0 });
+    expect(calls).toBeGreaterThan(5);
+    for (let at = 1; at <= calls; at++) {
+      const result = await runCliWithFault(home, args(`S${at}`), '', { ...fault, at });
+      const lines = result.stderr.trim().split('\n');
+      expect(result.code, `call ${at}: ${result.stderr}`).toBe(1);
+      expect(lines, `call ${at}`).toHaveLength(1);
+      expect(lines[0], `call ${at}`).toMatch(/^log-session record: permission denied: (nothing was written to|could not (read|open the lock|create the folder)|the folder) \//);
+      expect(lines[0], `call ${at}`).not.toMatch(/\.tmp\b|\.json\.\d+/);
+    }
+  });
+});
