@@ -52,93 +52,42 @@ const refusal = (path: string, kind: 'file' | 'folder') =>
   `${path} is a symbolic link; log-session does not read or write through links inside memory or its state folder: replace it with the ${kind} it points to`;
 
 interface PlantedLink {
-  /** Where the link is planted, and where it points; `run` is what the user ran. */
+  /** Plants the link; returns where it is and what belongs there. */
   plant: () => Promise<{ link: string; kind: 'file' | 'folder' }>;
+  /** What the user runs: by default, record. */
   run?: () => Promise<{ code: number; stderr: string }>;
 }
 
+/** A link at `at`, where a file or folder of the store belongs, to `to`; a folder it points to is made first. */
+function linkRow(at: () => string, to: () => string | Promise<string>, kind: 'file' | 'folder', run?: PlantedLink['run']): PlantedLink {
+  return {
+    plant: async () => {
+      const target = await to();
+      if (kind === 'folder') await mkdir(target, { recursive: true });
+      await plantLink(at(), target);
+      return { link: at(), kind };
+    },
+    run,
+  };
+}
+
+const sessionsFile = () => join(memoryDir(), 'sessions.json');
+const notes = () => join(outside(), 'notes.txt');
+
 const plantedLinks: Record<string, PlantedLink> = {
-  'sessions.json is a link to ~/.bashrc': {
-    plant: async () => {
-      const link = join(memoryDir(), 'sessions.json');
-      await plantLink(link, join(home.dir, '.bashrc'));
-      return { link, kind: 'file' };
-    },
-  },
-  'sessions.json.bak is a link to a file outside': {
-    plant: async () => {
-      const link = join(memoryDir(), 'sessions.json.bak');
-      await plantLink(link, join(outside(), 'notes.txt'));
-      return { link, kind: 'file' };
-    },
-  },
-  'sessions.json is a link to a device node': {
-    plant: async () => {
-      const link = join(memoryDir(), 'sessions.json');
-      await plantLink(link, await deviceNode());
-      return { link, kind: 'file' };
-    },
-  },
-  'sessions.json is a link to nothing yet, outside': {
-    plant: async () => {
-      const link = join(memoryDir(), 'sessions.json');
-      await plantLink(link, join(outside(), 'new.json'));
-      return { link, kind: 'file' };
-    },
-  },
-  'context.json is a link to a file outside': {
-    plant: async () => {
-      const link = join(memoryDir(), 'context.json');
-      await plantLink(link, join(outside(), 'notes.txt'));
-      return { link, kind: 'file' };
-    },
-    run: () => runCli(home, ['record', '--session', 'S1', '--summary', 'Second session.', '--focus', 'links']),
-  },
-  '.lock is a link to nothing yet, outside': {
-    plant: async () => {
-      const link = join(memoryDir(), '.lock');
-      await plantLink(link, join(outside(), 'lock'));
-      return { link, kind: 'file' };
-    },
-  },
-  "the project's folder is a link to a folder outside": {
-    plant: async () => {
-      const link = memoryDir();
-      await mkdir(join(outside(), 'project'));
-      await plantLink(link, join(outside(), 'project'));
-      return { link, kind: 'folder' };
-    },
-  },
-  "the session's state file is a link to a file outside": {
-    plant: async () => {
-      const link = join(home.paths.stateDir, 'sessions', 'S1.json');
-      await plantLink(link, join(outside(), 'notes.txt'));
-      return { link, kind: 'file' };
-    },
-  },
-  "the session's lock is a link to nothing yet, outside": {
-    plant: async () => {
-      const link = join(home.paths.stateDir, 'locks', 'S1.lock');
-      await plantLink(link, join(outside(), 'lock'));
-      return { link, kind: 'file' };
-    },
-  },
-  "the state's sessions/ folder is a link to a folder outside": {
-    plant: async () => {
-      const link = join(home.paths.stateDir, 'sessions');
-      await mkdir(join(outside(), 'sessions'));
-      await plantLink(link, join(outside(), 'sessions'));
-      return { link, kind: 'folder' };
-    },
-  },
-  "the state's locks/ folder is a link to a folder outside": {
-    plant: async () => {
-      const link = join(home.paths.stateDir, 'locks');
-      await mkdir(join(outside(), 'locks'));
-      await plantLink(link, join(outside(), 'locks'));
-      return { link, kind: 'folder' };
-    },
-  },
+  'sessions.json is a link to ~/.bashrc': linkRow(sessionsFile, () => join(home.dir, '.bashrc'), 'file'),
+  'sessions.json.bak is a link to a file outside': linkRow(() => `${sessionsFile()}.bak`, notes, 'file'),
+  'sessions.json is a link to a device node': linkRow(sessionsFile, deviceNode, 'file'),
+  'sessions.json is a link to nothing yet, outside': linkRow(sessionsFile, () => join(outside(), 'new.json'), 'file'),
+  'context.json is a link to a file outside': linkRow(() => join(memoryDir(), 'context.json'), notes, 'file', () =>
+    runCli(home, ['record', '--session', 'S1', '--summary', 'Second session.', '--focus', 'links']),
+  ),
+  '.lock is a link to nothing yet, outside': linkRow(() => join(memoryDir(), '.lock'), () => join(outside(), 'lock'), 'file'),
+  "the project's folder is a link to a folder outside": linkRow(memoryDir, () => join(outside(), 'project'), 'folder'),
+  "the session's state file is a link to a file outside": linkRow(() => join(home.paths.stateDir, 'sessions', 'S1.json'), notes, 'file'),
+  "the session's lock is a link to nothing yet, outside": linkRow(() => join(home.paths.stateDir, 'locks', 'S1.lock'), () => join(outside(), 'lock'), 'file'),
+  "the state's sessions/ folder is a link to a folder outside": linkRow(() => join(home.paths.stateDir, 'sessions'), () => join(outside(), 'sessions'), 'folder'),
+  "the state's locks/ folder is a link to a folder outside": linkRow(() => join(home.paths.stateDir, 'locks'), () => join(outside(), 'locks'), 'folder'),
 };
 
 describe('nothing is written outside memory and the state folder, whatever links are planted in them', () => {

@@ -3,25 +3,16 @@ import { cp, mkdtemp, readdir, readFile, rm, rmdir, statfs, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCliWithFault, type Fault } from './helpers/faults.js';
-import { makeHome, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
+import { makeHomesRemovedAfterEach, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
 
 const run = promisify(execFile);
 
 /** A sweep runs two processes per point: minutes on a loaded 2-core machine, where 60 s would fail it for being slow. */
 const SWEEP_TIMEOUT_MS = 600_000;
 
-const homes: TempHome[] = [];
-afterEach(async () => {
-  await Promise.all(homes.splice(0).map((home) => home.remove()));
-});
-
-async function newHome(): Promise<TempHome> {
-  const home = await makeHome();
-  homes.push(home);
-  return home;
-}
+const newHome = makeHomesRemovedAfterEach();
 
 /** The files a project's memory folder may hold; anything else (a temp file) was left behind. */
 const memoryNames = ['sessions.json', 'decisions.json', 'context.json'].flatMap((name) => [name, `${name}.bak`]).concat('.lock');

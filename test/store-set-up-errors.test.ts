@@ -1,17 +1,13 @@
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCliWithFault } from './helpers/faults.js';
-import { makeHome, runCli, runCliBoundByPermissions, type TempHome } from './helpers/temp-home.js';
+import { makeHomesRemovedAfterEach, runCli, runCliBoundByPermissions, type TempHome } from './helpers/temp-home.js';
 
-const homes: TempHome[] = [];
-afterEach(async () => {
-  await Promise.all(homes.splice(0).map((home) => home.remove()));
-});
+const newHome = makeHomesRemovedAfterEach();
 
 async function recordedHome(): Promise<TempHome> {
-  const home = await makeHome();
-  homes.push(home);
+  const home = await newHome();
   expect((await runCli(home, ['record', '--session', 'S0', '--summary', 'First session.'])).code).toBe(0);
   return home;
 }
@@ -19,37 +15,29 @@ async function recordedHome(): Promise<TempHome> {
 const grantAccess = (folder: string) => `make ${folder} and the files in it yours and writable by you (chown -R, chmod -R u+rwX)`;
 
 describe('a set-up problem is one line that names the real path and what to do, and exits 1', () => {
-  it('a memory folder that cannot be written: record names sessions.json, never a temp file', async () => {
-    const home = await recordedHome();
-    const dir = join(home.paths.projectsDir, 'widget');
-    await chmod(dir, 0o500);
-    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Second session.']);
-    await chmod(dir, 0o700);
-    expect(result.stderr).toBe(
-      `log-session record: permission denied: nothing was written to ${dir}/sessions.json, which is as it was; ${grantAccess(dir)}\n`,
-    );
-    expect(result.code).toBe(1);
-  });
+  /** A folder made read-only, what record is asked, and the line it must print. */
+  const readOnlyFolders: Record<string, (home: TempHome) => { folder: string; args: string[]; said: string }> = {
+    'a memory folder that cannot be written: record names sessions.json, never a temp file': (home) => {
+      const folder = join(home.paths.projectsDir, 'widget');
+      return { folder, args: [], said: `nothing was written to ${folder}/sessions.json, which is as it was; ${grantAccess(folder)}` };
+    },
+    "a state folder that cannot be written: record names the session's state file": (home) => {
+      const folder = join(home.paths.stateDir, 'sessions');
+      return { folder, args: [], said: `nothing was written to ${folder}/S1.json, which is as it was; ${grantAccess(folder)}` };
+    },
+    'a memory/projects that cannot be written: record names the project folder it could not create': (home) => {
+      const folder = home.paths.projectsDir;
+      return { folder, args: ['--project', 'brand-new'], said: `could not create the folder ${folder}/brand-new; ${grantAccess(folder)}` };
+    },
+  };
 
-  it("a state folder that cannot be written: record names the session's state file", async () => {
+  it.each(Object.keys(readOnlyFolders))('%s', async (name) => {
     const home = await recordedHome();
-    const sessions = join(home.paths.stateDir, 'sessions');
-    await chmod(sessions, 0o500);
-    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Second session.']);
-    await chmod(sessions, 0o700);
-    expect(result.stderr).toBe(
-      `log-session record: permission denied: nothing was written to ${sessions}/S1.json, which is as it was; ${grantAccess(sessions)}\n`,
-    );
-    expect(result.code).toBe(1);
-  });
-
-  it('a memory root that cannot be written: record names the project folder it could not create', async () => {
-    const home = await recordedHome();
-    await chmod(home.paths.projectsDir, 0o500);
-    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Elsewhere.', '--project', 'brand-new']);
-    await chmod(home.paths.projectsDir, 0o700);
-    const dir = join(home.paths.projectsDir, 'brand-new');
-    expect(result.stderr).toBe(`log-session record: permission denied: could not create the folder ${dir}; ${grantAccess(home.paths.projectsDir)}\n`);
+    const { folder, args, said } = readOnlyFolders[name]!(home);
+    await chmod(folder, 0o500);
+    const result = await runCliBoundByPermissions(home, ['record', '--session', 'S1', '--summary', 'Second session.', ...args]);
+    await chmod(folder, 0o700);
+    expect(result.stderr).toBe(`log-session record: permission denied: ${said}\n`);
     expect(result.code).toBe(1);
   });
 

@@ -29,6 +29,15 @@ async function plantFifo(path: string): Promise<void> {
   fifos.push(path);
 }
 
+/** A home with one session recorded, then a FIFO at its sessions.json; the FIFO's path. */
+async function fifoAtSessions(): Promise<string> {
+  home = await makeHome();
+  expect((await record('S0', 'First session.')).code).toBe(0);
+  const path = join(memoryDir(), 'sessions.json');
+  await plantFifo(path);
+  return path;
+}
+
 async function plantFile(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
   await mkdir(dirname(path), { recursive: true });
@@ -123,10 +132,7 @@ describe('a special file or a folder where a file belongs (or the reverse) is re
   });
 
   it('with a FIFO at sessions.json, every hook still finishes and says why, and the next turn is not kept waiting for the lock', async () => {
-    home = await makeHome();
-    expect((await record('S0', 'First session.')).code).toBe(0);
-    const path = join(memoryDir(), 'sessions.json');
-    await plantFifo(path);
+    const path = await fifoAtSessions();
     const said = `${path} is a named pipe (FIFO) where log-session keeps a file: move it away`;
     const input = { session_id: 'S1', cwd: home.project };
     for (const [file, event] of [
@@ -145,10 +151,7 @@ describe('a special file or a folder where a file belongs (or the reverse) is re
   });
 
   it('with a FIFO at sessions.json, show and context answer at once and report it', async () => {
-    home = await makeHome();
-    expect((await record('S0', 'First session.')).code).toBe(0);
-    const path = join(memoryDir(), 'sessions.json');
-    await plantFifo(path);
+    const path = await fifoAtSessions();
     for (const command of ['show', 'context']) {
       const result = await runCli(home, [command]);
       expect(result.code, command).toBe(0);

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
 import { resolvePaths, type Paths } from '../../lib/paths.js';
 
 const run = promisify(execFile);
@@ -33,6 +34,19 @@ export async function makeHome(options: { originUrl?: string; projectName?: stri
   await git(project, 'commit', '-qm', 'init');
   if (options.originUrl) await git(project, 'remote', 'add', 'origin', options.originUrl);
   return { dir, project, env, paths: resolvePaths(env), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** For a test file that makes several homes: `makeHome`, each home removed after its test. */
+export function makeHomesRemovedAfterEach(): (options?: Parameters<typeof makeHome>[0]) => Promise<TempHome> {
+  const homes: TempHome[] = [];
+  afterEach(async () => {
+    await Promise.all(homes.splice(0).map((home) => home.remove()));
+  });
+  return async (options) => {
+    const home = await makeHome(options);
+    homes.push(home);
+    return home;
+  };
 }
 
 /** Commits made while setting up a test are dated two days back, outside any session the test then runs. */
