@@ -11,7 +11,10 @@ export interface Client {
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
   /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
   transcriptSessionKey(fileName: string): string | undefined;
-  /** Reads only what was appended since `previous`, folded into its facts. Throws the fs error when it cannot be read. */
+  /**
+   * Reads only what was appended since `previous`, folded into its facts. Throws the fs error when it cannot be
+   * read, or an error when the path names what could block a read or never end it (a FIFO, a device).
+   */
   readTranscript(path: string, previous?: TranscriptScan): Promise<TranscriptRead>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
@@ -45,13 +48,15 @@ export interface TranscriptScan {
   offset: number;
   /** Absolute path of each sub-agent file of this session -> its consumed offset. */
   subagents: Record<string, number>;
-  /** Names of `agent-*.jsonl` files beside the transcript that belong to other sessions, so they are not opened again. */
+  /** Names of `agent-*.jsonl` files beside the transcript that belong to other sessions (or are not files), so they are not opened again. */
   foreignAgentFiles?: string[];
   facts: TranscriptFacts;
 }
 
 export interface TranscriptRead {
   scan: TranscriptScan;
+  /** What the read left out and why, one line each for the log (e.g. a sub-agent file that is a FIFO). */
+  notes: string[];
   /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
   firstNewTimestamp?: string;
 }

@@ -31,6 +31,8 @@ export interface SessionFacts {
   repo?: RepoFacts;
   /** What to save in the session's state so the next run reads only new transcript bytes. */
   saved: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan'>;
+  /** What the transcript read left out and why, for the log. */
+  notes: string[];
 }
 
 const AUTO_SUMMARY_PART = 240;
@@ -85,6 +87,7 @@ export async function gatherSessionFacts(
       startedAt: startedAt.toISOString(),
       ...(scan ? { scan } : {}),
     },
+    notes: read?.notes ?? [],
   };
 }
 

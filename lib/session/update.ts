@@ -25,6 +25,7 @@ export async function updateSessionEntry(services: SessionServices, source: Sess
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
     const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
+    for (const note of facts.notes) services.warn(note);
     return writeSessionMemory(
       paths,
       {
