@@ -44,7 +44,7 @@ export interface TranscriptFacts {
 }
 
 export interface TranscriptScan {
-  /** Bytes of the main file consumed: always the end of the last complete line. */
+  /** Bytes of the main file consumed: the end of the last complete line, or inside a line too long to read. */
   offset: number;
   /** Absolute path of each sub-agent file of this session -> its consumed offset. */
   subagents: Record<string, number>;
@@ -55,7 +55,7 @@ export interface TranscriptScan {
 
 export interface TranscriptRead {
   scan: TranscriptScan;
-  /** What the read left out and why, one line each for the log (e.g. a sub-agent file that is a FIFO). */
+  /** What the read left out and why, one line each for the log (lines over the size cap, files that are not files). */
   notes: string[];
   /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
   firstNewTimestamp?: string;

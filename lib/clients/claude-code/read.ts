@@ -13,23 +13,24 @@ import { scanEnvelope, type Envelope } from './scan.js';
 /**
  * Reads only the bytes appended since `previous` (main file and sub-agent files) and folds them into its facts,
  * telling when the lines it added began: the start of what happened since `previous`. Pure apart from reading
- * files; never holds a whole file in memory. Throws the fs error (e.g. ENOENT) when the main transcript cannot be
- * read, and NotRegularFileError when it is a FIFO, a device or a socket. A main file shorter than the saved offset
- * was rewritten: it is read again from 0.
+ * files; never holds a whole file, or a line over MAX_LINE_BYTES, in memory. Throws the fs error (e.g. ENOENT)
+ * when the main transcript cannot be read, and NotRegularFileError when it is a FIFO, a device or a socket. A
+ * main file shorter than the saved offset was rewritten: it is read again from 0.
  */
 export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
   const notes: string[] = [];
   const main = await openWithoutBlocking(transcriptPath);
   let base: TranscriptScan;
   let fold: Fold;
-  let offset: number;
+  let lines: LinesRead;
   try {
     base = previous === undefined || main.size < previous.offset ? emptyScan() : previous;
     fold = new Fold(base.facts);
-    offset = main.size === base.offset ? base.offset : await readLines(main.handle, base.offset, (line) => fold.addLine(line, false));
+    lines = await readLines(main.handle, base.offset, (line) => fold.addLine(line, false));
   } finally {
     await main.handle.close();
   }
+  noteSkippedLines(transcriptPath, lines, notes);
 
   const sessionId = basename(transcriptPath, '.jsonl');
   const found = await findSubagentFiles(transcriptPath, sessionId, base, notes);
@@ -38,7 +39,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
     const from = base.subagents[file] ?? 0;
     subagents[file] = (await readSubagent(file, from, fold, notes)) ?? from;
   }
-  const scan = { offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
+  const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
   return fold.firstNewTimestamp === undefined ? { scan, notes } : { scan, notes, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
@@ -60,11 +61,18 @@ async function readSubagent(file: string, from: number, fold: Fold, notes: strin
     return undefined;
   }
   try {
-    const start = opened.size < from ? 0 : from;
-    return opened.size === start ? start : await readLines(opened.handle, start, (line) => fold.addLine(line, true));
+    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, (line) => fold.addLine(line, true));
+    noteSkippedLines(file, lines, notes);
+    return lines.offset;
   } finally {
     await opened.handle.close();
   }
+}
+
+function noteSkippedLines(file: string, lines: LinesRead, notes: string[]): void {
+  if (lines.skipped === 0) return;
+  const what = lines.skipped === 1 ? '1 line' : `${lines.skipped} lines`;
+  notes.push(`${file}: skipped ${what} over ${MAX_LINE_BYTES / MiB} MiB (never read whole: what ${lines.skipped === 1 ? 'it' : 'they'} held is not recorded)`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -155,8 +163,19 @@ async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string 
 // ---------------------------------------------------------------------------------------------------------------
 // Files and lines
 
-const CHUNK_SIZE = 1 << 20;
+const MiB = 1 << 20;
+const CHUNK_SIZE = MiB;
 const NEWLINE = 0x0a;
+
+/**
+ * The longest line read: a longer one is skipped, its bytes only looked through for the newline that ends it.
+ * The real transcripts here top out at 84 KB (a user line) and Claude Code's prompt snapshots at about 57 KB;
+ * 2.1.x api-request lines carry a whole request (a full context: some MB) but only lend the fold a timestamp. A
+ * line that matters can be large too: a prompt with pasted images (the API takes up to 5 MB each), an Edit's
+ * result quoting the whole file. 16 MiB keeps all of those and bounds what one line costs: held once as bytes,
+ * its message parsed (about three times its size at most).
+ */
+export const MAX_LINE_BYTES = 16 * MiB;
 
 /** A transcript path that names a FIFO, a device or a socket: reading it could block or never end. */
 export class NotRegularFileError extends Error {
@@ -195,45 +214,66 @@ function fileKind(info: Stats): string {
   return info.isSocket() ? 'a socket' : 'not a file';
 }
 
+interface LinesRead {
+  /** Just past the last line handled; inside a line over the cap, just past the part of it discarded so far. */
+  offset: number;
+  /** Lines over MAX_LINE_BYTES skipped; one already being skipped at `from` is not counted again. */
+  skipped: number;
+}
+
 /**
- * Calls `onLine` with each complete line (a view without its '\n') from byte `from` on, reading 1 MiB at a time; a
- * line that spans chunks is joined first. Stops early when `onLine` returns true. Returns the offset just
- * past the last complete line handled: a partial last line is left for the next call.
+ * Calls `onLine` with each complete line (without its '\n') from byte `from` on, reading 1 MiB at a time; a line
+ * that spans chunks is read again whole once its end is found. A line over MAX_LINE_BYTES is skipped: its bytes
+ * are only looked through for the newline that ends it. Stops early when `onLine` returns true. A partial last
+ * line is left for the next call; one over the cap is not: the offset moves past what was read of it. So an
+ * offset inside a line (the byte before it is not a newline) is one inside a line over the cap, which the next
+ * call goes on discarding.
  */
 async function readLines(
   handle: FileHandle,
   from: number,
   onLine: (line: Buffer) => boolean | void,
-): Promise<number> {
+): Promise<LinesRead> {
   const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   let position = from;
-  let consumed = from;
-  let carry: Buffer[] = [];
-  let carryLength = 0;
+  let lineStart = from;
+  let skipping = from > 0 && !(await isNewlineAt(handle, from - 1));
+  let skipped = 0;
+  const done = (): LinesRead => ({ offset: skipping ? position : lineStart, skipped });
   for (;;) {
     const { bytesRead } = await handle.read(chunk, 0, CHUNK_SIZE, position);
-    if (bytesRead === 0) return consumed;
+    if (bytesRead === 0) return done();
     const view = chunk.subarray(0, bytesRead);
-    let start = 0;
-    for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, start)) {
+    for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, nl + 1)) {
+      const lineEnd = position + nl;
       let stop;
-      if (carryLength > 0) {
-        carry.push(view.subarray(start, nl));
-        const line = Buffer.concat(carry, carryLength + nl - start);
-        carry = [];
-        carryLength = 0;
-        stop = onLine(line);
-      } else {
-        stop = onLine(view.subarray(start, nl));
-      }
-      start = nl + 1;
-      consumed = position + start;
-      if (stop === true) return consumed;
-    }
-    if (start < bytesRead) {
-      carry.push(Buffer.from(view.subarray(start)));
-      carryLength += bytesRead - start;
+      if (skipping) skipping = false;
+      else if (lineEnd - lineStart > MAX_LINE_BYTES) skipped++;
+      else stop = onLine(lineStart >= position ? view.subarray(lineStart - position, nl) : await readAt(handle, lineStart, lineEnd));
+      lineStart = lineEnd + 1;
+      if (stop === true) return done();
     }
     position += bytesRead;
+    if (!skipping && position - lineStart > MAX_LINE_BYTES) {
+      skipping = true;
+      skipped++;
+    }
   }
+}
+
+async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
+  const byte = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(byte, 0, 1, at);
+  return bytesRead === 1 && byte[0] === NEWLINE;
+}
+
+/** Bytes `start` to `end` of the file, read whole (they were there a moment ago: the file only grows). */
+async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(end - start);
+  for (let filled = 0; filled < bytes.length; ) {
+    const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+    if (bytesRead === 0) return bytes.subarray(0, filled);
+    filled += bytesRead;
+  }
+  return bytes;
 }
