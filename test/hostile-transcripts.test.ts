@@ -3,7 +3,7 @@ import { appendFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TranscriptScan } from '../lib/clients/client.js';
-import { MAX_LINE_BYTES, readTranscript, transcriptCwd } from '../lib/clients/claude-code/read.js';
+import { MAX_LINE_BYTES, READ_BUDGET_BYTES, readTranscript, transcriptCwd } from '../lib/clients/claude-code/read.js';
 import { readSessionState } from '../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
@@ -126,6 +126,24 @@ describe('lines over the size cap', () => {
     expect(second.notes).toEqual([]);
     expect(second.scan.facts).toMatchObject({ firstPrompt: 'first', changedFiles: [join(home.project, 'src/a.ts')] });
     expect(second.scan.offset).toBe((await readFile(path)).length);
+  });
+
+  it('a file of zeros without a newline is read a budget at a time, never held whole, and its offset saved', async () => {
+    home = await makeHome();
+    const path = join(home.dir, 'sess-1.jsonl');
+    const size = READ_BUDGET_BYTES + 32 * MiB;
+    const tail = recentSession().prompt('after the zeros').write('src/a.ts').toJsonl();
+    await writeZeros(path, size, `\n${tail}`);
+
+    const first = await readTranscript(path);
+    const second = await readTranscript(path, roundTrip(first.scan));
+
+    expect(first.scan.offset).toBe(READ_BUDGET_BYTES);
+    expect(first.notes).toEqual([`${path}: skipped 1 line over 16 MiB (never read whole: what it held is not recorded)`]);
+    expect(first.scan.facts.changedFiles).toEqual([]);
+    expect(second.notes).toEqual([]);
+    expect(second.scan.facts).toMatchObject({ firstPrompt: 'after the zeros', changedFiles: [join(home.project, 'src/a.ts')] });
+    expect(second.scan.offset).toBe(size + 1 + Buffer.byteLength(tail));
   });
 
   it('the hook on a file of zeros exits 0, writes the entry, logs the skipped line and saves the offset for the next turn', async () => {

@@ -12,8 +12,9 @@ export interface Client {
   /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
   transcriptSessionKey(fileName: string): string | undefined;
   /**
-   * Reads only what was appended since `previous`, folded into its facts. Throws the fs error when it cannot be
-   * read, or an error when the path names what could block a read or never end it (a FIFO, a device).
+   * Reads only what was appended since `previous` (at most a budget of bytes: the rest next time), folded into its
+   * facts. Throws the fs error when it cannot be read, or an error when the path names what could block a read or
+   * never end it (a FIFO, a device).
    */
   readTranscript(path: string, previous?: TranscriptScan): Promise<TranscriptRead>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */

@@ -13,12 +13,14 @@ import { scanEnvelope, type Envelope } from './scan.js';
 /**
  * Reads only the bytes appended since `previous` (main file and sub-agent files) and folds them into its facts,
  * telling when the lines it added began: the start of what happened since `previous`. Pure apart from reading
- * files; never holds a whole file, or a line over MAX_LINE_BYTES, in memory. Throws the fs error (e.g. ENOENT)
+ * files; never holds a whole file, or a line over MAX_LINE_BYTES, in memory, and goes through at most
+ * READ_BUDGET_BYTES: what is left is read next time, from the offsets returned. Throws the fs error (e.g. ENOENT)
  * when the main transcript cannot be read, and NotRegularFileError when it is a FIFO, a device or a socket. A
  * main file shorter than the saved offset was rewritten: it is read again from 0.
  */
 export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
   const notes: string[] = [];
+  const budget = { left: READ_BUDGET_BYTES };
   const main = await openWithoutBlocking(transcriptPath);
   let base: TranscriptScan;
   let fold: Fold;
@@ -26,7 +28,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   try {
     base = previous === undefined || main.size < previous.offset ? emptyScan() : previous;
     fold = new Fold(base.facts);
-    lines = await readLines(main.handle, base.offset, (line) => fold.addLine(line, false));
+    lines = await readLines(main.handle, base.offset, budget, (line) => fold.addLine(line, false));
   } finally {
     await main.handle.close();
   }
@@ -37,7 +39,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (await readSubagent(file, from, fold, notes)) ?? from;
+    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
   }
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
   return fold.firstNewTimestamp === undefined ? { scan, notes } : { scan, notes, firstNewTimestamp: fold.firstNewTimestamp };
@@ -49,10 +51,10 @@ export function transcriptCwd(transcriptPath: string): Promise<string | undefine
 }
 
 /**
- * Reads what was appended to one sub-agent file; a shorter file is read from 0. Returns the new offset; undefined
- * when the file cannot be opened (it vanished; one that is not a regular file is noted).
+ * Reads what was appended to one sub-agent file, within `budget`; a shorter file is read from 0. Returns the new
+ * offset; undefined when the file cannot be opened (it vanished; one that is not a regular file is noted).
  */
-async function readSubagent(file: string, from: number, fold: Fold, notes: string[]): Promise<number | undefined> {
+async function readSubagent(file: string, from: number, budget: ReadBudget, fold: Fold, notes: string[]): Promise<number | undefined> {
   let opened: OpenFile;
   try {
     opened = await openWithoutBlocking(file);
@@ -61,7 +63,7 @@ async function readSubagent(file: string, from: number, fold: Fold, notes: strin
     return undefined;
   }
   try {
-    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, (line) => fold.addLine(line, true));
+    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, (line) => fold.addLine(line, true));
     noteSkippedLines(file, lines, notes);
     return lines.offset;
   } finally {
@@ -144,12 +146,15 @@ async function readdirNames(dir: string): Promise<string[]> {
   }
 }
 
-/** A value from the first complete line that has one, without reading further. Throws when the file cannot be read. */
+/**
+ * A value from the first complete line that has one, looked for in the file's first MAX_LINE_BYTES (a line or
+ * more); undefined when there is none there. Throws when the file cannot be read.
+ */
 async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): Promise<string | undefined> {
   let value: string | undefined;
   const { handle } = await openWithoutBlocking(file);
   try {
-    await readLines(handle, 0, (line) => {
+    await readLines(handle, 0, { left: MAX_LINE_BYTES }, (line) => {
       const env = scanEnvelope(line);
       value = env && pick(env);
       return value !== undefined;
@@ -176,6 +181,14 @@ const NEWLINE = 0x0a;
  * its message parsed (about three times its size at most).
  */
 export const MAX_LINE_BYTES = 16 * MiB;
+
+/**
+ * Bytes one read goes through at most, main and sub-agent files together; the rest is read next time, from the
+ * saved offsets (the Stop hook runs after every turn, SessionStart catches up a session that ended). Transcripts
+ * of nothing but edits, every line parsed, go at 50-85 MiB/s here, so 64 MiB is about a second; real 2.1.x ones,
+ * mostly attachment lines, go at 400-650 MiB/s.
+ */
+export const READ_BUDGET_BYTES = 64 * MiB;
 
 /** A transcript path that names a FIFO, a device or a socket: reading it could block or never end. */
 export class NotRegularFileError extends Error {
@@ -214,6 +227,11 @@ function fileKind(info: Stats): string {
   return info.isSocket() ? 'a socket' : 'not a file';
 }
 
+/** Bytes a read may still go through; each file read takes what it went through. */
+interface ReadBudget {
+  left: number;
+}
+
 interface LinesRead {
   /** Just past the last line handled; inside a line over the cap, just past the part of it discarded so far. */
   offset: number;
@@ -224,14 +242,16 @@ interface LinesRead {
 /**
  * Calls `onLine` with each complete line (without its '\n') from byte `from` on, reading 1 MiB at a time; a line
  * that spans chunks is read again whole once its end is found. A line over MAX_LINE_BYTES is skipped: its bytes
- * are only looked through for the newline that ends it. Stops early when `onLine` returns true. A partial last
- * line is left for the next call; one over the cap is not: the offset moves past what was read of it. So an
- * offset inside a line (the byte before it is not a newline) is one inside a line over the cap, which the next
- * call goes on discarding.
+ * are only looked through for the newline that ends it. Stops early when `onLine` returns true, and once the
+ * budget's bytes are behind it (at the end of a line, or anywhere in a line being skipped), taking them from it.
+ * A partial last line is left for the next call; one over the cap is not: the offset moves past what was read of
+ * it. So an offset inside a line (the byte before it is not a newline) is one inside a line over the cap, which
+ * the next call goes on discarding.
  */
 async function readLines(
   handle: FileHandle,
   from: number,
+  budget: ReadBudget,
   onLine: (line: Buffer) => boolean | void,
 ): Promise<LinesRead> {
   const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
@@ -239,7 +259,11 @@ async function readLines(
   let lineStart = from;
   let skipping = from > 0 && !(await isNewlineAt(handle, from - 1));
   let skipped = 0;
-  const done = (): LinesRead => ({ offset: skipping ? position : lineStart, skipped });
+  const done = (): LinesRead => {
+    const offset = skipping ? position : lineStart;
+    budget.left -= offset - from;
+    return { offset, skipped };
+  };
   for (;;) {
     const { bytesRead } = await handle.read(chunk, 0, CHUNK_SIZE, position);
     if (bytesRead === 0) return done();
@@ -251,13 +275,14 @@ async function readLines(
       else if (lineEnd - lineStart > MAX_LINE_BYTES) skipped++;
       else stop = onLine(lineStart >= position ? view.subarray(lineStart - position, nl) : await readAt(handle, lineStart, lineEnd));
       lineStart = lineEnd + 1;
-      if (stop === true) return done();
+      if (stop === true || lineStart - from >= budget.left) return done();
     }
     position += bytesRead;
     if (!skipping && position - lineStart > MAX_LINE_BYTES) {
       skipping = true;
       skipped++;
     }
+    if (skipping && position - from >= budget.left) return done();
   }
 }
 
