@@ -2,7 +2,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { appendFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TranscriptScan } from '../lib/clients/client.js';
+import { emptyScan, type TranscriptScan } from '../lib/clients/client.js';
+import { Fold, MAX_SESSION_FILES } from '../lib/clients/claude-code/fold.js';
 import { MAX_LINE_BYTES, READ_BUDGET_BYTES, readTranscript, transcriptCwd } from '../lib/clients/claude-code/read.js';
 import { readSessionState } from '../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
@@ -161,5 +162,32 @@ describe('lines over the size cap', () => {
     expect(await readEntries()).toEqual([expect.objectContaining({ files_modified: ['by-bash.txt'] })]);
     expect((await readSessionState(home.paths, 'sess-1')).scan?.offset).toBe(2 * MAX_LINE_BYTES);
     expect(second).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('sessions with more files than the cap', () => {
+  /** The fold after `held` files, then a successful Write of each of `more`. */
+  function foldFiles(held: number, more: string[]): Fold {
+    const changedFiles = Array.from({ length: held }, (_, n) => `/work/repo/held/${n}.ts`);
+    const fold = new Fold({ ...emptyScan().facts, changedFiles });
+    const lines = more.reduce((t, path) => t.write(path), transcript({ cwd: '/work/repo' })).toJsonl().trim().split('\n');
+    for (const line of lines) fold.addLine(Buffer.from(line), false);
+    return fold;
+  }
+
+  it('files past the cap are left out, and the fold says it reached the cap', () => {
+    const fold = foldFiles(MAX_SESSION_FILES - 1, ['new-1.ts', 'new-2.ts', 'held/0.ts']);
+
+    expect(fold.facts().changedFiles).toHaveLength(MAX_SESSION_FILES);
+    expect(fold.facts().changedFiles).toContain('/work/repo/new-1.ts');
+    expect(fold.facts().changedFiles).not.toContain('/work/repo/new-2.ts');
+    expect(fold.filesCapped).toBe(true);
+  });
+
+  it('below the cap nothing is left out', () => {
+    const fold = foldFiles(3, ['a.ts', 'b.ts']);
+
+    expect(fold.facts().changedFiles).toHaveLength(5);
+    expect(fold.filesCapped).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, type TranscriptRead, type TranscriptScan } from '../client.js';
-import { Fold } from './fold.js';
+import { Fold, MAX_SESSION_FILES } from './fold.js';
 import { scanEnvelope, type Envelope } from './scan.js';
 
 /**
@@ -40,6 +40,9 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
     subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+  }
+  if (fold.filesCapped) {
+    notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
   }
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
   return fold.firstNewTimestamp === undefined ? { scan, notes } : { scan, notes, firstNewTimestamp: fold.firstNewTimestamp };
