@@ -27,6 +27,7 @@ export interface SessionSource {
 
 export interface SessionFacts {
   project: string;
+  /** Its files: those found since the session's entry was last written (it holds the rest), or all (`everyFile`). */
   captured: CapturedFacts;
   repo?: RepoFacts;
   /** What to save in the session's state so the next run reads only new transcript bytes. */
@@ -39,7 +40,8 @@ const AUTO_SUMMARY_PART = 240;
 
 /**
  * Everything the machine can tell about a session: its transcript (only what was appended since `state`'s scan)
- * and git. Writes nothing; `state` is the session's state as read by the caller.
+ * and git. Writes nothing; `state` is the session's state as read by the caller. Its files are those its entry
+ * does not hold yet, unless `everyFile` asks for all of them (to show, not to write).
  */
 export async function gatherSessionFacts(
   paths: Paths,
@@ -47,6 +49,7 @@ export async function gatherSessionFacts(
   source: SessionSource,
   state: SessionState,
   now: Date,
+  { everyFile = false } = {},
 ): Promise<SessionFacts> {
   const transcriptPath =
     source.transcriptPath ?? state.transcriptPath ?? (source.sessionKey && (await client.findTranscript(paths, source.sessionKey)));
@@ -59,6 +62,7 @@ export async function gatherSessionFacts(
   const cwd = (await isFolder(folder)) ? folder : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
   const repo = cwd ? await readRepo(cwd) : undefined;
   const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
+  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
 
   const knownStart = facts?.firstTimestamp ?? state.startedAt;
   const startedAt = knownStart ? new Date(knownStart) : now;
@@ -69,14 +73,13 @@ export async function gatherSessionFacts(
   const windowStart = read?.firstNewTimestamp ?? state.scan?.facts.lastTimestamp ?? knownStart;
   // Without a known start every uncommitted change is taken: the user asked to record from this repo.
   const gitFiles = repo ? await changedFilesSince(repo.root, windowStart ? new Date(windowStart) : undefined, endedAt) : [];
-  const files = await realProjectFiles([...(facts?.changedFiles ?? []), ...gitFiles], {
+  const transcriptFiles = everyFile ? (facts?.changedFiles ?? []) : unrecordedFiles(facts?.changedFiles ?? [], state, project);
+  const files = await realProjectFiles([...transcriptFiles, ...gitFiles], {
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
     bookkeeping: [paths.claudeConfigDir, paths.projectsDir, paths.stateDir],
   });
-
-  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   return {
     project,
     captured: { startedAt, endedAt, files, autoSummary: autoSummary(facts?.firstPrompt, facts?.lastAssistantText) },
@@ -89,6 +92,17 @@ export async function gatherSessionFacts(
     },
     notes: read?.notes ?? [],
   };
+}
+
+/**
+ * The transcript's changed files the session's entry does not hold yet. Those in the scan an earlier write saved
+ * went into the entry with it, when it was this project's: they are not looked up on disk again (a session can
+ * list 100,000 files; resolving and merging them all on every turn took seconds and 35 MB).
+ */
+function unrecordedFiles(changedFiles: string[], state: SessionState, project: string): string[] {
+  if (state.project !== project || state.scan === undefined) return changedFiles;
+  const recorded = new Set(state.scan.facts.changedFiles);
+  return changedFiles.filter((path) => !recorded.has(path));
 }
 
 /** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */

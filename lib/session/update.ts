@@ -54,8 +54,8 @@ export async function captureSession(source: SessionSource, services: SessionSer
   return undefined;
 }
 
-/** What the machine knows about a session now, as `record` would gather it; writes nothing. */
+/** What the machine knows about a session now, every file it changed included; writes nothing. */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
   const state = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now);
+  return gatherSessionFacts(paths, claudeCode, source, state, now, { everyFile: true });
 }
