@@ -11,7 +11,11 @@ export interface Client {
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
   /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
   transcriptSessionKey(fileName: string): string | undefined;
-  /** Reads only what was appended since `previous`, folded into its facts. Throws the fs error when it cannot be read. */
+  /**
+   * Reads only what was appended since `previous` (at most a budget of bytes: the rest next time), folded into its
+   * facts. Throws the fs error when it cannot be read, or an error when the path names what could block a read or
+   * never end it (a FIFO, a device).
+   */
   readTranscript(path: string, previous?: TranscriptScan): Promise<TranscriptRead>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
@@ -47,11 +51,11 @@ export interface TranscriptFacts {
 }
 
 export interface TranscriptScan {
-  /** Bytes of the main file consumed: always the end of the last complete line. */
+  /** Bytes of the main file consumed: the end of the last complete line, or inside a line too long to read. */
   offset: number;
   /** Absolute path of each sub-agent file of this session -> its consumed offset. */
   subagents: Record<string, number>;
-  /** Names of `agent-*.jsonl` files beside the transcript that belong to other sessions, so they are not opened again. */
+  /** Names of `agent-*.jsonl` files beside the transcript that belong to other sessions (or are not files), so they are not opened again. */
   foreignAgentFiles?: string[];
   facts: TranscriptFacts;
 }
@@ -66,6 +70,8 @@ export interface TranscriptRead {
   scan: TranscriptScan;
   /** Shell commands (the session's own and its sub-agents') that finished in the lines this read added. */
   shellRuns: ShellRun[];
+  /** What the read left out and why, one line each for the log (lines over the size cap, files that are not files). */
+  notes: string[];
   /** ISO, the earliest main-file line among the lines this read added; undefined when it added none. */
   firstNewTimestamp?: string;
 }

@@ -27,13 +27,16 @@ export interface SessionSource {
 
 export interface SessionFacts {
   project: string;
-  /** None when nothing is known of the session: no transcript, no saved start. */
+  /** None when nothing is known of the session (no transcript, no saved start). Its files: those found since the
+   * session's entry was last written (it holds the rest), or all (`everyFile`). */
   captured?: CapturedFacts;
   /** The transcript grew since the last read: the session worked (a resumed one moves to the newest place). */
   active: boolean;
   repo?: RepoFacts;
   /** What to save in the session's state so the next run reads only new transcript bytes and new git changes. */
   saved: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git'>;
+  /** What the transcript read left out and why, for the log. */
+  notes: string[];
 }
 
 const AUTO_SUMMARY_PART = 240;
@@ -42,7 +45,8 @@ const REDACTED_PREFIX = 16_384;
 
 /**
  * Everything the machine can tell about a session: its transcript (only what was appended since `state`'s scan)
- * and git. Writes nothing; `state` is the session's state as read by the caller.
+ * and git. Writes nothing; `state` is the session's state as read by the caller. Its files are those its entry
+ * does not hold yet, unless `everyFile` asks for all of them (to show, not to write).
  */
 export async function gatherSessionFacts(
   paths: Paths,
@@ -50,6 +54,7 @@ export async function gatherSessionFacts(
   source: SessionSource,
   state: SessionState,
   now: Date,
+  { everyFile = false } = {},
 ): Promise<SessionFacts> {
   const transcriptPath =
     source.transcriptPath ?? state.transcriptPath ?? (source.sessionKey && (await client.findTranscript(paths, source.sessionKey)));
@@ -62,19 +67,20 @@ export async function gatherSessionFacts(
   const cwd = (await isFolder(folder)) ? folder : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
   const repo = cwd ? await readRepo(cwd) : undefined;
   const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
-
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   const saved = { ...(transcriptPath ? { transcriptPath } : {}), cwd: projectRoot, ...(scan ? { scan } : {}) };
   // Nothing known of the session (no transcript, no saved start): nothing is guessed, not even from git.
   const knownStart = facts?.firstTimestamp ?? state.startedAt;
   const active = read?.firstNewTimestamp !== undefined;
-  if (knownStart === undefined) return { project, active, ...(repo ? { repo } : {}), saved };
+  const notes = read?.notes ?? [];
+  if (knownStart === undefined) return { project, active, ...(repo ? { repo } : {}), saved, notes };
 
   const startedAt = new Date(knownStart);
   // A session ends at its last line: recorded again later, or caught up, it takes nothing that came after it.
   const endedAt = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : now;
   const git = repo ? await observeGit(repo.root, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
-  const files = await realProjectFiles([...(facts?.changedFiles ?? []), ...(git?.files ?? [])], {
+  const transcriptFiles = everyFile ? (facts?.changedFiles ?? []) : unrecordedFiles(facts?.changedFiles ?? [], state, project);
+  const files = await realProjectFiles([...transcriptFiles, ...(git?.files ?? [])], {
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
@@ -93,6 +99,7 @@ export async function gatherSessionFacts(
     active,
     ...(repo ? { repo } : {}),
     saved: { ...saved, startedAt: startedAt.toISOString(), ...(git ? { git: git.snapshot } : {}) },
+    notes,
   };
 }
 
@@ -118,6 +125,17 @@ async function observeGit(
   ]);
   const files = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
   return { files, snapshot: snapshotOf(current, now) };
+}
+
+/**
+ * The transcript's changed files the session's entry does not hold yet. Those in the scan an earlier write saved
+ * went into the entry with it, when it was this project's: they are not looked up on disk again (a session can
+ * list 100,000 files; resolving and merging them all on every turn took seconds and 35 MB).
+ */
+function unrecordedFiles(changedFiles: string[], state: SessionState, project: string): string[] {
+  if (state.project !== project || state.scan === undefined) return changedFiles;
+  const recorded = new Set(state.scan.facts.changedFiles);
+  return changedFiles.filter((path) => !recorded.has(path));
 }
 
 /** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */

@@ -31,6 +31,7 @@ export async function updateSessionEntry(
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
     const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
+    for (const note of facts.notes) services.warn(note);
     const written = await writeSessionMemory(
       paths,
       {
@@ -78,8 +79,8 @@ export async function captureSession(source: SessionSource, services: SessionSer
   return undefined;
 }
 
-/** What the machine knows about a session now, as `record` would gather it; writes nothing. */
+/** What the machine knows about a session now, every file it changed included; writes nothing. */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
   const state = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now);
+  return gatherSessionFacts(paths, claudeCode, source, state, now, { everyFile: true });
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { READ_BUDGET_BYTES } from '../../lib/clients/claude-code/read.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
@@ -118,6 +119,11 @@ try {
       await rm(home.paths.stateDir, { recursive: true, force: true });
       first.push(runTimed([captureWorker], env, input, home.project, true));
     }
+    // A first run reads at most READ_BUDGET_BYTES; the turns after it go on from there until it has read them all.
+    const firstRead = (await readSessionState(home.paths, sessionId)).scan?.offset ?? size;
+    for (let turn = 0; turn < 10 && (await readSessionState(home.paths, sessionId)).scan?.offset !== size; turn++) {
+      runTimed([captureWorker], env, input, home.project);
+    }
     const incremental: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       addTurn(t, 100_000 + i, 60_000);
@@ -131,7 +137,7 @@ try {
       [
         `${megabytes} MB`.padEnd(8),
         `${(firstSeconds * 1000).toFixed(0)} ms`.padStart(11),
-        (size / 1024 / 1024 / firstSeconds).toFixed(0).padStart(5),
+        (firstRead / 1024 / 1024 / firstSeconds).toFixed(0).padStart(5),
         timeBinary ? `${peakMb.toFixed(0)} MB`.padStart(8) : '     n/a',
         `${(firstSeconds / baseline).toFixed(2)}x`.padStart(6),
         `${(turnSeconds * 1000).toFixed(0)} ms`.padStart(14),
@@ -139,7 +145,8 @@ try {
       ].join(' | '),
     );
   }
-  console.log('\nTargets: the Stop hook after one turn <= 1.5x node -e 0; 100 MB from scratch < 1 s with peak RSS < 150 MB.');
+  console.log(`\nA first run reads at most ${READ_BUDGET_BYTES / 1024 / 1024} MiB (MB/s is of what it read); the next turns read the rest.`);
+  console.log('Targets: the Stop hook after one turn <= 1.5x node -e 0; 100 MB from scratch < 1 s with peak RSS < 150 MB.');
 } finally {
   await home.remove();
 }

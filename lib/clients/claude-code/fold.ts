@@ -29,6 +29,14 @@ const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' 
 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
+/**
+ * Paths a session's facts hold at most, both the files changed and the edits awaiting their result: twice the
+ * 50,000 changed files a real session must keep whole, so a transcript that lists millions still folds, and its
+ * state and entry are written, within a hook's memory (each file held costs about 0.7 KB across a capture). Once
+ * the session holds this many, edits are no longer read: each would repeat a held file or be left out.
+ */
+export const MAX_SESSION_FILES = 100_000;
+
 const TOOL_USE = Buffer.from('"tool_use"');
 const TOOL_RESULT = Buffer.from('"tool_result"');
 const TOOL_USE_ID = Buffer.from('"tool_use_id":"');
@@ -67,6 +75,8 @@ export class Fold {
   readonly shellRuns: ShellRun[] = [];
   /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
   firstNewTimestamp?: string;
+  /** This fold's edits took the session to MAX_SESSION_FILES changed files, or edits were left out past them. */
+  filesCapped = false;
   private firstNewTime = Infinity;
 
   constructor(facts: TranscriptFacts) {
@@ -115,7 +125,8 @@ export class Fold {
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
   private assistantMessage(message: Buffer, cwd: string | undefined, time: number, wantsText: boolean): void {
-    const mayAct = message.includes(TOOL_USE) && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME) || message.includes(SHELL_NAME));
+    const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
+    const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME));
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
       if (block.type === 'tool_use') {
@@ -126,9 +137,9 @@ export class Fold {
           continue;
         }
         const path = isRecord(block.input) ? block.input[tool.pathKey] : undefined;
-        if (typeof path === 'string' && path !== '') {
-          this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
-        }
+        if (typeof path !== 'string' || path === '') continue;
+        if (this.pending.size < MAX_SESSION_FILES) this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
+        else this.filesCapped = true;
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
         this.lastAssistantText = block.text;
       }
@@ -174,8 +185,15 @@ export class Fold {
       const path = this.pending.get(block.tool_use_id);
       if (path === undefined) continue;
       this.pending.delete(block.tool_use_id);
-      if (block.is_error !== true) this.changed.add(path);
+      if (block.is_error !== true) this.holdChanged(path);
     }
+  }
+
+  /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
+  private holdChanged(path: string): void {
+    if (this.changed.has(path)) return;
+    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
+    if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
   }
 
   private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {
