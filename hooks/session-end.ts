@@ -1,4 +1,4 @@
 import { runHook } from '../lib/hook/run.js';
-import { captureSession } from '../lib/session/update.js';
+import { endSession } from '../lib/session/update.js';
 
-await runHook('SessionEnd', captureSession);
+await runHook('SessionEnd', endSession);

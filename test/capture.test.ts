@@ -197,6 +197,20 @@ describe('Stop and SessionEnd hooks', () => {
     expect(log).toContain('stop-worker.js is missing');
   });
 
+  it('a last line without a newline is read at SessionEnd, when it is complete JSON, and not by Stop while it may be half written', async () => {
+    home = await makeHome();
+    const t = recentSession().prompt('Add two modules').write('src/a.ts').write('src/b.ts');
+    const transcriptPath = await t.saveUnder(home.paths);
+    // Copies made by other tools end without the last newline.
+    await writeFile(transcriptPath, (await readFile(transcriptPath, 'utf8')).replace(/\n$/, ''));
+    const input = { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project };
+
+    await runHook('stop-worker.js', input);
+    expect(await filesOfEntries()).toEqual([['src/a.ts']]);
+    await runHook('session-end.js', { ...input, hook_event_name: 'SessionEnd' });
+    expect(await filesOfEntries()).toEqual([['src/a.ts', 'src/b.ts']]);
+  });
+
   it('a problem that quotes a secret (here a folder named with a token) is redacted on stderr and in the log', async () => {
     home = await makeHome();
     const token = `ghp_${'M4n5B6v7C8'.repeat(4)}`;

@@ -16,7 +16,7 @@ export interface Client {
    * facts. Throws the fs error when it cannot be read, or an error when the path names what could block a read or
    * never end it (a FIFO, a device).
    */
-  readTranscript(path: string, previous?: TranscriptScan): Promise<TranscriptRead>;
+  readTranscript(path: string, previous?: TranscriptScan, options?: { ended?: boolean }): Promise<TranscriptRead>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
 }

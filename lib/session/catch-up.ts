@@ -36,7 +36,7 @@ export async function catchUpSessions(
   const failures: string[] = [];
   const capture = async (source: SessionSource & { sessionKey: string }) => {
     try {
-      await updateSessionEntry(services, source);
+      await updateSessionEntry(services, { ...source, ended: true });
       caughtUp.push(source.sessionKey);
     } catch (error) {
       // A session that cannot be brought up to date must not cost this one its brief: report it, go on.

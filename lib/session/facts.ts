@@ -21,6 +21,8 @@ export interface SessionSource {
    * working folder. Without it, the transcript's first cwd (Claude Code before 1.0.54 sent none), else ours.
    */
   cwd?: string;
+  /** The session is over (SessionEnd, or caught up later): a last transcript line without a newline is read too. */
+  ended?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }
@@ -58,7 +60,7 @@ export async function gatherSessionFacts(
 ): Promise<SessionFacts> {
   const transcriptPath =
     source.transcriptPath ?? state.transcriptPath ?? (source.sessionKey && (await client.findTranscript(paths, source.sessionKey)));
-  const read = transcriptPath ? await orAbsent(client.readTranscript(transcriptPath, state.scan)) : undefined;
+  const read = transcriptPath ? await orAbsent(client.readTranscript(transcriptPath, state.scan, { ended: source.ended })) : undefined;
   const scan = read?.scan ?? state.scan;
   const facts = scan?.facts;
 

@@ -73,10 +73,15 @@ async function resolveSession(paths: Paths, source: SessionSource): Promise<{ so
   return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };
 }
 
-/** Stop and SessionEnd: fold the transcript's new bytes and git's view into the session's one entry. */
+/** Stop: fold the transcript's new bytes and git's view into the session's one entry. */
 export async function captureSession(source: SessionSource, services: SessionServices): Promise<undefined> {
   await updateSessionEntry(services, source);
   return undefined;
+}
+
+/** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
+export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
+  return captureSession({ ...source, ended: true }, services);
 }
 
 /** What the machine knows about a session now, every file it changed included; writes nothing. */

@@ -3,7 +3,7 @@ import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { Fold, MAX_SESSION_FILES } from './fold.js';
-import { scanEnvelope, type Envelope } from './scan.js';
+import { parseJsonBytes, scanEnvelope, type Envelope } from './scan.js';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset, with its sub-agents' files, and hands each complete
@@ -18,7 +18,7 @@ import { scanEnvelope, type Envelope } from './scan.js';
  * when the main transcript cannot be read, and NotRegularFileError when it is a FIFO, a device or a socket. A
  * main file shorter than the saved offset was rewritten: it is read again from 0.
  */
-export async function readTranscript(transcriptPath: string, previous?: TranscriptScan): Promise<TranscriptRead> {
+export async function readTranscript(transcriptPath: string, previous?: TranscriptScan, { ended = false } = {}): Promise<TranscriptRead> {
   const notes: string[] = [];
   const budget = { left: READ_BUDGET_BYTES };
   const main = await openWithoutBlocking(transcriptPath);
@@ -28,7 +28,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   try {
     base = previous === undefined || main.size < previous.offset ? emptyScan() : previous;
     fold = new Fold(base.facts);
-    lines = await readLines(main.handle, base.offset, budget, (line) => fold.addLine(line, false));
+    lines = await readLines(main.handle, base.offset, budget, (line) => fold.addLine(line, false), ended);
   } finally {
     await main.handle.close();
   }
@@ -258,6 +258,7 @@ async function readLines(
   from: number,
   budget: ReadBudget,
   onLine: (line: Buffer) => boolean | void,
+  finalLine = false,
 ): Promise<LinesRead> {
   const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   let position = from;
@@ -271,7 +272,10 @@ async function readLines(
   };
   for (;;) {
     const { bytesRead } = await handle.read(chunk, 0, CHUNK_SIZE, position);
-    if (bytesRead === 0) return done();
+    if (bytesRead === 0) {
+      if (finalLine && !skipping && position > lineStart) await readFinalLine(handle, lineStart, position, onLine);
+      return done();
+    }
     const view = chunk.subarray(0, bytesRead);
     for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, nl + 1)) {
       const lineEnd = position + nl;
@@ -289,6 +293,17 @@ async function readLines(
     }
     if (skipping && position - from >= budget.left) return done();
   }
+}
+
+/**
+ * A last line with no newline after it (copies made by other tools end so), read once the session is over when it
+ * is complete JSON. The offset stays before it: should the line grow after all, it is read again whole, and the
+ * fold takes a line twice without counting anything twice.
+ */
+async function readFinalLine(handle: FileHandle, start: number, end: number, onLine: (line: Buffer) => boolean | void): Promise<void> {
+  if (end - start > MAX_LINE_BYTES) return;
+  const line = await readAt(handle, start, end);
+  if (parseJsonBytes(line) !== undefined) onLine(line);
 }
 
 async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
