@@ -106,6 +106,25 @@ describe("which changes git shows are a session's", () => {
   });
 });
 
+describe('a session in a git worktree', () => {
+  it("sees only its worktree's changes, relative to the worktree's root, in the repository's project", async () => {
+    home = await makeHome({ originUrl: 'git@example.com:acme/widget.git' });
+    const worktree = join(home.dir, 'work', 'widget-feature');
+    await git(home.project, 'worktree', 'add', '-q', '-b', 'feature', worktree);
+    const t = transcript({ cwd: worktree, sessionId: 'S1', start: nowIso(), stepMs: 10 }).prompt('work on the feature');
+    const source = { sessionKey: 'S1', transcriptPath: await t.saveUnder(home.paths), cwd: worktree };
+    await startSession(source, services());
+    await shell(t, 'echo f > feature.txt', async () => {
+      await writeFile(join(worktree, 'feature.txt'), 'f\n');
+      // Meanwhile, in the main work tree.
+      await writeFile(join(home.project, 'main-only.txt'), 'm\n');
+    });
+    await t.say('Done.').append();
+    await captureSession(source, services());
+    expect(await filesOf('S1')).toEqual(['feature.txt']);
+  });
+});
+
 describe('what record takes', () => {
   it('recording a finished session again takes nothing that came after its last line', async () => {
     home = await makeHome();
