@@ -3,15 +3,6 @@ export function uniqueStrings(values: Iterable<string>): string[] {
   return [...new Set(values)];
 }
 
-/** Each string once, compared without case, in first-seen order (the first spelling is kept). */
-export function uniqueIgnoringCase(values: Iterable<string>): string[] {
-  const seen = new Set<string>();
-  return [...values].filter((value) => {
-    const key = value.toLowerCase();
-    return !seen.has(key) && Boolean(seen.add(key));
-  });
-}
-
 /** `text` cut to at most `limit` characters, an ellipsis marking the cut. */
 export function clip(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;

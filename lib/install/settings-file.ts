@@ -72,7 +72,7 @@ export async function writeSettingsFile(file: SettingsFile, text: string, { back
   }
 }
 
-export function sameJson(a: unknown, b: unknown): boolean {
+function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

@@ -231,7 +231,7 @@ export function viewContext(context: Record<string, unknown>): ContextView {
 }
 
 /** The record that marks a follow-up listed on `listedOn` done: same text (case and spacing aside), done that day or later. */
-export function doneRecordFor(followUp: string, listedOn: string | undefined, done: DoneView[]): DoneView | undefined {
+function doneRecordFor(followUp: string, listedOn: string | undefined, done: DoneView[]): DoneView | undefined {
   const key = comparableText(followUp);
   return done.find((record) => comparableText(record.followUp) === key && (listedOn === undefined || record.date >= listedOn));
 }

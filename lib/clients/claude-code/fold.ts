@@ -51,7 +51,7 @@ const SHELL_NAME = Buffer.from('"Bash"');
  * analytics end a visit after 30 idle minutes). Claude Code writes lines as it works (messages, tool calls and
  * results, progress), so only a tool call that runs longer than this without a line (a very long build) is cut.
  */
-export const IDLE_GAP_MS = 30 * 60_000;
+const IDLE_GAP_MS = 30 * 60_000;
 
 /** Facts being folded, line by line. */
 export class Fold {
