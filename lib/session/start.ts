@@ -1,7 +1,7 @@
 import { claudeCode } from '../clients/claude-code/index.js';
 import { stat } from 'node:fs/promises';
 import { orAbsent } from '../disk.js';
-import { hasSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
+import { readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
 import { readRepo, readWorkTree, snapshotOf } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
 import { projectNameAt } from '../project/name.js';
@@ -42,8 +42,9 @@ async function rememberStart(
 ): Promise<void> {
   const { paths } = services;
   await withSessionLock(paths, source.sessionKey, async () => {
-    const known = await hasSessionState(paths, source.sessionKey);
-    const state = known ? await readSessionState(paths, source.sessionKey) : {};
+    // One read: a missing or unreadable state is a new session's, and gets its start.
+    const state = await readSessionState(paths, source.sessionKey);
+    const known = Object.keys(state).length > 0;
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
     const caughtUp = !state.scan || !state.transcriptPath || (await orAbsent(stat(state.transcriptPath)))?.size === state.scan.offset;
     if (known && !(repoRoot && caughtUp)) return;
