@@ -348,6 +348,11 @@ export function markFollowUpsDone(
   return { context: records.length ? { ...context, done_follow_ups: records } : context, problems };
 }
 
+/** Whether `text` has the form of the ids allocateSessionId gives (`show` prints them). */
+export function isSessionEntryId(text: string): boolean {
+  return /^session-\d{8}-\d{6}$/.test(text);
+}
+
 /** `session-YYYYMMDD-HHMMSS` in local time; a clash with another entry moves it on by a second. */
 export function allocateSessionId(startedAt: Date, taken: ReadonlySet<string>): string {
   for (let offset = 0; ; offset++) {

@@ -1,4 +1,5 @@
 import { claudeCode } from '../clients/claude-code/index.js';
+import { isSessionEntryId } from '../memory/merge.js';
 import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
 import { projectForFolder } from '../project/name.js';
 import { writeSessionMemory, type SessionWrite } from '../memory/write.js';
@@ -58,8 +59,6 @@ export async function updateSessionEntry(
   return key ? withSessionLock(paths, key, update) : update();
 }
 
-const ENTRY_ID = /^session-\d{8}-\d{6}$/;
-
 /**
  * `--session` takes Claude Code's session id or the entry id `show` prints. An entry id is traced back to the
  * session whose state names it (so its transcript is read as for any record); one no state names is recorded as
@@ -67,7 +66,7 @@ const ENTRY_ID = /^session-\d{8}-\d{6}$/;
  */
 async function resolveSession(paths: Paths, source: SessionSource): Promise<{ source: SessionSource; entryId?: string }> {
   const key = source.sessionKey;
-  if (!key || !ENTRY_ID.test(key) || (await hasSessionState(paths, key))) return { source };
+  if (!key || !isSessionEntryId(key) || (await hasSessionState(paths, key))) return { source };
   const project = await projectForFolder(source.cwd ?? process.cwd(), source.explicitProject);
   const sessionKey = await findSessionOfEntry(paths, project, key);
   return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };
