@@ -83,8 +83,11 @@ export function endSession(source: SessionSource, services: SessionServices): Pr
   return captureSession({ ...source, ended: true }, services);
 }
 
-/** What the machine knows about a session now, every file it changed included; writes nothing. */
+/**
+ * What the machine knows about a session now, every file it changed included: its transcript is read from the
+ * start (the state keeps no list of the files earlier reads found). Writes nothing.
+ */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
-  const state = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now, { everyFile: true });
+  const { scan: _fromTheStart, ...state } = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
+  return gatherSessionFacts(paths, claudeCode, source, state, now);
 }

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ShellRun, TranscriptFacts } from '../client.js';
+import { KEPT_TEXT_CHARS, type ShellRun, type TranscriptFacts } from '../client.js';
 import { isRecord } from '../../json.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 
@@ -67,7 +67,10 @@ export class Fold {
   private lastAssistantText?: string;
   private cwd?: string;
   private gitBranch?: string;
-  private readonly changed: Set<string>;
+  /** Changed files earlier reads found (see TranscriptFacts.changedFileCount). */
+  private readonly heldBefore: number;
+  /** Changed files found by this fold's lines. */
+  private readonly changed = new Set<string>();
   private readonly pending: Map<string, string>;
   /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
   private readonly pendingShell: Map<string, number>;
@@ -88,13 +91,14 @@ export class Fold {
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
     this.gitBranch = facts.gitBranch;
-    this.changed = new Set(facts.changedFiles);
+    this.heldBefore = facts.changedFileCount ?? 0;
     this.pending = new Map(Object.entries(facts.pendingEdits));
     this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
   facts(): TranscriptFacts {
-    const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: Object.fromEntries(this.pending) };
+    const facts: TranscriptFacts = { pendingEdits: Object.fromEntries(this.pending) };
+    if (this.held() > 0) facts.changedFileCount = this.held();
     if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
     if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
     if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
@@ -105,6 +109,15 @@ export class Fold {
     if (this.cwd !== undefined) facts.cwd = this.cwd;
     if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
     return facts;
+  }
+
+  /** The files this fold's lines changed, sorted. */
+  changedFiles(): string[] {
+    return [...this.changed].sort();
+  }
+
+  private held(): number {
+    return this.heldBefore + this.changed.size;
   }
 
   /** Folds one line; `inSubagentFile` lines only count for their file edits. */
@@ -125,7 +138,7 @@ export class Fold {
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
   private assistantMessage(message: Buffer, cwd: string | undefined, time: number, wantsText: boolean): void {
-    const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
+    const mayEdit = this.held() < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
     const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME));
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
@@ -141,7 +154,7 @@ export class Fold {
         if (this.pending.size < MAX_SESSION_FILES) this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
         else this.filesCapped = true;
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
-        this.lastAssistantText = block.text;
+        this.lastAssistantText = block.text.slice(0, KEPT_TEXT_CHARS);
       }
     }
   }
@@ -155,8 +168,8 @@ export class Fold {
     if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
     if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text;
-    else this.runPrompt = text;
+    if (this.firstPrompt === undefined) this.firstPrompt = text.slice(0, KEPT_TEXT_CHARS);
+    else this.runPrompt = text.slice(0, KEPT_TEXT_CHARS);
     this.runStarted = false;
   }
 
@@ -192,8 +205,8 @@ export class Fold {
   /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
   private holdChanged(path: string): void {
     if (this.changed.has(path)) return;
-    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
-    if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
+    if (this.held() < MAX_SESSION_FILES) this.changed.add(path);
+    if (this.held() >= MAX_SESSION_FILES) this.filesCapped = true;
   }
 
   private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {

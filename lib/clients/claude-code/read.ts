@@ -45,7 +45,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
   }
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
-  const read = { scan, shellRuns: fold.shellRuns, notes };
+  const read = { scan, changedFiles: fold.changedFiles(), shellRuns: fold.shellRuns, notes };
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
