@@ -3,7 +3,7 @@ import { appendFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyScan, KEPT_TEXT_CHARS, type TranscriptScan } from '../lib/clients/client.js';
-import { Fold, MAX_SESSION_FILES } from '../lib/clients/claude-code/fold.js';
+import { Fold, MAX_READ_FILES, MAX_SESSION_FILES } from '../lib/clients/claude-code/fold.js';
 import { MAX_LINE_BYTES, READ_BUDGET_BYTES, readTranscript, transcriptCwd } from '../lib/clients/claude-code/read.js';
 import { readSessionState } from '../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
@@ -192,5 +192,38 @@ describe('sessions with more files than the cap', () => {
     expect(fold.changedFiles()).toEqual(['/work/repo/a.ts', '/work/repo/b.ts']);
     expect(fold.facts().changedFileCount).toBe(5);
     expect(fold.filesCapped).toBe(false);
+  });
+});
+
+describe('reads packed with edits', () => {
+  /** One assistant line with a Write of each path, and one user line with all their results. */
+  function packedWrites(paths: string[], first: number): Record<string, unknown>[] {
+    const id = (n: number) => `toolu_packed_${first + n}`;
+    const at = { cwd: home.project, sessionId: 'sess-1', timestamp: new Date().toISOString() };
+    const uses = paths.map((path, n) => ({ type: 'tool_use', id: id(n), name: 'Write', input: { file_path: path, content: '' } }));
+    const results = paths.map((_, n) => ({ type: 'tool_result', tool_use_id: id(n), content: 'ok' }));
+    return [
+      { type: 'assistant', ...at, message: { role: 'assistant', content: uses } },
+      { type: 'user', ...at, message: { role: 'user', content: results } },
+    ];
+  }
+
+  it('a read stops after the line that takes it to MAX_READ_FILES files; the next read goes on from there', async () => {
+    home = await makeHome();
+    const batch = 30_000;
+    const files = (from: number) => Array.from({ length: batch }, (_, n) => join(home.project, `src/f${from + n}.ts`));
+    const t = recentSession().prompt('many files');
+    for (const line of [...packedWrites(files(0), 0), ...packedWrites(files(batch), batch)]) t.raw(line);
+    const path = await t.write('src/last.ts').saveUnder(home.paths);
+
+    const first = await readTranscript(path);
+    const second = await readTranscript(path, roundTrip(first.scan));
+
+    expect(MAX_READ_FILES).toBeLessThan(2 * batch);
+    expect(first.changedFiles).toHaveLength(2 * batch);
+    expect(first.scan.offset).toBeLessThan((await stat(path)).size);
+    expect(second.changedFiles).toEqual([join(home.project, 'src/last.ts')]);
+    expect(second.scan.offset).toBe((await stat(path)).size);
+    expect(second.scan.facts.changedFileCount).toBe(2 * batch + 1);
   });
 });

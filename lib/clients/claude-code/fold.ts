@@ -30,12 +30,21 @@ const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
 /**
- * Paths a session's facts hold at most, both the files changed and the edits awaiting their result: twice the
- * 50,000 changed files a real session must keep whole, so a transcript that lists millions still folds, and its
- * state and entry are written, within a hook's memory (each file held costs about 0.7 KB across a capture). Once
- * the session holds this many, edits are no longer read: each would repeat a held file or be left out.
+ * Changed files a session takes in at most, and edits awaiting their result one read holds at most: half as many
+ * again as the 50,000 changed files a real session must keep whole, so a transcript that lists millions still
+ * folds, and its entry is written, within a hook's 150 MB (a million edits packed 50,000 to a line peak at 139 MB
+ * with 75,000; at 100,000 the turn that reached them took 163 MB, each file costing about 0.6 KB across a write).
+ * Once the session holds this many, edits are no longer read: each would repeat a held file or be left out.
  */
-export const MAX_SESSION_FILES = 100_000;
+export const MAX_SESSION_FILES = 75_000;
+
+/**
+ * Changed files one read takes in at most: it stops after the line that reaches them and the next read goes on
+ * from there, as it does once the byte budget is spent. Real transcripts reach about 47,000 files in a 64 MiB read
+ * (see READ_BUDGET_BYTES); lines packed with thousands of edits each reach far more, and each file held costs
+ * memory until the read's write is done.
+ */
+export const MAX_READ_FILES = 50_000;
 
 const TOOL_USE = Buffer.from('"tool_use"');
 const TOOL_RESULT = Buffer.from('"tool_result"');
@@ -120,8 +129,18 @@ export class Fold {
     return this.heldBefore + this.changed.size;
   }
 
-  /** Folds one line; `inSubagentFile` lines only count for their file edits. */
-  addLine(line: Buffer, inSubagentFile: boolean): void {
+  /** This fold took in MAX_READ_FILES changed files: its read stops here. */
+  get full(): boolean {
+    return this.changed.size >= MAX_READ_FILES;
+  }
+
+  /** Folds one line; `inSubagentFile` lines only count for their file edits. Returns whether the read should stop (`full`). */
+  addLine(line: Buffer, inSubagentFile: boolean): boolean {
+    this.foldLine(line, inSubagentFile);
+    return this.full;
+  }
+
+  private foldLine(line: Buffer, inSubagentFile: boolean): void {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {

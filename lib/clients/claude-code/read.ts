@@ -39,7 +39,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
@@ -191,7 +191,7 @@ export const MAX_LINE_BYTES = 16 * MiB;
  * saved offsets (the Stop hook runs after every turn, SessionStart catches up a session that ended). Transcripts
  * of nothing but edits, every line parsed, go at 50-85 MiB/s here, so 64 MiB is about a second; real 2.1.x ones,
  * mostly attachment lines, go at 400-650 MiB/s. It also bounds the new files one read takes in (about 47,000 in
- * lines shaped like Claude Code's), which keeps a hook within 150 MB next to MAX_SESSION_FILES.
+ * lines shaped like Claude Code's); MAX_READ_FILES bounds them in lines packed with edits.
  */
 export const READ_BUDGET_BYTES = 64 * MiB;
 
