@@ -17,6 +17,11 @@ export interface Client {
    * never end it (a FIFO, a device).
    */
   readTranscript(path: string, previous?: TranscriptScan, options?: { ended?: boolean }): Promise<TranscriptRead>;
+  /**
+   * Whether anything was appended to the transcript, or to its sub-agents' files, since `scan`: a stat or a folder
+   * listing each, nothing read. A turn with nothing new costs no more than this.
+   */
+  hasNewLines(path: string, scan: TranscriptScan): Promise<boolean>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
 }

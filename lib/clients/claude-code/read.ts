@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { Fold, MAX_SESSION_FILES } from './fold.js';
@@ -47,6 +47,22 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
   const read = { scan, changedFiles: fold.changedFiles(), shellRuns: fold.shellRuns, notes };
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
+}
+
+/**
+ * Whether the transcript or a sub-agent file of its session grew (or shrank: rewritten) since `previous`, or a
+ * sub-agent file appeared that it has not placed yet. Stats and folder listings only.
+ */
+export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
+  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
+  if ((await sizeNow(transcriptPath)) !== previous.offset) return true;
+  const dir = dirname(transcriptPath);
+  const known = new Set([...Object.keys(previous.subagents), ...(previous.foreignAgentFiles ?? []).map((name) => join(dir, name))]);
+  const siblings = (await readdirNames(dir)).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
+  const nested = await listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
+  if ([...siblings, ...nested].some((file) => !known.has(file))) return true;
+  for (const [file, offset] of Object.entries(previous.subagents)) if ((await sizeNow(file)) !== offset) return true;
+  return false;
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
