@@ -133,10 +133,10 @@ code { font: .85em/1.4 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo
 .session::before { content: ""; position: absolute; left: -1.25rem; top: .45rem; width: .8rem; height: .8rem;
   margin-left: -.55rem; border-radius: 50%; background: var(--accent); border: 2px solid #fff; }
 .summary { font-size: 1.05rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0 0; }
+dl { display: grid; grid-template-columns: 10rem 1fr; gap: .2rem 1rem; margin: .5rem 0 0; }
 dt { color: var(--muted); font-size: .9em; }
 dd { margin: 0; min-width: 0; }
-dd ul { padding-left: 1.1rem; }
+dd ul { padding-left: 1.1rem; list-style: disc; }
 .done s { color: var(--muted); }
 .mark { font-size: .85em; color: #1a7f37; }
 .adr { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin: 0 0 1rem; }
@@ -145,6 +145,7 @@ dd ul { padding-left: 1.1rem; }
 .status { display: inline-block; font-size: .75rem; font-weight: 600; padding: .05rem .5rem; border-radius: 1rem; vertical-align: middle; }
 .status-accepted { background: #dafbe1; color: #1a7f37; }
 .status-inactive { background: #fff1e5; color: #bc4c00; }
+@media (max-width: 40rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .3rem; } }
 @media print {
   @page { margin: 1.5cm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
