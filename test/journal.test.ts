@@ -131,6 +131,7 @@ describe('memory text cannot change the page', () => {
     const tags = [...page.matchAll(/<\/?([a-z!][a-z0-9]*)/gi)].map((match) => match[1]!.toLowerCase());
     expect(tags.filter((tag) => !OUR_TAGS.has(tag))).toEqual([]);
     expect(page.match(/<\/style>/g)).toHaveLength(1);
+    expect(page).not.toContain(text);
     // The summary, the focus, a file: each escaped, none lost.
     expect(page).toContain(`<p class="summary">${html(text)}</p>`);
     expect(page).toContain(`<code>${html(text)}</code>`);
