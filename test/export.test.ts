@@ -41,7 +41,7 @@ describe('log-session export', () => {
     await writeFile(join(home.project, 'journal.html'), 'an older export, longer than nothing '.repeat(10_000));
     const run = await runCli(home, ['export', '--project', 'widget', '--format', 'html', '--out', 'journal.html']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toBe(`Wrote the journal of widget (2 sessions, 2 ADRs) to ${join(home.project, 'journal.html')}\n`);
+    expect(run.stdout).toBe(`Wrote the journal of widget (2 sessions, 2 decision records) to ${join(home.project, 'journal.html')}\n`);
     const page = await readFile(join(home.project, 'journal.html'), 'utf8');
     expect(page).toMatch(/^<!doctype html>\n[\s\S]*<\/html>\n$/);
     expect(page).toContain('<p class="summary">Parser set up &lt;script&gt;alert(1)&lt;/script&gt;</p>');

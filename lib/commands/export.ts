@@ -2,7 +2,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseCommandArgs, type Command } from './command.js';
 import { replaceFile } from '../disk.js';
 import { errorCode, UsageError } from '../errors.js';
-import { buildJournal } from '../read/journal.js';
+import { buildJournal, journalSize } from '../read/journal.js';
 import { renderJournalHtml } from '../read/journal-html.js';
 import { renderJournalMarkdown } from '../read/journal-md.js';
 import { projectOption, readMemoryFor } from './project-option.js';
@@ -43,7 +43,7 @@ export const exportCommand: Command = {
       return 0;
     }
     await writeJournal(out, text);
-    context.stdout(`Wrote the journal of ${memory.project} (${journal.sessions.length} sessions, ${journal.adrs.length} ADRs) to ${out}\n`);
+    context.stdout(`Wrote the journal of ${memory.project} (${journalSize(journal)}) to ${out}\n`);
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 import type { AdrView } from '../memory/shape.js';
-import { adrHeading, type Journal, type JournalFollowUp, type JournalSession } from './journal.js';
+import { adrHeading, describeJournal, type Journal, type JournalFollowUp, type JournalSession } from './journal.js';
 
 /**
  * The journal as one self-contained HTML page: inline CSS, no script, nothing fetched (the Content-Security-Policy
@@ -21,7 +21,7 @@ export function renderJournalHtml(journal: Journal): string {
 <body>
 <header>
 <h1>${html(title)}</h1>
-<p class="meta">Exported ${html(journal.exported)} by log-session: ${count(journal.sessions.length, 'session')}, ${count(journal.adrs.length, 'decision record')}.</p>
+<p class="meta">${html(describeJournal(journal))}</p>
 </header>
 <section class="overview">
 <div><h2>Current focus</h2>
@@ -99,10 +99,6 @@ function definitions(details: [label: string, body: string][]): string {
 function list(items: string[], empty: string): string {
   if (items.length === 0) return empty ? `<p class="none">${empty}</p>` : '';
   return `<ul>${items.map((item) => `<li>${item}</li>`).join('')}</ul>`;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,5 +1,5 @@
 import type { AdrView } from '../memory/shape.js';
-import { adrHeading, type Journal, type JournalFollowUp, type JournalSession } from './journal.js';
+import { adrHeading, describeJournal, type Journal, type JournalFollowUp, type JournalSession } from './journal.js';
 
 /**
  * The journal as markdown. Memory text can come from files or web pages a session read, so none of it is trusted
@@ -9,7 +9,7 @@ import { adrHeading, type Journal, type JournalFollowUp, type JournalSession } f
 export function renderJournalMarkdown(journal: Journal): string {
   const blocks = [
     `# Journal of ${markdownText(journal.project)}`,
-    `Exported ${journal.exported} by log-session: ${count(journal.sessions.length, 'session')}, ${count(journal.adrs.length, 'decision record')}.`,
+    markdownText(describeJournal(journal)),
     '## Current focus',
     journal.focus ? `${markdownText(journal.focus)}${journal.focusUpdated ? ` (recorded ${markdownText(journal.focusUpdated)})` : ''}` : 'Not recorded.',
     '## Open follow-ups',
@@ -75,10 +75,6 @@ function adrStatus(adr: AdrView): string {
 function list(items: string[], depth = 0): string {
   const indent = '  '.repeat(depth);
   return items.map((item) => `${indent}- ${item}`).join('\n');
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /**

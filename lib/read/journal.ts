@@ -75,3 +75,17 @@ export function adrHeading(adr: AdrView): string {
   const title = adr.title ?? adr.decision;
   return [adr.id, title].filter(Boolean).join(': ') || 'Untitled decision';
 }
+
+/** The line under the title: when, and how much. Plain text: the renderers escape it like memory text. */
+export function describeJournal(journal: Journal): string {
+  return `Exported ${journal.exported} by log-session: ${journalSize(journal)}.`;
+}
+
+/** `2 sessions, 1 decision record`. */
+export function journalSize(journal: Journal): string {
+  return `${count(journal.sessions.length, 'session')}, ${count(journal.adrs.length, 'decision record')}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
