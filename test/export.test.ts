@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeHomesRemovedAfterEach, runCli, runCliBoundByPermissions, type TempHome } from './helpers/temp-home.js';
@@ -73,13 +73,31 @@ describe('log-session export', () => {
     ['an --out in a folder that does not exist', ['--out', 'missing/journal.md'], 'log-session export: cannot write --out {project}/missing/journal.md: the folder {project}/missing does not exist; create it, or pick a file in a folder that does\n'],
     ['an --out that is a folder', ['--out', '.git'], 'log-session export: cannot write --out {project}/.git: it is a folder; name a file in it\n'],
     ['an --out under a file', ['--out', 'README.md/journal.md'], 'log-session export: cannot write --out {project}/README.md/journal.md: {project}/README.md is not a folder; pick a file in a folder\n'],
+    ['an --out among the memory files', ['--out', '{memory}/sessions.json'], 'log-session export: --out {memory}/sessions.json is inside {projects}, where log-session keeps its own files; write the journal elsewhere\n'],
+    ['an --out in the state folder', ['--out', '{home}/.local/state/log-session/journal.md'], 'log-session export: --out {home}/.local/state/log-session/journal.md is inside {home}/.local/state/log-session, where log-session keeps its own files; write the journal elsewhere\n'],
     ['a project with no memory', ['--project', 'nope'], "log-session export: no memory for project 'nope'; known projects: widget\n"],
   ])('%s is a usage error (exit 1) that says what to change, and nothing is written', async (_case, args, message) => {
     const home = await makeHome();
     await recordTwoSessions(home);
-    const run = await runCli(home, ['export', ...args]);
-    expect(run).toMatchObject({ code: 1, stdout: '', stderr: message.replaceAll('{project}', home.project) });
+    const memory = join(home.paths.projectsDir, 'widget');
+    const sessionsBefore = await readFile(join(memory, 'sessions.json'), 'utf8');
+    const place = (text: string) =>
+      text.replaceAll('{project}', home.project).replaceAll('{memory}', memory).replaceAll('{projects}', home.paths.projectsDir).replaceAll('{home}', home.dir);
+    const run = await runCli(home, ['export', ...args.map(place)]);
+    expect(run).toMatchObject({ code: 1, stdout: '', stderr: place(message) });
     expect((await readdir(home.project)).sort()).toEqual(['.git', 'README.md']);
+    expect(await readFile(join(memory, 'sessions.json'), 'utf8')).toBe(sessionsBefore);
+  });
+
+  it('an --out that reaches the memory folder through a link is refused too', async () => {
+    const home = await makeHome();
+    await recordTwoSessions(home);
+    const memory = join(home.paths.projectsDir, 'widget');
+    await symlink(memory, join(home.project, 'notes'));
+    const run = await runCli(home, ['export', '--out', 'notes/context.json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`log-session export: --out ${home.project}/notes/context.json is inside ${home.paths.projectsDir}, where log-session keeps its own files; write the journal elsewhere\n`);
+    expect(JSON.parse(await readFile(join(memory, 'context.json'), 'utf8'))).toMatchObject({ current_focus: 'Parsing' });
   });
 
   it('an --out in a folder the user may not write is a usage error naming it', async () => {

@@ -1,10 +1,12 @@
-import { dirname, extname, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { parseCommandArgs, type Command } from './command.js';
 import { replaceFile } from '../disk.js';
 import { errorCode, UsageError } from '../errors.js';
 import { buildJournal, journalSize } from '../read/journal.js';
 import { renderJournalHtml } from '../read/journal-html.js';
 import { renderJournalMarkdown } from '../read/journal-md.js';
+import type { Paths } from '../paths.js';
 import { projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session export [--project NAME] [--format md|html] [--out FILE]
@@ -35,6 +37,7 @@ export const exportCommand: Command = {
     if (values.out === '') throw new UsageError("--out expects a file path, got ''");
     const out = values.out === undefined ? undefined : resolve(context.cwd, values.out);
     const format = formatOption(values.format, out);
+    if (out !== undefined) await refuseOwnFolders(out, context.paths);
     const memory = await readMemoryFor(context, values.project);
     const journal = buildJournal(memory, context.now());
     const text = renderers[format](journal);
@@ -52,6 +55,24 @@ function formatOption(value: string | undefined, out: string | undefined): Forma
   if (value === undefined) return out !== undefined && /^\.html?$/i.test(extname(out)) ? 'html' : 'md';
   if (value in renderers) return value as Format;
   throw new UsageError(`--format expects md or html, got '${value}'`);
+}
+
+/** A journal never replaces memory or state: what is in those folders is log-session's own, written under its lock. */
+async function refuseOwnFolders(out: string, paths: Paths): Promise<void> {
+  const real = await realLocation(out);
+  for (const folder of [paths.projectsDir, paths.stateDir]) {
+    const realFolder = await realLocation(folder);
+    if (real === realFolder || real.startsWith(realFolder + sep)) {
+      throw new UsageError(`--out ${out} is inside ${folder}, where log-session keeps its own files; write the journal elsewhere`);
+    }
+  }
+}
+
+/** Where `path` really is, links followed as far as they exist. */
+async function realLocation(path: string): Promise<string> {
+  const parent = dirname(path);
+  if (parent === path) return path;
+  return realpath(path).catch(async () => join(await realLocation(parent), basename(path)));
 }
 
 /** Replaces `path` whole (temp file, fsync, rename); a path that cannot be written is said with what to do. */
