@@ -69,6 +69,7 @@ describe('log-session export', () => {
 
   it.each([
     ['a format it does not know', ['--format', 'pdf'], "log-session export: --format expects md or html, got 'pdf'\n"],
+    ['a format named like an object property', ['--format', 'toString'], "log-session export: --format expects md or html, got 'toString'\n"],
     ['an empty --out', ['--out', ''], "log-session export: --out expects a file path, got ''\n"],
     ['an --out in a folder that does not exist', ['--out', 'missing/journal.md'], 'log-session export: cannot write --out {project}/missing/journal.md: the folder {project}/missing does not exist; create it, or pick a file in a folder that does\n'],
     ['an --out that is a folder', ['--out', '.git'], 'log-session export: cannot write --out {project}/.git: it is a folder; name a file in it\n'],

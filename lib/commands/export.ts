@@ -21,7 +21,8 @@ Options:
   --format md|html
                   markdown (the default), or one self-contained HTML page (inline style, no script, nothing
                   fetched; prints well). With --out and no --format, a .html or .htm file gets HTML.
-  --out FILE      write to FILE (replaced whole or not at all) instead of printing it
+  --out FILE      write to FILE (replaced whole or not at all) instead of printing it; never a file in the
+                  memory or state folders
 `;
 
 const renderers = { md: renderJournalMarkdown, html: renderJournalHtml };
@@ -53,7 +54,7 @@ export const exportCommand: Command = {
 
 function formatOption(value: string | undefined, out: string | undefined): Format {
   if (value === undefined) return out !== undefined && /^\.html?$/i.test(extname(out)) ? 'html' : 'md';
-  if (value in renderers) return value as Format;
+  if (Object.hasOwn(renderers, value)) return value as Format;
   throw new UsageError(`--format expects md or html, got '${value}'`);
 }
 
