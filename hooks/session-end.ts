@@ -1,4 +1,4 @@
 import { runHook } from '../lib/hook/run.js';
-import { endSession } from '../lib/session/update.js';
+import { endSession } from '../lib/session/turn.js';
 
 await runHook('SessionEnd', endSession);

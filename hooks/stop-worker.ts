@@ -1,5 +1,5 @@
 import { readHandedInput } from '../lib/hook/detach.js';
 import { runHook } from '../lib/hook/run.js';
-import { captureSession } from '../lib/session/update.js';
+import { captureSession } from '../lib/session/turn.js';
 
 await runHook('Stop', captureSession, readHandedInput);

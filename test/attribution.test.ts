@@ -2,7 +2,8 @@ import { rename, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSession } from '../lib/session/start.js';
-import { captureSession, type SessionServices } from '../lib/session/update.js';
+import { captureSession } from '../lib/session/turn.js';
+import type { SessionServices } from '../lib/session/update.js';
 import { git, makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from './helpers/transcript-builder.js';
 

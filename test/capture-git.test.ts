@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/session/update.js';
+import { captureSession } from '../lib/session/turn.js';
 import { startSession } from '../lib/session/start.js';
 import type { SessionServices } from '../lib/session/update.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession } from '../lib/session/update.js';
+import { captureSession } from '../lib/session/turn.js';
 import { catchUpSessions as catchUpWith, type CurrentSession } from '../lib/session/catch-up.js';
 import { startSession } from '../lib/session/start.js';
 import { claudeCode } from '../lib/clients/claude-code/index.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureSession, type SessionServices } from '../lib/session/update.js';
+import { captureSession } from '../lib/session/turn.js';
+import type { SessionServices } from '../lib/session/update.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 

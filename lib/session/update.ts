@@ -1,7 +1,6 @@
 import { claudeCode } from '../clients/claude-code/index.js';
 import { isSessionEntryId } from '../memory/merge.js';
-import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
-import { readWorkTree, snapshotOf } from '../project/git.js';
+import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
 import { projectForFolder } from '../project/name.js';
 import { writeSessionMemory, type SessionWrite } from '../memory/write.js';
 import type { Paths } from '../paths.js';
@@ -71,39 +70,6 @@ async function resolveSession(paths: Paths, source: SessionSource): Promise<{ so
   const project = await projectForFolder(source.cwd ?? process.cwd(), source.explicitProject);
   const sessionKey = await findSessionOfEntry(paths, project, key);
   return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };
-}
-
-/** Stop: fold the transcript's new bytes and git's view into the session's one entry. */
-export async function captureSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  if (source.sessionKey && !source.ended && (await withSessionLock(services.paths, source.sessionKey, () => settleQuietTurn(services, source.sessionKey!)))) return undefined;
-  await updateSessionEntry(services, source);
-  return undefined;
-}
-
-/**
- * A turn after which the session's transcript holds nothing new changed nothing of the session's: no edit, and
- * no shell run that could have changed a file. Returns true for such a turn, having only kept the work tree's
- * snapshot current (so that a change another session makes now is never taken for this one's later), without
- * naming the project or touching memory. False when there is something to capture, or no capture yet to go on from.
- */
-async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string): Promise<boolean> {
-  const state = await readSessionState(paths, sessionKey);
-  if (!state.scan || !state.transcriptPath || !state.entryId || !state.cwd) return false;
-  if (await claudeCode.hasNewLines(state.transcriptPath, state.scan)) return false;
-  if (!state.git) return true;
-  const snapshot = snapshotOf(await readWorkTree(state.cwd), now());
-  if (!sameFiles(snapshot.files, state.git.files)) await writeSessionState(paths, sessionKey, { ...state, git: snapshot });
-  return true;
-}
-
-function sameFiles(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
-}
-
-/** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
-export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  return captureSession({ ...source, ended: true }, services);
 }
 
 /**

@@ -1,0 +1,53 @@
+import { claudeCode } from '../clients/claude-code/index.js';
+import { readSessionState, withSessionLock, writeSessionState, type SessionState } from '../memory/state.js';
+import { readWorkTree, snapshotOf, type WorkTreeSnapshot } from '../project/git.js';
+import type { SessionSource } from './facts.js';
+import type { SessionServices } from './update.js';
+
+/**
+ * Stop: fold the transcript's new bytes and git's view into the session's one entry. A turn with nothing new
+ * returns before the rest of the update is even loaded.
+ */
+export async function captureSession(source: SessionSource, services: SessionServices): Promise<undefined> {
+  if (source.sessionKey && !source.ended && (await settleQuietTurn(services, source.sessionKey))) return undefined;
+  const { updateSessionEntry } = await import('./update.js');
+  await updateSessionEntry(services, source);
+  return undefined;
+}
+
+/** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
+export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
+  return captureSession({ ...source, ended: true }, services);
+}
+
+/**
+ * A turn after which the session's transcript holds nothing new changed nothing of the session's: no edit, and
+ * no shell run that could have changed a file. Returns true for such a turn, having only kept the work tree's
+ * snapshot current (so that a change another session makes now is never taken for this one's later), without
+ * naming the project or touching memory; the session's lock is taken only when the snapshot changed. False when
+ * there is something to capture, or no capture yet to go on from.
+ */
+async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string): Promise<boolean> {
+  const state = await readSessionState(paths, sessionKey);
+  if (!(await isQuiet(state))) return false;
+  if (!state.git) return true;
+  const snapshot = snapshotOf(await readWorkTree(state.cwd!), now());
+  if (sameFiles(snapshot.files, state.git.files)) return true;
+  return withSessionLock(paths, sessionKey, async () => {
+    // Read again under the lock: another run of this session may have captured something meanwhile.
+    const current = await readSessionState(paths, sessionKey);
+    if (!(await isQuiet(current))) return false;
+    await writeSessionState(paths, sessionKey, { ...current, git: snapshot });
+    return true;
+  });
+}
+
+async function isQuiet(state: SessionState): Promise<boolean> {
+  if (!state.scan || !state.transcriptPath || !state.entryId || !state.cwd) return false;
+  return !(await claudeCode.hasNewLines(state.transcriptPath, state.scan));
+}
+
+function sameFiles(a: WorkTreeSnapshot['files'], b: WorkTreeSnapshot['files']): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
