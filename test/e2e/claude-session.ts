@@ -1,5 +1,6 @@
 /**
- * Helpers to run the real Claude Code CLI (node_modules/.bin/claude, 2.1.331 native binary) against the fake
+ * Helpers to run the real Claude Code CLI (e2e/agents/node_modules/.bin/claude, 2.1.331 native binary: the
+ * test-only npm project of agent CLIs, installed by `npm --prefix e2e/agents ci`) against the fake
  * Messages API (./fake-messages-api.ts). Product e2e tests should use them as test/e2e/harness.test.ts does.
  *
  * What worked here (Linux, Node 20, 2 cores; every `-p` session in 0.3-0.8 s):
@@ -46,7 +47,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** Our built CLI, as the installer and the skill run it. */
 export const LOG_SESSION_CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
-export const CLAUDE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/claude');
+export const CLAUDE_BIN = join(REPO_ROOT, 'e2e', 'agents', 'node_modules', '.bin', 'claude');
 
 export const DEFAULT_ALLOWED_TOOLS = ['Write', 'Edit', 'Bash', 'Skill', 'Read'];
 
