@@ -24,7 +24,7 @@ async function makePackage(dir: string): Promise<string> {
     await writeFile(join(dir, source), await readFile(join(repoRoot, source)));
   }
   await writeFile(join(dir, 'dist', 'cli.js'), '');
-  for (const name of ['session-start.js', 'stop.cjs', 'session-end.js']) await writeFile(join(dir, 'dist', 'hooks', name), '');
+  for (const name of ['session-start.js', 'stop.cjs', 'session-end.cjs']) await writeFile(join(dir, 'dist', 'hooks', name), '');
   return dir;
 }
 
@@ -80,7 +80,7 @@ describe('install', () => {
     expect(settings.hooks).toEqual({
       SessionStart: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
       Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }],
-      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.js"`, timeout: 10 }] }],
+      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.cjs"`, timeout: 10 }] }],
     });
     expect(await readFile(userSettings(), 'utf8')).toBe(`${JSON.stringify(settings, null, 2)}\n`);
     expect(existsSync(skillPath())).toBe(true);
@@ -246,7 +246,7 @@ describe('install', () => {
     const result = await run('install', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('~/.claude/skills/log-session/SKILL.md');
-    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.js"`);
+    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.cjs"`);
     expect(existsSync(join(home.dir, '.claude'))).toBe(false);
   });
 
@@ -286,10 +286,10 @@ describe('install', () => {
 describe('status', () => {
   it('reports the skill, each hook with its settings file, missing hook files and the memory root', async () => {
     await run('install');
-    await rm(join(pkg, 'dist', 'hooks', 'session-end.js'));
+    await rm(join(pkg, 'dist', 'hooks', 'session-end.cjs'));
     const text = await run('status');
     expect(text.stdout).toContain('~/.claude/skills/log-session/SKILL.md (installed)');
-    expect(text.stdout).toMatch(/SessionEnd .*session-end\.js"  \(file missing/);
+    expect(text.stdout).toMatch(/SessionEnd .*session-end\.cjs"  \(file missing/);
     expect(text.stdout).toContain('memory: ~/aiconfig/memory/projects');
     const json = JSON.parse((await run('status', '--json')).stdout);
     expect(json.skill).toEqual({ path: skillPath(), installed: true });
@@ -343,7 +343,7 @@ describe('skill', () => {
     const pkgJson = await readJson(join(repoRoot, 'package.json'));
     expect(plugin).toMatchObject({ name: 'log-session', version: pkgJson.version });
     expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './' }] });
-    expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.js"');
+    expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.cjs"');
     expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
   });
 
