@@ -417,7 +417,7 @@ describe('skill', () => {
     const hooks = await readJson(join(repoRoot, 'hooks', 'hooks.json'));
     const pkgJson = await readJson(join(repoRoot, 'package.json'));
     expect(plugin).toMatchObject({ name: 'log-session', version: pkgJson.version });
-    expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './' }] });
+    expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './plugin' }] });
     expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.cjs"');
     expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
   });
