@@ -150,6 +150,10 @@ async function install(context: CommandContext, root: string): Promise<number> {
       `  hooks: ${shown(settingsPath)} (${settingsChange ? (options.dryRun ? 'would register' : 'registered') : 'up to date'})`,
       ...wanted.map(({ event, hook }) => `    ${event.padEnd(12)} ${hook.command}  (timeout ${hook.timeout} s)`),
       `  memory: ${shown(context.paths.projectsDir)}`,
+      // An installed package lives under node_modules; anything else is a clone that must stay where it is.
+      ...(root.split(sep).includes('node_modules')
+        ? []
+        : [`  note: the hooks run the files of ${shown(root)}: moving or deleting it breaks them (README: npm install -g installs a copy that does not)`]),
       '',
     ].join('\n'),
   );
