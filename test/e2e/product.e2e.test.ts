@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentText, startFakeMessagesApi, type FakeMessagesApi, type RecordedRequest, type ToolResult } from './fake-messages-api.js';
-import { git, installLocalPlugin, makeTempProject, REPO_ROOT, runLogSession, runClaude, type ClaudeRun, type TempProject } from './claude-session.js';
+import {
+  git,
+  installLocalPlugin,
+  makeTempProject,
+  REPO_ROOT,
+  runLogSession,
+  runClaude,
+  waitForProcessesOfHome,
+  type ClaudeRun,
+  type TempProject,
+} from './claude-session.js';
 import { transcript } from '../helpers/transcript-builder.js';
 import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 
@@ -307,8 +317,8 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
     expectOk(a);
     const before = await pollSessions(project.home, 'project', (e) => e.length === 1 && (e[0]!.files_modified as string[]).includes('a.txt'));
     expect(before.map((e) => e.files_modified)).toEqual([['a.txt']]);
-    // Let the detached Stop worker of A finish before we extend A's transcript.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The detached Stop and SessionEnd workers of A are done before we extend A's transcript: no process of the HOME is left.
+    await waitForProcessesOfHome(project.home);
 
     // The cut-off: A went on (a successful Write of late.txt) but no hook ever saw it.
     await writeFile(join(project.cwd, 'late.txt'), 'new content\n');
@@ -320,7 +330,8 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
     api.script([{ text: 'B done.' }], { sessionId: idB });
     const b = await runClaude({ home: project.home, cwd: project.cwd, apiUrl: api.url, prompt: 'Session B.', sessionId: idB });
     expectOk(b);
-    const entries = await readSessions(project.home, 'project');
+    // B's own entry comes from its detached workers; A's catch-up ran in B's SessionStart, before B's first request.
+    const entries = await pollSessions(project.home, 'project', (e) => e.length === 2);
     const entryA = entries.find((e) => e.id === before[0]!.id);
     expect(entryA?.files_modified).toEqual(['a.txt', 'late.txt']);
     expect(entries).toHaveLength(2);
