@@ -1,4 +1,5 @@
-import { runHook } from '../lib/hook/run.js';
-import { endSession } from '../lib/session/turn.js';
+import { dirname, join } from 'node:path';
+import { handOff } from '../lib/hook/detach.js';
 
-await runHook('SessionEnd', endSession);
+// Built as CommonJS (no import.meta): the worker bundle sits beside this file.
+void handOff('SessionEnd', join(dirname(process.argv[1]!), 'session-end-worker.js'));

@@ -13,6 +13,8 @@ export interface Paths {
   /** Machine bookkeeping outside memory: `$XDG_STATE_HOME/log-session`, else `~/.local/state/log-session`. */
   stateDir: string;
   logFile: string;
+  /** What each install changed in a settings file, so that uninstall can give back its bytes (lib/install/receipt.ts). */
+  installReceiptsDir: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -30,6 +32,7 @@ export function resolvePaths(env: Env): Paths {
     projectsDir: join(aiconfigHome, 'memory', 'projects'),
     stateDir,
     logFile: join(stateDir, 'log-session.log'),
+    installReceiptsDir: join(stateDir, 'installs'),
   };
 }
 

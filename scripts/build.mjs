@@ -54,3 +54,4 @@ for (const name of commonJs) {
     logLevel: 'warning',
   });
 }
+await import('./build-plugin.mjs');

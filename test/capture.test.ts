@@ -22,7 +22,7 @@ interface HookProcess {
   env?: Record<string, string>;
 }
 
-function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.js', input: unknown, where: HookProcess = {}): Promise<HookRun> {
+function runHook(file: 'stop.cjs' | 'stop-worker.js' | 'session-end.cjs' | 'session-end-worker.js', input: unknown, where: HookProcess = {}): Promise<HookRun> {
   return runBuiltHook(join(repoRoot, 'dist', 'hooks', file), input, where);
 }
 
@@ -48,10 +48,13 @@ function recentSession(sessionId = 'sess-1', cwd = home.project) {
 }
 
 describe('Stop and SessionEnd hooks', () => {
-  it('the Stop hook returns at once and its detached worker brings the entry up to date', async () => {
+  it.each([
+    ['Stop', 'stop.cjs'],
+    ['SessionEnd', 'session-end.cjs'],
+  ] as const)('the %s hook returns at once and its detached worker brings the entry up to date', async (event, file) => {
     home = await makeHome();
     const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths.claudeConfigDir);
-    const result = await runHook('stop.cjs', { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+    const result = await runHook(file, { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project, hook_event_name: event });
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
     // The worker is detached, so its entry appearing is the event to wait for, however long a loaded machine takes
     // to start it: only the test's timeout bounds the wait.
@@ -61,9 +64,9 @@ describe('Stop and SessionEnd hooks', () => {
       entries = await readEntries().catch(() => []);
     }
     expect(entries.map((e) => e.files_modified)).toEqual([['src/a.ts']]);
-    const garbage = await runHook('stop.cjs', 'not json');
+    const garbage = await runHook(file, 'not json');
     expect(garbage).toMatchObject({ code: 0, stdout: '' });
-    expect(garbage.stderr).toMatch(/^log-session Stop hook: .*JSON.*\n$/);
+    expect(garbage.stderr).toMatch(new RegExp(`^log-session ${event} hook: .*JSON.*\\n$`));
     // The worker writes its state after sessions.json, under the lock: once we hold the lock it is done.
     await withProjectLock(join(home.paths.projectsDir, 'widget'), async () => {});
   });
@@ -92,7 +95,7 @@ describe('Stop and SessionEnd hooks', () => {
     expect(await readFile(sessionsFile(), 'utf8')).toBe(before);
 
     await t.edit('src/more.ts').say('And more.').append();
-    await runHook('session-end.js', { ...input, hook_event_name: 'SessionEnd', reason: 'other' });
+    await runHook('session-end-worker.js', { ...input, hook_event_name: 'SessionEnd', reason: 'other' });
     const updated = await readEntries();
     expect(updated).toHaveLength(1);
     expect(updated[0]!.files_modified).toEqual(['docs/notes.md', 'src/hello.ts', 'src/more.ts']);
@@ -184,7 +187,7 @@ describe('Stop and SessionEnd hooks', () => {
     const copy = join(home.dir, 'copy');
     await cp(join(repoRoot, 'dist'), join(copy, 'dist'), { recursive: true });
 
-    const sessionEnd = await runBuiltHook(join(copy, 'dist', 'hooks', 'session-end.js'), input);
+    const sessionEnd = await runBuiltHook(join(copy, 'dist', 'hooks', 'session-end-worker.js'), input);
     expect(sessionEnd).toMatchObject({ code: 0, stdout: '' });
     expect(sessionEnd.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^log-session SessionEnd hook: .*fs-native-extensions/)]);
 
@@ -208,7 +211,7 @@ describe('Stop and SessionEnd hooks', () => {
 
     await runHook('stop-worker.js', input);
     expect(await filesOfEntries()).toEqual([['src/a.ts']]);
-    await runHook('session-end.js', { ...input, hook_event_name: 'SessionEnd' });
+    await runHook('session-end-worker.js', { ...input, hook_event_name: 'SessionEnd' });
     expect(await filesOfEntries()).toEqual([['src/a.ts', 'src/b.ts']]);
   });
 
@@ -252,7 +255,7 @@ describe('which files and which project a session gets', () => {
     const fromTranscript = await runHook('stop-worker.js', { session_id: 'sess-1', transcript_path: transcriptPath }, { cwd: home.dir });
     await runBuiltHook(join(repoRoot, 'dist', 'hooks', 'session-start.js'), { session_id: 'no-transcript', hook_event_name: 'SessionStart' });
     await writeFile(join(home.project, 'notes.txt'), 'by hand\n');
-    const fromHookFolder = await runHook('session-end.js', { session_id: 'no-transcript', hook_event_name: 'SessionEnd' });
+    const fromHookFolder = await runHook('session-end-worker.js', { session_id: 'no-transcript', hook_event_name: 'SessionEnd' });
 
     expect([fromTranscript, fromHookFolder]).toEqual([
       { code: 0, stdout: '', stderr: '' },

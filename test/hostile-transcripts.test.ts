@@ -18,7 +18,7 @@ const ADDRESS_SPACE_KB = 4 * 1024 * 1024;
 
 /** The SessionEnd hook as Claude Code runs it, in a process whose address space is bounded. */
 function runSessionEnd(input: object): Promise<{ code: number; stdout: string; stderr: string }> {
-  const hook = join(repoRoot, 'dist', 'hooks', 'session-end.js');
+  const hook = join(repoRoot, 'dist', 'hooks', 'session-end-worker.js');
   return new Promise((done) => {
     const child = execFile(
       'bash',

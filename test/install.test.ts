@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ async function makePackage(dir: string): Promise<string> {
     await writeFile(join(dir, source), await readFile(join(repoRoot, source)));
   }
   await writeFile(join(dir, 'dist', 'cli.js'), '');
-  for (const name of ['session-start.js', 'stop.cjs', 'session-end.js']) await writeFile(join(dir, 'dist', 'hooks', name), '');
+  for (const name of ['session-start.js', 'stop.cjs', 'session-end.cjs']) await writeFile(join(dir, 'dist', 'hooks', name), '');
   return dir;
 }
 
@@ -80,14 +80,14 @@ describe('install', () => {
     expect(settings.hooks).toEqual({
       SessionStart: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
       Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }],
-      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.js"`, timeout: 10 }] }],
+      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.cjs"`, timeout: 10 }] }],
     });
     expect(await readFile(userSettings(), 'utf8')).toBe(`${JSON.stringify(settings, null, 2)}\n`);
     expect(existsSync(skillPath())).toBe(true);
     expect(existsSync(`${userSettings()}.log-session.bak`)).toBe(false);
   });
 
-  it("keeps the user's keys and hooks, in the same event too; a second run changes no byte; one backup", async () => {
+  it("keeps the user's keys and hooks, in the same event too; a second run changes no byte; no backup beside them", async () => {
     const original = JSON.stringify(usersOwn, null, 2);
     await mkdir(join(home.dir, '.claude'));
     await writeFile(userSettings(), original);
@@ -99,12 +99,11 @@ describe('install', () => {
     expect(settings.hooks.SessionStart[0]).toEqual(usersOwn.hooks.SessionStart[0]);
     expect(settings.hooks.Stop[0]).toEqual(usersOwn.hooks.Stop[0]);
     expect(settings.hooks.Stop).toHaveLength(2);
-    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
 
     const second = await run('install');
     expect(second.stdout).toContain('up to date');
     expect(await readFile(userSettings(), 'utf8')).toBe(once);
-    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
+    expect(await readdir(join(home.dir, '.claude'))).toEqual(['settings.json', 'skills']);
   });
 
   it('replaces an earlier hook of ours (another install folder, the older stop.js) instead of adding a second one', async () => {
@@ -185,8 +184,8 @@ describe('install', () => {
     const projectOnly = await run('uninstall', '--scope', 'project');
     expect(projectOnly.stdout).toContain('skill: kept, hooks of log-session remain in ~/.claude/settings.json');
     expect(existsSync(skillDir)).toBe(true);
-    expect(existsSync(join(home.project, '.claude', 'settings.json'))).toBe(true);
-    expect((await readJson(join(home.project, '.claude', 'settings.json'))).hooks).toBeUndefined();
+    // Install created the project's .claude/ and its settings.local.json: both are gone again.
+    expect(existsSync(join(home.project, '.claude'))).toBe(false);
 
     const user = JSON.parse((await run('uninstall', '--json')).stdout);
     expect(user.skill).toEqual({ path: skillDir, removed: true });
@@ -219,7 +218,7 @@ describe('install', () => {
     expect(JSON.parse(installed).hooks.Stop[0].hooks[0].command).toBe(`node "${pkg}/dist/hooks/stop.cjs"`);
     await run('uninstall');
     expect(await readFile(userSettings(), 'utf8')).toBe(original);
-    expect(await readFile(`${userSettings()}.log-session.bak`, 'utf8')).toBe(original);
+    expect(await readdir(join(home.dir, '.claude'))).toEqual(['settings.json']);
   });
 
   it('a blank settings.json reads as empty settings, as Claude Code reads it', async () => {
@@ -246,11 +245,11 @@ describe('install', () => {
     const result = await run('install', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('~/.claude/skills/log-session/SKILL.md');
-    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.js"`);
+    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.cjs"`);
     expect(existsSync(join(home.dir, '.claude'))).toBe(false);
   });
 
-  it('--scope project writes <repo root>/.claude/settings.json, also from a sub-folder', async () => {
+  it('--scope project writes <repo root>/.claude/settings.local.json (machine paths, not shared), also from a sub-folder', async () => {
     const sub = join(home.project, 'src');
     await mkdir(sub);
     let stdout = '';
@@ -265,7 +264,8 @@ describe('install', () => {
       stderr: () => {},
     });
     expect(code).toBe(0);
-    expect(Object.keys((await readJson(join(home.project, '.claude', 'settings.json'))).hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
+    expect(Object.keys((await readJson(join(home.project, '.claude', 'settings.local.json'))).hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
+    expect(existsSync(join(home.project, '.claude', 'settings.json'))).toBe(false);
     expect(existsSync(userSettings())).toBe(false);
   });
 
@@ -283,13 +283,88 @@ describe('install', () => {
   });
 });
 
+/** Every file and folder under `dir`, relative, sorted: what a user would find there. */
+async function treeOf(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir, { recursive: true })).sort();
+}
+
+const startingFiles: [string, string | undefined][] = [
+  ['no settings file', undefined],
+  ['{}', '{}'],
+  ['{} and a line break', '{}\n'],
+  ['a compact file', '{"model":"opus","hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"check-bash"}]}]}}'],
+  [
+    '4 spaces, CRLF and a one-line user Stop hook',
+    ['{', '    "model": "opus",', '    "hooks": {', '        "Stop": [{ "hooks": [{ "type": "command", "command": "notify-send done" }] }]', '    }', '}', ''].join('\r\n'),
+  ],
+  ['a user Stop and SessionStart hook of their own', `${JSON.stringify(usersOwn, null, 2)}\n`],
+  ['an empty "hooks": {}', '{\n  "model": "opus",\n  "hooks": {}\n}\n'],
+  ['tabs and an empty Stop list', '{\n\t"model": "opus",\n\t"hooks": {\n\t\t"Stop": []\n\t}\n}'],
+];
+
+describe('uninstall gives back every byte', () => {
+  it.each(startingFiles)('%s: install then uninstall leaves the file and the Claude folder as they were', async (_, original) => {
+    if (original !== undefined) {
+      await mkdir(join(home.dir, '.claude'));
+      await writeFile(userSettings(), original);
+    }
+    const before = await treeOf(join(home.dir, '.claude'));
+    await run('install');
+    await run('install');
+    expect(JSON.parse(await readFile(userSettings(), 'utf8')).hooks.Stop.at(-1).hooks[0].command).toBe(`node "${pkg}/dist/hooks/stop.cjs"`);
+    expect((await run('uninstall')).code).toBe(0);
+    expect(original === undefined ? existsSync(userSettings()) : await readFile(userSettings(), 'utf8')).toBe(original ?? false);
+    expect(await treeOf(join(home.dir, '.claude'))).toEqual(before);
+    expect(existsSync(home.paths.installReceiptsDir)).toBe(false);
+  });
+
+  it.each(startingFiles.filter(([, text]) => text?.includes('"opus"')))(
+    '%s: changed by the user in between, only our hooks go and their change stays as written',
+    async (_, original) => {
+      await mkdir(join(home.dir, '.claude'));
+      await writeFile(userSettings(), original!);
+      await run('install');
+      const installed = await readFile(userSettings(), 'utf8');
+      await writeFile(userSettings(), installed.replace('"opus"', '"sonnet"'));
+      await run('uninstall');
+      expect(await readFile(userSettings(), 'utf8')).toBe(original!.replace('"opus"', '"sonnet"'));
+    },
+  );
+
+  it("install adds to the user's lines without re-laying them out: a one-line hook and a compact file stay one line", async () => {
+    const [, crlf] = startingFiles[4]!;
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), crlf!);
+    await run('install');
+    const installed = await readFile(userSettings(), 'utf8');
+    expect(installed).toContain('        "Stop": [{ "hooks": [{ "type": "command", "command": "notify-send done" }] }, { "hooks": [');
+    expect(installed.replaceAll('\r\n', '')).not.toContain('\n');
+
+    const [, compact] = startingFiles[3]!;
+    await writeFile(userSettings(), compact!);
+    await run('install');
+    expect(await readFile(userSettings(), 'utf8')).not.toContain('\n');
+  });
+
+  it('a file holding our hooks from before receipts (an older install): uninstall takes out only them', async () => {
+    const original = '{\n  "model": "opus"\n}\n';
+    const old = { type: 'command', command: `node "${pkg}/dist/hooks/stop.js"`, timeout: 30 };
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), '{\n  "model": "opus",\n  "hooks": {\n    "Stop": [\n      {\n        "hooks": [' + JSON.stringify(old) + ']\n      }\n    ]\n  }\n}\n');
+    await run('install');
+    await run('uninstall');
+    expect(await readFile(userSettings(), 'utf8')).toBe(original);
+  });
+});
+
 describe('status', () => {
   it('reports the skill, each hook with its settings file, missing hook files and the memory root', async () => {
     await run('install');
-    await rm(join(pkg, 'dist', 'hooks', 'session-end.js'));
+    await rm(join(pkg, 'dist', 'hooks', 'session-end.cjs'));
     const text = await run('status');
     expect(text.stdout).toContain('~/.claude/skills/log-session/SKILL.md (installed)');
-    expect(text.stdout).toMatch(/SessionEnd .*session-end\.js"  \(file missing/);
+    expect(text.stdout).toMatch(/SessionEnd .*session-end\.cjs"  \(file missing/);
     expect(text.stdout).toContain('memory: ~/aiconfig/memory/projects');
     const json = JSON.parse((await run('status', '--json')).stdout);
     expect(json.skill).toEqual({ path: skillPath(), installed: true });
@@ -342,8 +417,8 @@ describe('skill', () => {
     const hooks = await readJson(join(repoRoot, 'hooks', 'hooks.json'));
     const pkgJson = await readJson(join(repoRoot, 'package.json'));
     expect(plugin).toMatchObject({ name: 'log-session', version: pkgJson.version });
-    expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './' }] });
-    expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.js"');
+    expect(market).toMatchObject({ name: 'log-session', plugins: [{ name: 'log-session', source: './plugin' }] });
+    expect(hooks.hooks.SessionEnd[0].hooks[0].command).toBe('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/session-end.cjs"');
     expect(Object.keys(hooks.hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
   });
 

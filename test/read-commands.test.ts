@@ -16,13 +16,17 @@ interface Run {
 }
 
 /** The CLI in this process, on the temp home, from the project folder. */
-async function cli(...args: string[]): Promise<Run> {
+function cli(...args: string[]): Promise<Run> {
+  return cliIn(home.project, ...args);
+}
+
+async function cliIn(cwd: string, ...args: string[]): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
     env: home.env,
     paths: home.paths,
-    cwd: home.project,
+    cwd,
     // The real clock, as the SessionStart hook's: the brief dates follow-ups against it.
     now: () => new Date(),
     readStdin: async () => '',
@@ -124,8 +128,20 @@ describe('show, context and recall', () => {
         { kind: 'session', id: 'session-20260106-090000', date: '2026-01-06', score: 1, field: 'summary', text: 'Worked on step 6.' },
       ],
     });
+    const jwtSession = [{ id: 'session-20260103-090000', field: 'files' }];
     const byFile = await cli('recall', '--file', 'src/auth', '--json');
-    expect((JSON.parse(byFile.stdout) as { hits: { id: string; field: string }[] }).hits).toMatchObject([{ id: 'session-20260103-090000', field: 'files' }]);
+    expect((JSON.parse(byFile.stdout) as { hits: { id: string; field: string }[] }).hits).toMatchObject(jwtSession);
+    // An absolute path, and one relative to a sub-folder of the project, name the same file.
+    await mkdir(join(home.project, 'src', 'auth'), { recursive: true });
+    for (const [cwd, path] of [
+      [home.dir, join(home.project, 'src', 'auth', 'jwt.ts')],
+      [join(home.project, 'src'), 'auth/jwt.ts'],
+      [join(home.project, 'src', 'auth'), './jwt.ts'],
+      [join(home.project, 'src', 'auth'), '../auth/jwt.ts'],
+    ]) {
+      const found = await cliIn(cwd!, 'recall', '--project', 'widget', '--file', path!, '--json');
+      expect((JSON.parse(found.stdout) as { hits: unknown[] }).hits, `${cwd} ${path}`).toMatchObject(jwtSession);
+    }
   });
 
   it('every command explains itself and names an unknown flag', async () => {

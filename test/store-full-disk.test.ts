@@ -214,7 +214,7 @@ describe(`a real full disk: memory on a 200 KiB tmpfs${skipped}`, () => {
       const dir = join(disk.dir, 'aiconfig', 'memory', 'projects', 'widget');
       const before = await memoryFiles(dir);
       await fillLeaving(disk.dir, 0);
-      const hook = await runHookProcess(home, 'session-end.js', { session_id: 'S1', cwd: home.project, hook_event_name: 'SessionEnd' }, env);
+      const hook = await runHookProcess(home, 'session-end-worker.js', { session_id: 'S1', cwd: home.project, hook_event_name: 'SessionEnd' }, env);
       expect(hook).toMatchObject({ code: 0, stdout: '' });
       expect(hook.stderr).toMatch(/^log-session SessionEnd hook: the disk is full: .*\/memory\/projects\/widget\/sessions\.json.*; see .*log-session\.log\n$/);
       expect(await readFile(home.paths.logFile, 'utf8')).toContain('the disk is full');

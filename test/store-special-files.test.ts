@@ -138,7 +138,7 @@ describe('a special file or a folder where a file belongs (or the reverse) is re
     for (const [file, event] of [
       ['stop-worker.js', 'Stop'],
       ['stop-worker.js', 'Stop'],
-      ['session-end.js', 'SessionEnd'],
+      ['session-end-worker.js', 'SessionEnd'],
       ['session-start.js', 'SessionStart'],
     ] as const) {
       const hook = await runHookProcess(home, file, { ...input, hook_event_name: event });

@@ -9,10 +9,12 @@ import { isRecord, parseJson } from '../json.js';
 import { readRepo } from '../project/git.js';
 import type { HookEvent } from '../hook/table.js';
 import { displayPath } from '../paths.js';
-import { BACKUP_SUFFIX, editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from '../install/settings-file.js';
+import { nextReceipt, readReceipt, removeCreatedFolders, removeReceipt, restoredText, writeReceipt } from '../install/receipt.js';
+import { editSettingsText, readOptional, readSettingsFile, removeSettingsFile, writeSettingsFile } from '../install/settings-file.js';
 import {
   addOurHooks,
   desiredHooks,
+  emptyHooksOf,
   findOurHooks,
   parseHookCommand,
   removeOurHooks,
@@ -23,25 +25,29 @@ import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../install/skills.j
 
 const PACKAGE_NAME = 'log-session';
 type Scope = 'user' | 'project';
+/** The file each scope writes: the project's hooks name this machine's paths, so they go where git does not share them. */
+const scopeFile = { user: 'user', project: 'projectLocal' } as const;
 
 const installUsage = `Usage: log-session install [--scope user|project] [--dry-run] [--json]
 
-Installs log-session into Claude Code: the log-session skill into <claude config>/skills/log-session/, and
+Installs log-session into Claude Code: the skills log-session and recall into <claude config>/skills/, and
 SessionStart, Stop and SessionEnd hooks that run this package's built files (dist/hooks/). Running it
-again changes nothing; other settings and hooks are kept. settings.json is backed up once, to
-settings.json${BACKUP_SUFFIX}, before the first change.
+again changes nothing; other settings and hooks are kept, byte for byte. What it changed in the settings
+file is noted in log-session's state folder, so that uninstall gives the file back as it was.
 
 Options:
   --scope user     hooks in <claude config>/settings.json (default; $CLAUDE_CONFIG_DIR, else ~/.claude)
-  --scope project  hooks in <repository root or current folder>/.claude/settings.json
+  --scope project  hooks in <repository root or current folder>/.claude/settings.local.json (this machine's
+                   paths: never in the shared .claude/settings.json)
   --dry-run        print what would change; write nothing
   --json           print JSON
 `;
 
 const uninstallUsage = `Usage: log-session uninstall [--scope user|project] [--dry-run] [--json]
 
-Removes what install added: log-session's hooks from the settings file of the scope (nothing else in it) and
-the skill folders <claude config>/skills/log-session*/, unless another settings file (user, project, project
+Removes what install added: log-session's hooks from the settings file of the scope (nothing else in it; a
+file install has not changed since is given back byte for byte, or removed if install created it) and the
+skill folders <claude config>/skills/log-session*/, unless another settings file (user, project, project
 local) still runs log-session's hooks. Project memory is kept.
 
 Options:
@@ -89,12 +95,12 @@ async function install(context: CommandContext, root: string): Promise<number> {
   if (missing.length) {
     throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
   }
-  const settingsPath = (await settingsFiles(context))[options.scope];
+  const settingsPath = (await settingsFiles(context))[scopeFile[options.scope]];
   const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
   const isOurs = ourRootCheck(root);
-  const nextText = editSettingsText(current, addOurHooks(current.settings, wanted, isOurs));
-  const settingsChange = nextText !== current.text;
+  const next = editSettingsText(current, addOurHooks(current.settings, wanted, isOurs));
+  const settingsChange = next.text !== current.text;
 
   const skillPath = skillFile(context);
   const command = cliCommand(join(root, 'dist', 'cli.js'));
@@ -102,7 +108,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
     SKILLS.map(async ({ source, folder, name }) => {
       const path = join(context.paths.claudeConfigDir, 'skills', folder, 'SKILL.md');
       const text = renderSkill(await readFile(join(root, source), 'utf8'), command, name);
-      return { path, text, changed: (await readOptional(path)) !== text };
+      return { name, path, text, changed: (await readOptional(path)) !== text };
     }),
   );
   const skillChange = skills.some((skill) => skill.changed);
@@ -111,14 +117,22 @@ async function install(context: CommandContext, root: string): Promise<number> {
   const report = {
     dryRun: options.dryRun,
     skill: { path: skillPath, changed: skillChange },
-    skills: skills.map(({ path, changed }) => ({ path, changed })),
+    skills: skills.map(({ name, path, changed }) => ({ name, path, changed })),
     settings: { path: settingsPath, changed: settingsChange },
     hooks: wanted.map(({ event, hook }) => ({ event, ...hook })),
     memoryRoot: context.paths.projectsDir,
   };
   if (!options.dryRun) {
+    // Folders that do not exist yet, noted before anything creates them: uninstall removes them again when empty.
+    const createdFolders = [dirname(settingsPath), join(context.paths.claudeConfigDir, 'skills')].filter((folder) => !existsSync(folder));
     // Settings first: the write most likely to be refused (permissions), before anything else is changed.
-    if (settingsChange) await writeSettingsFile(current, nextText, { backUp: true });
+    if (settingsChange) {
+      const earlier = await readReceipt(context.paths, settingsPath);
+      const holdsOurHooks = findOurHooks(current.settings, isOurs).length > 0;
+      await writeSettingsFile(current, next.text);
+      const receipt = nextReceipt(settingsPath, current.text, next.text, next.edits, { earlier, holdsOurHooks, createdFolders, keptEmpty: emptyHooksOf(current.settings) });
+      await writeReceipt(context.paths, receipt);
+    }
     for (const skill of skills.filter((each) => each.changed)) {
       // Modes spelled out: under a permissive umask nobody else may edit what Claude Code runs as this user.
       await mkdir(dirname(skill.path), { recursive: true, mode: 0o755 });
@@ -132,10 +146,14 @@ async function install(context: CommandContext, root: string): Promise<number> {
   context.stdout(
     [
       options.dryRun ? 'log-session install --dry-run: nothing written' : 'log-session installed',
-      `  skill: ${shown(skillPath)} (${skillChange ? (options.dryRun ? 'would write' : 'written') : 'up to date'})`,
+      ...skills.map(({ name, path, changed }) => `  skill ${name}: ${shown(path)} (${changed ? (options.dryRun ? 'would write' : 'written') : 'up to date'})`),
       `  hooks: ${shown(settingsPath)} (${settingsChange ? (options.dryRun ? 'would register' : 'registered') : 'up to date'})`,
       ...wanted.map(({ event, hook }) => `    ${event.padEnd(12)} ${hook.command}  (timeout ${hook.timeout} s)`),
       `  memory: ${shown(context.paths.projectsDir)}`,
+      // An installed package lives under node_modules; anything else is a clone that must stay where it is.
+      ...(root.split(sep).includes('node_modules')
+        ? []
+        : [`  note: the hooks run the files of ${shown(root)}: moving or deleting it breaks them (README: npm install -g installs a copy that does not)`]),
       '',
     ].join('\n'),
   );
@@ -145,7 +163,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
 async function uninstall(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'uninstall', true);
   const files = await settingsFiles(context);
-  const settingsPath = files[options.scope];
+  const settingsPath = files[scopeFile[options.scope]];
   const current = await readSettingsFile(settingsPath);
   const isOurs = ourRootCheck(root);
   const removed = findOurHooks(current.settings, isOurs);
@@ -156,9 +174,17 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
   const keptFor = await filesWithOurHooks(distinctFiles(files), isOurs, settingsPath);
   const removeSkills = skillPresent && keptFor.length === 0;
   if (!options.dryRun) {
-    // No backup here: the one install made holds the user's own version.
-    if (removed.length) await writeSettingsFile(current, editSettingsText(current, removeOurHooks(current.settings, isOurs)), { backUp: false });
+    const receipt = await readReceipt(context.paths, settingsPath);
+    // The user's bytes when the file is as install left it; else only our hooks are taken out.
+    const restored = receipt && restoredText(current.text, receipt);
+    if (restored === null) await removeSettingsFile(settingsPath);
+    else if (restored !== undefined) await writeSettingsFile(current, restored);
+    else if (removed.length) await writeSettingsFile(current, editSettingsText(current, removeOurHooks(current.settings, isOurs, receipt?.keptEmpty)).text);
     if (removeSkills) for (const dir of skillDirs) await rm(dir, { recursive: true, force: true });
+    if (receipt) {
+      await removeCreatedFolders(receipt.createdFolders);
+      await removeReceipt(context.paths, settingsPath);
+    }
   }
   if (options.json) {
     const skill = { path: skillDir, removed: removeSkills, ...(skillPresent && keptFor.length ? { keptFor } : {}) };

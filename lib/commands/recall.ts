@@ -1,5 +1,9 @@
-import { parseCommandArgs, type Command } from './command.js';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseCommandArgs, type Command, type CommandContext } from './command.js';
 import { UsageError } from '../errors.js';
+import { readRepo } from '../project/git.js';
+import { toProjectFiles } from '../project/files.js';
 import { DEFAULT_RECALL_LIMIT, recall } from '../read/recall.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
@@ -11,7 +15,8 @@ match first. Questions work: "what did we decide about auth", "what did we do la
 
 Options:
   --project NAME  project name (default: derived from the repository, as record does)
-  --file PATH     only sessions that changed a file whose path starts with or contains PATH
+  --file PATH     only sessions that changed a file whose path starts with or contains PATH (an absolute path,
+                  or one relative to the current folder, is taken relative to the project's root)
   --last N        at most N hits (default ${DEFAULT_RECALL_LIMIT})
   --json          print only JSON:
                   {"project", "query", "hits": [{"kind": "session"|"adr", "id", "date", "score", "field", "text"}]}
@@ -28,7 +33,8 @@ export const recallCommand: Command = {
     const query = positionals.join(' ').trim();
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
     const memory = await readMemoryFor(context, values.project);
-    const hits = recall(memory, { query, file: values.file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
+    const file = values.file === undefined ? undefined : await projectRelative(context, values.file);
+    const hits = recall(memory, { query, file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: memory.project, query, hits }, null, 2)}\n`);
       return 0;
@@ -43,3 +49,17 @@ export const recallCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * `--file` as sessions list files: relative to the root of the repository holding it (else the current folder's).
+ * A path that leads outside (another project's, with --project) is matched as given.
+ */
+async function projectRelative(context: CommandContext, path: string): Promise<string> {
+  const absolute = resolve(context.cwd, path);
+  let folder = dirname(absolute);
+  while (!existsSync(folder)) folder = dirname(folder);
+  const projectRoot = (await readRepo(folder))?.root ?? (await readRepo(context.cwd))?.root ?? context.cwd;
+  const [file] = toProjectFiles([absolute], { projectRoot, home: context.paths.home, bookkeeping: [] });
+  if (file === undefined || (!isAbsolute(path) && (file.startsWith('/') || file.startsWith('~')))) return path;
+  return file;
+}

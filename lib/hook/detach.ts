@@ -4,9 +4,10 @@ import { errorCode } from '../errors.js';
 import { resolvePaths } from '../paths.js';
 import { noteProblems } from './problems.js';
 import { parseHookJson, readHookInput, readStdin } from './stdin.js';
+import type { HookEvent } from './table.js';
 
 /**
- * How the Stop hook hands its input to the worker: one environment variable per field (only its owner can read
+ * How the Stop and SessionEnd hooks hand their input to the worker: one environment variable per field (only its owner can read
  * them), so the worker parses nothing. Only the fields the capture reads; the rest (the last answer, background
  * tasks) can be large and is left behind.
  */
@@ -16,9 +17,11 @@ const HANDED_FIELDS = { session_id: 'LOG_SESSION_SESSION_ID', transcript_path: '
  * Stop runs after every turn, so it only hands its input to a detached worker and exits: Claude Code waits for
  * a process that loads nothing but Node's own modules and opens no pipe. The worker (a full `runHook`) checks
  * the input, does the capture under the lock and reports its problems itself. This is the per-turn cost.
+ * SessionEnd hands off the same way: Claude Code cancels a SessionEnd hook still running after 1.5 s (a plugin's
+ * timeout does not lift that), and the worker outlives the CLI; the next SessionStart catches up anything cut short.
  */
-export async function handOff(workerPath: string): Promise<void> {
-  const report = (problem: unknown) => noteProblems(resolvePaths(process.env), 'Stop', [problem]);
+export async function handOff(event: HookEvent, workerPath: string): Promise<void> {
+  const report = (problem: unknown) => noteProblems(resolvePaths(process.env), event, [problem]);
   try {
     // A missing worker would fail where nobody hears it: say so here instead.
     if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run 'npm run build' in the log-session folder`);
@@ -38,7 +41,7 @@ export async function handOff(workerPath: string): Promise<void> {
   process.exitCode = 0;
 }
 
-/** The worker's input: what the Stop hook handed over, else stdin (the worker run by hand, or by tests). */
+/** The worker's input: what the hook handed over, else stdin (the worker run by hand, or by tests). */
 export async function readHandedInput(): Promise<Record<string, unknown>> {
   if (process.env[HANDED_FIELDS.session_id] === undefined) return readHookInput();
   const input: Record<string, unknown> = {};

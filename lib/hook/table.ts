@@ -10,7 +10,7 @@ export interface HookSpec {
   event: HookEvent;
   /** The built file under `dist/hooks/` that Claude Code runs, e.g. `stop.cjs`. */
   file: string;
-  /** Seconds. SessionEnd's own timeout lifts Claude Code's 1.5 s SessionEnd budget (settings hooks only). */
+  /** Seconds: bounds on the hook itself (Stop and SessionEnd only hand their work to a detached worker). */
   timeout: number;
 }
 

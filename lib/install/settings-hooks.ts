@@ -104,8 +104,19 @@ export function addOurHooks(settings: Settings, wanted: DesiredHook[], isOurRoot
   return pruneEmptied(settings, result);
 }
 
-/** Settings without our hooks; groups, events and `hooks` that we emptied go too. */
-export function removeOurHooks(settings: Settings, isOurRoot: IsOurRoot): Settings {
+/** The hook containers a user keeps empty (`"hooks": {}`, `"Stop": []`): uninstall leaves them, whatever install put in them. */
+export interface EmptyHooks {
+  hooks: boolean;
+  events: string[];
+}
+
+export function emptyHooksOf(settings: Settings): EmptyHooks {
+  const events = Object.entries(hookEvents(settings)).filter(([, groups]) => groups.length === 0);
+  return { hooks: isRecord(settings.hooks) && Object.keys(settings.hooks).length === 0, events: events.map(([event]) => event) };
+}
+
+/** Settings without our hooks; groups, events and `hooks` that we emptied go too, unless the user kept them empty. */
+export function removeOurHooks(settings: Settings, isOurRoot: IsOurRoot, keptEmpty: EmptyHooks = { hooks: false, events: [] }): Settings {
   const result = structuredClone(settings);
   for (const groups of Object.values(hookEvents(result))) {
     for (const group of groups) {
@@ -114,11 +125,11 @@ export function removeOurHooks(settings: Settings, isOurRoot: IsOurRoot): Settin
       }
     }
   }
-  return pruneEmptied(settings, result);
+  return pruneEmptied(settings, result, keptEmpty);
 }
 
 /** Drops groups, events and `hooks` that are empty in `after` but were not empty in `before`. */
-function pruneEmptied(before: Settings, after: Settings): Settings {
+function pruneEmptied(before: Settings, after: Settings, keptEmpty: EmptyHooks = { hooks: false, events: [] }): Settings {
   if (!isRecord(after.hooks)) return after;
   const beforeEvents = hookEvents(before);
   const afterEvents = after.hooks as Record<string, unknown[]>;
@@ -129,9 +140,9 @@ function pruneEmptied(before: Settings, after: Settings): Settings {
       return wasEmpty || groupHooks(group).length > 0 || !isRecord(group) || !Array.isArray(group.hooks);
     });
     afterEvents[event] = kept;
-    if (kept.length === 0 && (beforeEvents[event]?.length ?? 1) > 0) delete afterEvents[event];
+    if (kept.length === 0 && (beforeEvents[event]?.length ?? 1) > 0 && !keptEmpty.events.includes(event)) delete afterEvents[event];
   }
-  if (Object.keys(afterEvents).length === 0 && (!isRecord(before.hooks) || Object.keys(before.hooks).length > 0)) {
+  if (Object.keys(afterEvents).length === 0 && !keptEmpty.hooks && (!isRecord(before.hooks) || Object.keys(before.hooks).length > 0)) {
     delete after.hooks;
   }
   return after;

@@ -149,7 +149,7 @@ interface Measured {
 function runMeasured(home: TempHome, input: object): Measured {
   const timing = join(home.dir, 'time.txt');
   const script = `ulimit -v ${ADDRESS_SPACE_KB}; exec /usr/bin/time -v -o "$0" timeout -k 5 ${TIMEOUT_S} "$1" "$2"`;
-  const result = spawnSync('bash', ['-c', script, timing, process.execPath, join(hooks, 'session-end.js')], {
+  const result = spawnSync('bash', ['-c', script, timing, process.execPath, join(hooks, 'session-end-worker.js')], {
     cwd: home.project,
     env: home.env,
     input: JSON.stringify(input),

@@ -1,5 +1,6 @@
 /**
- * Helpers to run the real Claude Code CLI (node_modules/.bin/claude, 2.1.331 native binary) against the fake
+ * Helpers to run the real Claude Code CLI (e2e/agents/node_modules/.bin/claude, 2.1.331 native binary: the
+ * test-only npm project of agent CLIs, installed by `npm --prefix e2e/agents ci`) against the fake
  * Messages API (./fake-messages-api.ts). Product e2e tests should use them as test/e2e/harness.test.ts does.
  *
  * What worked here (Linux, Node 20, 2 cores; every `-p` session in 0.3-0.8 s):
@@ -37,6 +38,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,7 +48,13 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** Our built CLI, as the installer and the skill run it. */
 export const LOG_SESSION_CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
-export const CLAUDE_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/claude');
+export const CLAUDE_BIN = join(REPO_ROOT, 'e2e', 'agents', 'node_modules', '.bin', 'claude');
+
+/** The claude binary, or an error that says how to install it. */
+function claudeBin(): string {
+  if (!existsSync(CLAUDE_BIN)) throw new Error(`${CLAUDE_BIN} is missing: run 'npm --prefix e2e/agents ci' (the agent CLIs the e2e suite drives)`);
+  return CLAUDE_BIN;
+}
 
 export const DEFAULT_ALLOWED_TOOLS = ['Write', 'Edit', 'Bash', 'Skill', 'Read'];
 
@@ -145,7 +153,7 @@ export async function runClaude(options: RunClaudeOptions): Promise<ClaudeRun> {
     (options.allowedTools ?? DEFAULT_ALLOWED_TOOLS).join(','),
     ...(options.extraArgs ?? []),
   ];
-  const result = await run(CLAUDE_BIN, args, {
+  const result = await run(claudeBin(), args, {
     cwd: options.cwd,
     env: claudeEnv(options),
     timeoutMs: options.timeoutMs ?? 60_000,
@@ -155,10 +163,10 @@ export async function runClaude(options: RunClaudeOptions): Promise<ClaudeRun> {
 
 /**
  * Any other claude command (e.g. `plugin …`), same env. Throws unless it exits 0. 120 s: `plugin install` of a
- * local marketplace copies the folder whole (this clone with node_modules, 474 MB: 32 s on a loaded 2-core machine).
+ * local marketplace copies the plugin's folder whole (a whole clone with node_modules took 32 s on a loaded 2-core machine).
  */
 export async function claudeCommand(args: string[], options: ClaudeEnvOptions & { cwd: string }): Promise<ProcessResult> {
-  return check(await run(CLAUDE_BIN, args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 120_000 }));
+  return check(await run(claudeBin(), args, { cwd: options.cwd, env: claudeEnv(options), timeoutMs: 120_000 }));
 }
 
 export interface InstallPluginOptions extends ClaudeEnvOptions {

@@ -8,9 +8,28 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentText, startFakeMessagesApi, type FakeMessagesApi, type RecordedRequest, type ToolResult } from './fake-messages-api.js';
-import { git, installLocalPlugin, makeTempProject, REPO_ROOT, runLogSession, runClaude, type ClaudeRun, type TempProject } from './claude-session.js';
+import {
+  git,
+  installLocalPlugin,
+  makeTempProject,
+  REPO_ROOT,
+  runLogSession,
+  runClaude,
+  waitForProcessesOfHome,
+  type ClaudeRun,
+  type TempProject,
+} from './claude-session.js';
 import { transcript } from '../helpers/transcript-builder.js';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+
+/** The bytes of every file under `dir`. */
+async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
 
 
 let api: FakeMessagesApi;
@@ -108,9 +127,7 @@ describe('1. capture: Write, Edit, failed Edit and a Bash change to a tracked fi
     expectOk(session);
     expect(await git(project.cwd, 'status', '--porcelain')).toBe(' M README.md\n?? src/\n');
     expect(await readFile(join(project.cwd, 'kept.txt'), 'utf8')).toBe('untouched\n');
-    // SessionEnd captured in the foreground: the entry is there at once.
-    const atExit = await readSessions(project.home, 'project');
-    expect(atExit).toHaveLength(1);
+    // Stop and SessionEnd hand their work to detached workers: the entry settles once they are done.
     const expected = ['README.md', 'src/notes.txt'];
     const entries = await pollSessions(
       project.home,
@@ -300,8 +317,8 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
     expectOk(a);
     const before = await pollSessions(project.home, 'project', (e) => e.length === 1 && (e[0]!.files_modified as string[]).includes('a.txt'));
     expect(before.map((e) => e.files_modified)).toEqual([['a.txt']]);
-    // Let the detached Stop worker of A finish before we extend A's transcript.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The detached Stop and SessionEnd workers of A are done before we extend A's transcript: no process of the HOME is left.
+    await waitForProcessesOfHome(project.home);
 
     // The cut-off: A went on (a successful Write of late.txt) but no hook ever saw it.
     await writeFile(join(project.cwd, 'late.txt'), 'new content\n');
@@ -313,14 +330,15 @@ describe('4. a session whose SessionEnd never ran is completed when the next one
     api.script([{ text: 'B done.' }], { sessionId: idB });
     const b = await runClaude({ home: project.home, cwd: project.cwd, apiUrl: api.url, prompt: 'Session B.', sessionId: idB });
     expectOk(b);
-    const entries = await readSessions(project.home, 'project');
+    // B's own entry comes from its detached workers; A's catch-up ran in B's SessionStart, before B's first request.
+    const entries = await pollSessions(project.home, 'project', (e) => e.length === 2);
     const entryA = entries.find((e) => e.id === before[0]!.id);
     expect(entryA?.files_modified).toEqual(['a.txt', 'late.txt']);
     expect(entries).toHaveLength(2);
   });
 });
 
-describe('5. plugin route: claude plugin install (this repository as a local marketplace), then a session is logged the same way', () => {
+describe('5. plugin route: claude plugin install of the shipped plugin (plugin/, listed by this repository as a local marketplace), then a session is logged the same way', () => {
   let project: TempProject;
 
   beforeAll(async () => {
@@ -330,13 +348,23 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
     await project?.cleanup();
   });
 
-  it('logs one entry with the written file', async () => {
+  it('copies only what runs into the plugin cache (under 5 MB)', async () => {
     const env = { home: project.home, apiUrl: api.url, cwd: project.cwd };
     for (const result of await installLocalPlugin({ ...env, marketplaceDir: REPO_ROOT, marketplace: 'log-session', plugin: 'log-session' })) {
       expect(result.exitCode).toBe(0);
     }
     const settings = JSON.parse(await readFile(join(project.home, '.claude', 'settings.json'), 'utf8'));
     expect(settings.enabledPlugins).toMatchObject({ 'log-session@log-session': true });
+    const cache = join(project.home, '.claude', 'plugins', 'cache', 'log-session');
+    const copied = await bytesUnder(cache);
+    expect(copied).toBeGreaterThan(100_000);
+    expect(copied).toBeLessThan(5_000_000);
+    const [version] = await readdir(join(cache, 'log-session'));
+    expect((await readdir(join(cache, 'log-session', version!))).sort()).toEqual(['.claude-plugin', 'LICENSE', 'dist', 'hooks', 'node_modules', 'package.json', 'skills']);
+  });
+
+  it('logs one entry with the written file, and no hook is cancelled at the end', async () => {
+    const env = { home: project.home, apiUrl: api.url, cwd: project.cwd };
     const sessionId = crypto.randomUUID();
     api.script(
       [{ tools: [{ name: 'Write', input: { file_path: join(project.cwd, 'plugin.txt'), content: 'p\n' } }] }, { text: 'Plugin done.' }],
@@ -345,6 +373,8 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
     const session = await runClaude({ ...env, prompt: 'Plugin session.', sessionId });
     expectOk(session);
     expect(session.stdout).toBe('Plugin done.\n');
+    // Claude Code cancels a SessionEnd hook still running after 1.5 s, whatever a plugin's timeout says.
+    expect(`${session.stdout}${session.stderr}`).not.toContain('Hook cancelled');
     // The transcript's hook records name the plugin's own Stop hook command.
     expect(await readFile(session.transcriptPath, 'utf8')).toContain(JSON.stringify('node "${CLAUDE_PLUGIN_ROOT}/dist/hooks/stop.cjs"'));
     const entries = await pollSessions(project.home, 'project', (e) => e.length === 1 && JSON.stringify(e[0]!.files_modified) === '["plugin.txt"]');
@@ -372,7 +402,7 @@ describe('5. plugin route: claude plugin install (this repository as a local mar
     });
     expectOk(session);
     expect(seen.skillResult?.isError, seen.skillResult?.text).toBe(false);
-    expect(seen.recordCommand).toContain(`node "${REPO_ROOT}/dist/cli.js" record --session ${sessionId}`);
+    expect(seen.recordCommand).toContain(`node "${REPO_ROOT}/plugin/dist/cli.js" record --session ${sessionId}`);
     expect(seen.bashResult?.text, seen.recordCommand).toContain('Session logged to:');
     const entries = await pollSessions(project.home, 'project', (e) => e.some((x) => x.summary === authored.summary));
     // (plugin.txt, written by the previous session a moment before, falls inside git's 2 s mtime slack.)
