@@ -87,8 +87,8 @@ export async function withSessionLock<T>(paths: Paths, sessionKey: string, updat
  */
 export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
   const recent = sessionStatePath(paths, sessionKey);
-  if (await exists(recent)) return readStateAt(recent);
-  return readStateAt(join(retiredStateDir(paths), basename(recent)));
+  const state = await readStateAt(recent);
+  return Object.keys(state).length > 0 ? state : readStateAt(join(retiredStateDir(paths), basename(recent)));
 }
 
 async function readStateAt(path: string): Promise<SessionState> {
