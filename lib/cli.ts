@@ -10,6 +10,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   recall: { summary: 'search sessions, decisions and files of a project', load: async () => (await import('./commands/recall.js')).recallCommand },
   install: { summary: 'install the skills and hooks into Claude Code', load: async () => (await import('./commands/install.js')).installCommand },
   uninstall: { summary: 'remove what install added', load: async () => (await import('./commands/install.js')).uninstallCommand },
+  sync: { summary: 'sync project memory between machines through its git repository', load: async () => (await import('./commands/sync.js')).syncCommand },
+  'merge-driver': { summary: "git's merge driver for memory files (sync sets it up)", load: async () => (await import('./commands/merge-driver.js')).mergeDriverCommand },
   status: { summary: 'say what is installed where', load: async () => (await import('./commands/install.js')).statusCommand },
 };
 
@@ -19,7 +21,7 @@ Usage: log-session <command> [options]
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
+  .map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`)
   .join('\n')}
 
 Run 'log-session <command> --help' for a command's options. --debug prints stack traces.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryFileKindOf, mergeMemoryFile, renameSessionReferences } from '../lib/memory/sync-merge.js';
+import { memoryFileKindOf, mergeMemoryFile, renameSession, sessionMoves } from '../lib/memory/sync-merge.js';
 
 const entry = (id: string, fields: Record<string, unknown> = {}) => ({
   id,
@@ -59,19 +59,16 @@ describe('merging sessions.json', () => {
     }
   });
 
-  it('two different sessions with the same id both survive, one moved on by a second, the same whichever merges', () => {
+  it('two different sessions with the same id both survive: this machine\'s moves on past every taken id', () => {
     const mine = entry('session-20261130-100000', { summary: 'Worked on the lexer.' });
     const yours = entry('session-20261130-100000', { summary: 'Worked on the docs.' });
     const taken = entry('session-20261130-100001');
-    const one = mergeMemoryFile('sessions', sessions(), sessions(mine), sessions(yours, taken));
-    const other = mergeMemoryFile('sessions', sessions(), sessions(yours, taken), sessions(mine));
-    const summaries = (value: unknown) => Object.fromEntries((value as { sessions: { id: string; summary: string }[] }).sessions.map((item) => [item.id, item.summary]));
-    expect(summaries(one.value)).toEqual(summaries(other.value));
-    expect(Object.keys(summaries(one.value)).sort()).toEqual(['session-20261130-100000', 'session-20261130-100001', 'session-20261130-100002']);
-    expect(Object.values(summaries(one.value)).sort()).toEqual(['Asked: fix the parser Outcome: done', 'Worked on the docs.', 'Worked on the lexer.']);
-    expect(one.renames).toHaveLength(1);
-    expect(one.renames[0]).toMatchObject({ kind: 'session', from: 'session-20261130-100000', to: 'session-20261130-100002' });
-    expect(one.renames[0]!.side).not.toBe(other.renames[0]!.side);
+    const { value, renames } = mergeMemoryFile('sessions', sessions(), sessions(mine), sessions(yours, taken));
+    const summaries = Object.fromEntries((value as { sessions: { id: string; summary: string }[] }).sessions.map((item) => [item.id, item.summary]));
+    expect(summaries).toEqual({ 'session-20261130-100000': 'Worked on the docs.', 'session-20261130-100001': taken.summary, 'session-20261130-100002': 'Worked on the lexer.' });
+    expect(renames).toEqual([{ kind: 'session', from: 'session-20261130-100000', to: 'session-20261130-100002', side: 'ours' }]);
+    expect(sessionMoves(sessions(), sessions(mine), sessions(yours, taken))).toEqual(renames);
+    expect(sessionMoves(sessions(), sessions(mine), sessions(mine, taken))).toEqual([]);
   });
 
   it('keys beside the list survive from both sides, and a bare array stays a bare array', () => {
@@ -148,10 +145,11 @@ describe('merging context.json', () => {
 });
 
 describe('following a renamed session into the other files', () => {
-  it('related sessions, done follow-ups and resolved issues name the new id', () => {
+  it('the entry, related sessions, done follow-ups and resolved issues name the new id', () => {
     const [from, to] = ['session-20261130-100000', 'session-20261130-100001'];
-    expect(renameSessionReferences('decisions', decisions(adr('ADR-001', 'x', { related_sessions: [from, 'other'] })), from, to)).toEqual(decisions(adr('ADR-001', 'x', { related_sessions: [to, 'other'] })));
-    expect(renameSessionReferences('context', { done_follow_ups: [{ follow_up: 'a', done: 'd', session: from }], resolved_issues: [{ issue: 'b', resolved: 'd', resolved_in: from }] }, from, to)).toEqual({
+    expect(renameSession('sessions', sessions(entry(from), entry('other')), from, to)).toEqual(sessions(entry(to), entry('other')));
+    expect(renameSession('decisions', decisions(adr('ADR-001', 'x', { related_sessions: [from, 'other'] })), from, to)).toEqual(decisions(adr('ADR-001', 'x', { related_sessions: [to, 'other'] })));
+    expect(renameSession('context', { done_follow_ups: [{ follow_up: 'a', done: 'd', session: from }], resolved_issues: [{ issue: 'b', resolved: 'd', resolved_in: from }] }, from, to)).toEqual({
       done_follow_ups: [{ follow_up: 'a', done: 'd', session: to }],
       resolved_issues: [{ issue: 'b', resolved: 'd', resolved_in: to }],
     });

@@ -17,10 +17,13 @@ import type { MemoryFileKind } from './files.js';
  *   write wins (sessions: the longer duration, a later capture of the same session; context: the later
  *   `focus_updated`; then a fixed order of the contents, so both machines agree) and the other text is kept after it,
  *   marked `[also written on another machine: …]`, where every reader (show, recall, the brief) finds it;
- * - two different sessions or ADRs that got the same id on two machines both stay: the one that sorts second (by
- *   date, then by a hash of its content: the same on both machines whichever merges first) takes the next free id,
- *   and the references of its side follow (`superseded_by`; a session's id in `related_sessions`,
- *   `done_follow_ups` and `resolved_issues` through the renames this returns, see sync).
+ * - two different sessions that got the same id on two machines both stay: ours (this machine's, the one merging)
+ *   moves on by a second, as allocation moves on a later writer; sync moves it, with its references in the other
+ *   files and this machine's bookkeeping, before it merges (renameSession), so the driver only meets this after a
+ *   plain `git pull`;
+ * - two different ADRs that got the same number: the one that sorts second (by date, then by a hash of its
+ *   content: the same on both machines whichever merges first) takes the next number free on both sides, and the
+ *   references of its side (`superseded_by`) follow.
  */
 
 export interface MergeResult {
@@ -88,8 +91,8 @@ function mergeListFile(listKey: ListKey, base: unknown, ours: unknown, theirs: u
 }
 
 /**
- * Ids both sides added for different items. For each, the item that sorts second (date, then content hash) moves:
- * a session on by a second (as allocation does), an ADR to the next number free on both sides.
+ * Ids both sides added for different items: ours' session moves on by a second (as allocation does); of two ADRs, the
+ * one that sorts second (date, then content hash) takes the next number free on both sides.
  */
 function resolveIdClashes(listKey: ListKey, base: unknown[], ours: unknown[], theirs: unknown[]): IdRename[] {
   const baseIds = new Set(base.flatMap(idOf));
@@ -105,7 +108,8 @@ function resolveIdClashes(listKey: ListKey, base: unknown[], ours: unknown[], th
     const [first] = [{ side: 'ours' as const, item: ours.find((item) => isRecord(item) && item.id === id) as Record<string, unknown> }, { side: 'theirs' as const, item: theirsById.get(id)! }].sort(
       (a, b) => compareText(String(a.item.date), String(b.item.date)) || compareText(contentHash(a.item), contentHash(b.item)),
     );
-    const side: Side = first!.side === 'ours' ? 'theirs' : 'ours';
+    // A session of this machine moves (as allocation moves a later writer on): its bookkeeping names the new id.
+    const side: Side = listKey === 'sessions' ? 'ours' : first!.side === 'ours' ? 'theirs' : 'ours';
     let to: string;
     if (listKey === 'sessions') to = allocateSessionId(sessionIdTime(id), taken);
     else to = `ADR-${String(nextAdr++).padStart(3, '0')}`;
@@ -125,10 +129,28 @@ function renameInItems(items: unknown[], listKey: ListKey, rename: IdRename): un
 }
 
 /**
- * References to a renamed session in another file of the same side: an ADR's `related_sessions`, context's
- * `done_follow_ups[].session` and `resolved_issues[].resolved_in`. Pure; sync runs it after git's merge.
+ * The sessions of ours (this machine) to move on before a merge: ids both sides added since `base` for different
+ * sessions, each with the id it moves to. Sync renames them (renameSession) in every file and in this machine's
+ * bookkeeping, so the merge meets no clash.
  */
-export function renameSessionReferences(kind: MemoryFileKind, value: unknown, from: string, to: string): unknown {
+export function sessionMoves(base: unknown, ours: unknown, theirs: unknown): IdRename[] {
+  return resolveIdClashes('sessions', ...([base, ours, theirs].map((value) => listDocument(value, 'sessions').items) as [unknown[], unknown[], unknown[]]));
+}
+
+/**
+ * A session's id renamed in one memory file: its entry (sessions), an ADR's `related_sessions`, context's
+ * `done_follow_ups[].session` and `resolved_issues[].resolved_in`. Pure.
+ */
+export function renameSession(kind: MemoryFileKind, value: unknown, from: string, to: string): unknown {
+  if (kind === 'sessions') {
+    const document = listDocument(value, 'sessions');
+    const items = document.items.map((entry) => (isRecord(entry) && entry.id === from ? { ...entry, id: to } : entry));
+    return document.form === 'array' ? items : { ...document.doc, sessions: items };
+  }
+  return renameSessionReferences(kind, value, from, to);
+}
+
+function renameSessionReferences(kind: MemoryFileKind, value: unknown, from: string, to: string): unknown {
   const swap = (id: unknown) => (id === from ? to : id);
   if (kind === 'decisions') {
     const document = listDocument(value, 'decisions');
