@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -137,7 +137,28 @@ describe('log-session sync between two machines', () => {
     const { sessions } = await readJson(second, 'sessions.json');
     expect(sessions.find((entry: { id: string }) => entry.id === 'session-20260105-090001').summary).toBe('Recorded again after the sync.');
     expect(sessions).toHaveLength(4);
-  });
+
+    const status = await runCli(second, ['status']);
+    expect(status.stdout).toMatch(/^sync: {3}~\/aiconfig, merge driver set up, last run \S+: synced \(committed, merged, pushed\)$/m);
+  }, 240_000);
+
+  it('a side that does not parse is never merged: the driver fails, git\'s conflict stands, and sync changes nothing', async () => {
+    const [a, b] = await makeMachines();
+    await record(a, 'A1', { summary: 'Wrote the lexer.' });
+    await record(b, 'B1', { summary: 'Wrote the docs.' });
+    await sync(a);
+    await writeFile(join(a.memory, 'sessions.json'), '{"sessions": [');
+    await git(a.aiconfig, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', 'commit', '-qam', 'a bad hand edit');
+    await git(a.aiconfig, 'push', '-q', 'origin', 'main');
+
+    const before = await readFile(join(b.memory, 'sessions.json'), 'utf8');
+    const result = await runCli(b, ['sync']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^log-session sync: the merge with refs\/remotes\/origin\/main left conflicts in memory\/projects\/widget\/sessions\.json \(log-session merge-driver: memory\/projects\/widget\/sessions\.json: their version does not parse .*\); nothing changed here/);
+    expect(await readFile(join(b.memory, 'sessions.json'), 'utf8')).toBe(before);
+    expect(await git(b.aiconfig, 'status', '--porcelain')).toBe('');
+    expect(await git(b.aiconfig, 'log', '-1', '--format=%s')).toBe('log-session: memory\n');
+  }, 240_000);
 
   it('a sync killed while git runs the merge driver is completed by the next sync', async () => {
     const [a, b] = await makeMachines();
@@ -165,5 +186,5 @@ describe('log-session sync between two machines', () => {
     await expectSameMemoryOnBoth(a, b);
     await expectEverythingOnce(b);
     expect(await readdir(b.aiconfig)).not.toContainEqual(expect.stringMatching(/^\.merge_file_/));
-  });
+  }, 240_000);
 });

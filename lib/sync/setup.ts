@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import type { Paths } from '../paths.js';
 import { runGit } from './git.js';
+import { readSyncJournal, type SyncJournal } from './journal.js';
 
 /** The memory files git merges with our driver, by identity (sync-merge.ts), in `<memory>/.gitattributes`. */
 const ATTRIBUTES = ['sessions.json', 'sessions-*.json', 'decisions.json', 'context.json'].map((pattern) => `${pattern} merge=log-session`);
@@ -53,8 +56,30 @@ export async function checkDriverSetUp(repo: string, memoryDir: string, driverCo
   };
 }
 
-/** Whether this clone's git config names our driver: what `status` reports. */
-export async function configuredDriver(repo: string): Promise<string | undefined> {
+/** The driver this clone's git config names, if any. */
+async function configuredDriver(repo: string): Promise<string | undefined> {
   const result = await runGit(repo, ['config', '--get', DRIVER_CONFIG]);
   return result.ok && result.stdout ? result.stdout : undefined;
+}
+
+/** What `status` says of sync: the repository it would use, whether this clone runs our driver, the last run. */
+export interface SyncStatus {
+  repo?: string;
+  driverSetUp: boolean;
+  lastRun?: SyncJournal['lastRun'];
+}
+
+export async function readSyncStatus(paths: Paths): Promise<SyncStatus> {
+  const journal = await readSyncJournal(paths);
+  const start = journal.repo ?? paths.aiconfigHome;
+  const top = existsSync(start) ? await runGit(start, ['rev-parse', '--show-toplevel']) : undefined;
+  const repo = top?.ok ? top.stdout : undefined;
+  return { ...(repo ? { repo } : {}), driverSetUp: repo !== undefined && (await configuredDriver(repo)) !== undefined, ...(journal.lastRun ? { lastRun: journal.lastRun } : {}) };
+}
+
+/** One line for `status`. */
+export function describeSyncStatus(status: SyncStatus, shown: (path: string) => string): string {
+  if (!status.repo) return 'sync:   not set up (memory is in no git repository; see log-session sync --help)';
+  const last = status.lastRun ? `last run ${status.lastRun.at}: ${status.lastRun.outcome} (${status.lastRun.message})` : 'never run';
+  return `sync:   ${shown(status.repo)}, ${status.driverSetUp ? 'merge driver set up' : 'merge driver not set up (run log-session sync)'}, ${last}`;
 }
