@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { isRecord } from '../json.js';
 import { comparableText } from '../text.js';
 import { allocateSessionId, isAutomaticSummary } from './merge.js';
-import { documentValue, knownIssueText, listDocument, type ListKey } from './shape.js';
+import { documentValue, knownIssueText, listDocument, type ListDocument, type ListKey } from './shape.js';
 import type { MemoryFileKind } from './files.js';
 
 /**
@@ -84,7 +84,9 @@ function mergeListFile(listKey: ListKey, base: unknown, ours: unknown, theirs: u
     if (listKey === 'sessions' && key === 'duration_estimate') return later === 'ours' ? ov : tv;
     return mergeConflictingValues(bv, ov, tv, later, () => notes.push(`${String(o.id)}.${key}: kept the other machine's text too`));
   }));
-  const doc = mergeRecord(docs.base.doc, docs.ours.doc, docs.theirs.doc, (_key, bv, ov, tv) => mergeConflictingValues(bv, ov, tv, laterByContent(ov, tv), () => undefined));
+  // The keys beside the list ($schema, other tools' fields); the list itself is merged above.
+  const beside = (document: ListDocument) => Object.fromEntries(Object.entries(document.doc).filter(([key]) => key !== listKey));
+  const doc = mergeRecord(beside(docs.base), beside(docs.ours), beside(docs.theirs), (_key, bv, ov, tv) => mergeConflictingValues(bv, ov, tv, laterByContent(ov, tv), () => undefined));
   const project = typeof doc.project === 'string' ? doc.project : '';
   const form = docs.ours.form === 'array' && (theirs === undefined || docs.theirs.form === 'array') ? 'array' : 'object';
   return { value: documentValue({ form, doc, items }, listKey, project), notes, renames };
@@ -297,8 +299,9 @@ function adrNumber(id: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+/** Equal content, key order aside. Most items are the same on both sides, written alike: plain JSON says so at once. */
 function same(a: unknown, b: unknown): boolean {
-  return contentKey(a) === contentKey(b);
+  return a === b || JSON.stringify(a) === JSON.stringify(b) || contentKey(a) === contentKey(b);
 }
 
 /** A value's content as one string, keys sorted: equal for equal content whatever the key order. */
