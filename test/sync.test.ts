@@ -187,4 +187,30 @@ describe('log-session sync between two machines', () => {
     await expectEverythingOnce(b);
     expect(await readdir(b.aiconfig)).not.toContainEqual(expect.stringMatching(/^\.merge_file_/));
   }, 240_000);
+
+  it('--dry-run says what it would set up and commit, and changes nothing', async () => {
+    const [a] = await makeMachines();
+    await record(a, 'A1', { summary: 'Wrote the lexer.' });
+    const result = await runCli(a, ['sync', '--dry-run']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(
+      [
+        'Would sync ~/aiconfig.',
+        'Would set up: ~/aiconfig/memory/projects/.gitattributes: sessions.json merge=log-session, sessions-*.json merge=log-session, decisions.json merge=log-session, context.json merge=log-session; ~/aiconfig/memory/projects/.gitignore: .lock, *.json.*; git config merge.log-session.driver',
+        'Would commit: memory/projects/widget/context.json, memory/projects/widget/sessions.json',
+        '',
+      ].join('\n'),
+    );
+    expect(await git(a.aiconfig, 'status', '--porcelain', '--ignored')).toBe('?? memory/\n');
+    expect(await git(a.aiconfig, 'config', '--get-regexp', 'merge').catch(() => 'none')).toBe('none');
+  }, 240_000);
+
+  it('memory in no git repository is a set-up problem that says how to fix it', async () => {
+    const home = await makeHome();
+    const result = await runCli(home, ['sync']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `log-session sync: ${home.paths.aiconfigHome} is not in a git work tree. Make it one (git init; git remote add origin URL), or name the repository that holds ${home.paths.projectsDir} once: log-session sync --repo DIR\n`,
+    );
+  });
 });

@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { displayPath } from '../paths.js';
-import { cliCommand } from '../install/skills.js';
 import { describeOutcome, syncMemory, SyncError, type SyncReport } from '../sync/sync.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { findPackageRoot } from './install.js';
@@ -25,7 +24,8 @@ export const syncCommand: Command = {
   usage,
   async run(context) {
     const { values } = parseCommandArgs('sync', { args: context.args, options: { repo: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } } });
-    const driverCommand = cliCommand(join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'cli.js'));
+    // This node by its full path: git runs the driver from shells and GUIs whose PATH may lack it.
+    const driverCommand = `${shellWord(process.execPath)} ${shellWord(join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'cli.js'))}`;
     const options = { dryRun: values['dry-run'] ?? false, driverCommand, now: context.now, ...(values.repo ? { repo: values.repo } : {}) };
     let report: SyncReport;
     try {
@@ -56,3 +56,8 @@ export const syncCommand: Command = {
     return 0;
   },
 };
+
+/** A path as one word for the shell git runs the driver in. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}

@@ -6,7 +6,7 @@
  * first syncs; the second's sync is timed: fetch, moving its 5 clashing sessions on, git's merge (the driver on
  * three files), push.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,11 +16,17 @@ const root = await mkdtemp(join(tmpdir(), 'sync-bench-'));
 const identity = { GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.com' };
 const run = (cwd: string, command: string, args: string[], env: Record<string, string> = {}) =>
   execFileSync(command, args, { cwd, env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...identity, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
-const timed = (action: () => unknown): number => {
+/** Wall and CPU (user + system, from /usr/bin/time) milliseconds of one command, and its stdout. */
+const timed = (cwd: string, command: string, args: string[], env: Record<string, string> = {}) => {
   const start = process.hrtime.bigint();
-  action();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const result = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', command, ...args], { cwd, env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...identity, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  const [, user, system] = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr) ?? [];
+  return { wall, cpu: (Number(user) + Number(system)) * 1000, stdout: result.stdout };
 };
+const figures = (time: { wall: number; cpu: number }, base: { wall: number; cpu: number }) =>
+  `${time.wall.toFixed(0)} ms wall (${(time.wall / base.wall).toFixed(1)}x node -e 0), ${time.cpu.toFixed(0)} ms CPU (${(time.cpu / Math.max(base.cpu, 10)).toFixed(1)}x)`;
 
 const id = (n: number) => {
   const date = new Date(Date.UTC(2024, 0, 1) + n * 3_600_000);
@@ -82,10 +88,9 @@ await write(a, [...shared, ...added(a, 0)], [...sharedAdrs, ...[51, 52, 53].map(
 await write(b, [...shared, ...added(b, 100)], [...sharedAdrs, ...[51, 52, 53].map((n) => adr(n, 'b'))], 'docs');
 run(a.home, 'node', [cli, 'sync'], a.env);
 
-const nodeAlone = timed(() => run(b.home, 'node', ['-e', '0']));
-let report = '';
-const syncMs = timed(() => (report = run(b.home, 'node', [cli, 'sync', '--json'], b.env)));
-const { merge, notes } = JSON.parse(report) as { merge: string; notes: string[] };
+const nodeAlone = timed(b.home, 'node', ['-e', '0']);
+const synced = timed(b.home, 'node', [cli, 'sync', '--json'], b.env);
+const { merge, notes } = JSON.parse(synced.stdout) as { merge: string; notes: string[] };
 run(a.home, 'node', [cli, 'sync'], a.env);
 
 // The driver alone, on the three versions of sessions.json from the merge just made.
@@ -97,12 +102,12 @@ const baseRev = run(b.aiconfig, 'git', ['merge-base', merged[1]!, merged[2]!]).t
 for (const [name, rev] of [['base', baseRev], ['ours', merged[1]!], ['theirs', merged[2]!]] as const) {
   await writeFile(join(versions, name), run(b.aiconfig, 'git', ['show', `${rev}:${path}`]));
 }
-const driverMs = timed(() => run(versions, 'node', [cli, 'merge-driver', 'base', 'ours', 'theirs', path], b.env));
+const driver = timed(versions, 'node', [cli, 'merge-driver', 'base', 'ours', 'theirs', path], b.env);
 
 const sessions = (JSON.parse(run(b.aiconfig, 'git', ['show', `HEAD:${path}`])) as { sessions: unknown[] }).sessions.length;
 const same = run(a.aiconfig, 'git', ['rev-parse', 'HEAD']) === run(b.aiconfig, 'git', ['rev-parse', 'HEAD']);
-console.log(`node -e 0: ${nodeAlone.toFixed(0)} ms`);
-console.log(`sync of ${SHARED.toLocaleString('en')} shared + 2 x 20 new sessions (${merge}): ${syncMs.toFixed(0)} ms, ${(syncMs / nodeAlone).toFixed(1)}x node -e 0`);
-console.log(`merge driver alone on sessions.json (${sessions.toLocaleString('en')} entries after): ${driverMs.toFixed(0)} ms, ${(driverMs / nodeAlone).toFixed(1)}x node -e 0`);
+console.log(`node -e 0: ${nodeAlone.wall.toFixed(0)} ms wall, ${nodeAlone.cpu.toFixed(0)} ms CPU`);
+console.log(`sync of ${SHARED.toLocaleString('en')} shared + 2 x 20 new sessions (${merge}): ${figures(synced, nodeAlone)}`);
+console.log(`merge driver alone on sessions.json (${sessions.toLocaleString('en')} entries after): ${figures(driver, nodeAlone)}`);
 console.log(`sessions moved on: ${notes.filter((note) => note.startsWith('session ')).length}; ADRs renumbered: ${notes.filter((note) => note.includes('ADR')).length}; both machines at one commit: ${same}`);
 await rm(root, { recursive: true, force: true });
