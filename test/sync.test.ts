@@ -202,7 +202,7 @@ describe('log-session sync between two machines', () => {
       ].join('\n'),
     );
     expect(await git(a.aiconfig, 'status', '--porcelain', '--ignored')).toBe('?? memory/\n');
-    expect(await git(a.aiconfig, 'config', '--get-regexp', 'merge').catch(() => 'none')).toBe('none');
+    expect(await git(a.aiconfig, 'config', '--get-regexp', '^merge\\.').catch(() => 'none')).toBe('none');
   }, 240_000);
 
   it('memory in no git repository is a set-up problem that says how to fix it', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readStoreFile, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import { runGit } from './git.js';
@@ -10,6 +10,12 @@ const ATTRIBUTES = ['sessions.json', 'sessions-*.json', 'decisions.json', 'conte
 
 /** Machine-local files beside the memory files (the lock, backups, damaged copies, temp files): never synced. */
 const IGNORED = ['.lock', '*.json.*'];
+
+/** Whether `.gitignore`'s lines above (IGNORED) keep a file out: what a dry run, before they are written, leaves out. */
+export function isMachineLocal(path: string): boolean {
+  const name = basename(path);
+  return name === '.lock' || /\.json\../.test(name);
+}
 
 export const DRIVER_CONFIG = 'merge.log-session.driver';
 

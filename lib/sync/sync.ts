@@ -12,7 +12,7 @@ import { memoryFileKindOf, renameSession, sessionMoves, type IdRename } from '..
 import type { Paths } from '../paths.js';
 import { runGit, type GitResult } from './git.js';
 import { readSyncJournal, writeSyncJournal } from './journal.js';
-import { checkDriverSetUp } from './setup.js';
+import { checkDriverSetUp, isMachineLocal } from './setup.js';
 
 export interface SyncOptions {
   dryRun: boolean;
@@ -59,7 +59,7 @@ export async function syncMemory(paths: Paths, options: SyncOptions): Promise<Sy
     const setUp = await checkDriverSetUp(repo, memoryDir, options.driverCommand);
     report.setUp = setUp.missing;
     if (options.dryRun) {
-      report.changes = (await gitOrFail(repo, ['status', '--porcelain=v1', '--untracked-files=all', '--', memoryDir], 'reading the memory\'s changes')).split('\n').filter(Boolean).map((line) => line.slice(3));
+      report.changes = (await gitOrFail(repo, ['status', '--porcelain=v1', '--untracked-files=all', '--', memoryDir], 'reading the memory\'s changes')).split('\n').filter(Boolean).map((line) => line.slice(3)).filter((path) => !isMachineLocal(path));
       return report;
     }
     const remembered = options.repo ? { repo: options.repo } : {};
