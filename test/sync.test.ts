@@ -205,6 +205,21 @@ describe('log-session sync between two machines', () => {
     expect(await git(a.aiconfig, 'config', '--get-regexp', '^merge\\.').catch(() => 'none')).toBe('none');
   }, 240_000);
 
+  it('offline: a clear message, the memory committed here, and the next sync sends it', async () => {
+    const [a] = await makeMachines();
+    await record(a, 'A1', { summary: 'Wrote the lexer.' });
+    const remote = (await git(a.aiconfig, 'remote', 'get-url', 'origin')).trim();
+    await git(a.aiconfig, 'remote', 'set-url', 'origin', join(a.dir, 'unreachable.git'));
+    const offline = await runCli(a, ['sync']);
+    expect(offline.code).toBe(2);
+    expect(offline.stderr).toMatch(/^log-session sync: could not reach origin \(.+\); memory changes are committed here and go with the next sync\n$/);
+    expect((await runCli(a, ['status'])).stdout).toMatch(/^sync: .* last run \S+: failed \(could not reach origin/m);
+
+    await git(a.aiconfig, 'remote', 'set-url', 'origin', remote);
+    expect(await sync(a)).toMatchObject({ committed: false, merge: 'none', pushed: true });
+    expect(await git(remote, 'show', 'main:memory/projects/widget/sessions.json')).toContain('Wrote the lexer.');
+  }, 240_000);
+
   it('memory in no git repository is a set-up problem that says how to fix it', async () => {
     const home = await makeHome();
     const result = await runCli(home, ['sync']);
