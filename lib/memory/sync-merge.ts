@@ -106,17 +106,16 @@ function resolveIdClashes(listKey: ListKey, base: unknown[], ours: unknown[], th
     .filter((item) => typeof item.id === 'string' && !baseIds.has(item.id) && theirsById.has(item.id) && contentKey(item) !== contentKey(theirsById.get(item.id)))
     .map((item) => String(item.id))
     .sort();
-  return clashes.map((id) => {
-    const [first] = [{ side: 'ours' as const, item: ours.find((item) => isRecord(item) && item.id === id) as Record<string, unknown> }, { side: 'theirs' as const, item: theirsById.get(id)! }].sort(
-      (a, b) => compareText(String(a.item.date), String(b.item.date)) || compareText(contentHash(a.item), contentHash(b.item)),
-    );
-    // A session of this machine moves (as allocation moves a later writer on): its bookkeeping names the new id.
-    const side: Side = listKey === 'sessions' ? 'ours' : first!.side === 'ours' ? 'theirs' : 'ours';
-    let to: string;
-    if (listKey === 'sessions') to = allocateSessionId(sessionIdTime(id), taken);
-    else to = `ADR-${String(nextAdr++).padStart(3, '0')}`;
-    taken.add(to);
-    return { kind: listKey === 'sessions' ? 'session' : 'adr', from: id, to, side } satisfies IdRename;
+  return clashes.map((id): IdRename => {
+    if (listKey === 'sessions') {
+      // A session of this machine moves (as allocation moves a later writer on): its bookkeeping names the new id.
+      const to = allocateSessionId(sessionIdTime(id), taken);
+      taken.add(to);
+      return { kind: 'session', from: id, to, side: 'ours' };
+    }
+    const [mine, yours] = [ours.find((item) => isRecord(item) && item.id === id) as Record<string, unknown>, theirsById.get(id)!];
+    const order = compareText(String(mine.date), String(yours.date)) || compareText(contentHash(mine), contentHash(yours));
+    return { kind: 'adr', from: id, to: `ADR-${String(nextAdr++).padStart(3, '0')}`, side: order > 0 ? 'ours' : 'theirs' };
   });
 }
 
