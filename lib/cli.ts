@@ -11,6 +11,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   export: { summary: 'write the journal of a project: markdown, or one HTML page', load: async () => (await import('./commands/export.js')).exportCommand },
   install: { summary: 'install the skills and hooks into Claude Code', load: async () => (await import('./commands/install.js')).installCommand },
   uninstall: { summary: 'remove what install added', load: async () => (await import('./commands/install.js')).uninstallCommand },
+  sync: { summary: 'sync project memory between machines through its git repository', load: async () => (await import('./commands/sync.js')).syncCommand },
+  'merge-driver': { summary: "git's merge driver for memory files (sync sets it up)", load: async () => (await import('./commands/merge-driver.js')).mergeDriverCommand },
   status: { summary: 'say what is installed where', load: async () => (await import('./commands/install.js')).statusCommand },
 };
 
@@ -20,7 +22,7 @@ Usage: log-session <command> [options]
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`)
+  .map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`)
   .join('\n')}
 
 Run 'log-session <command> --help' for a command's options. --debug prints stack traces.

@@ -22,6 +22,7 @@ import {
   type Settings,
 } from '../install/settings-hooks.js';
 import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../install/skills.js';
+import { describeSyncStatus, readSyncStatus } from '../sync/setup.js';
 
 const PACKAGE_NAME = 'log-session';
 type Scope = 'user' | 'project';
@@ -59,7 +60,7 @@ Options:
 const statusUsage = `Usage: log-session status [--json]
 
 Says what is installed where: the skill, each hook and the settings file that registers it (user, project,
-project local), whether each hook's file exists, and where project memory lives.
+project local), whether each hook's file exists, where project memory lives, and whether it syncs (log-session sync).
 
 Options:
   --json  print JSON
@@ -247,8 +248,9 @@ async function status(context: CommandContext, root: string): Promise<number> {
     return { path, installed: existsSync(path) };
   });
   const skillInstalled = skills.every((skill) => skill.installed);
+  const sync = await readSyncStatus(context.paths);
   if (options.json) {
-    const report = { skill: { path: skillPath, installed: skillInstalled }, skills, hooks, plugins, problems, memoryRoot: context.paths.projectsDir };
+    const report = { skill: { path: skillPath, installed: skillInstalled }, skills, hooks, plugins, problems, memoryRoot: context.paths.projectsDir, sync };
     context.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
@@ -262,7 +264,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
   }
   if (plugins.length) lines.push(`plugin: ${plugins.join(', ')} enabled in ${shown(files[0] ?? '')}`);
   for (const problem of problems) lines.push(`problem: ${problem}`);
-  lines.push(`memory: ${shown(context.paths.projectsDir)}`, '');
+  lines.push(`memory: ${shown(context.paths.projectsDir)}`, describeSyncStatus(sync, shown), '');
   context.stdout(lines.join('\n'));
   return 0;
 }

@@ -191,6 +191,18 @@ export function mergeEntry(
   return merged;
 }
 
+/** How the automatic summary's parts start (session/facts.ts writes them): what tells it from the model's words on disk. */
+export const AUTO_SUMMARY_LABELS = { asked: 'Asked:', outcome: 'Outcome:', earlier: 'Earlier:' } as const;
+
+/**
+ * Whether a stored summary is one the hooks wrote: the placeholder, or the automatic form. Only for a merge of two
+ * machines' versions, where no session state says which text the hooks wrote last (see isAutomatic).
+ */
+export function isAutomaticSummary(summary: string): boolean {
+  const { asked, outcome } = AUTO_SUMMARY_LABELS;
+  return summary === '' || summary === PLACEHOLDER_SUMMARY || summary.startsWith(`${asked} `) || summary.startsWith(`${outcome} `);
+}
+
 function isAutomatic(summary: unknown, autoSummary: string | undefined): boolean {
   return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === autoSummary;
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { KEPT_TEXT_CHARS, type Client, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
 import { orAbsent } from '../disk.js';
-import type { CapturedFacts } from '../memory/merge.js';
+import { AUTO_SUMMARY_LABELS, type CapturedFacts } from '../memory/merge.js';
 import type { SessionState } from '../memory/state.js';
 import type { Paths } from '../paths.js';
 import { realProjectFiles } from '../project/files.js';
@@ -148,9 +148,9 @@ export function autoSummary(facts: TranscriptFacts | undefined): string | undefi
   const oneLine = (text: string) => clip(redactSecrets(text.slice(0, KEPT_TEXT_CHARS)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
   const asked = runPrompt ?? firstPrompt;
   const parts = [
-    asked && `Asked: ${oneLine(asked)}`,
-    lastAnswer && `Outcome: ${oneLine(lastAnswer)}`,
-    runPrompt && firstPrompt && `Earlier: ${oneLine(firstPrompt)}`,
+    asked && `${AUTO_SUMMARY_LABELS.asked} ${oneLine(asked)}`,
+    lastAnswer && `${AUTO_SUMMARY_LABELS.outcome} ${oneLine(lastAnswer)}`,
+    runPrompt && firstPrompt && `${AUTO_SUMMARY_LABELS.earlier} ${oneLine(firstPrompt)}`,
   ].filter(Boolean);
   return parts.length ? parts.join(' ') : undefined;
 }
