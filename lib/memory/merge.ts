@@ -96,7 +96,12 @@ export interface EarlierWrites {
 
 /** The project's files as read for a write: `undefined` where a file was not needed or does not exist. */
 export interface MemorySnapshot {
+  /** sessions.json: the live window. */
   sessions: unknown;
+  /** The archive holding the session's entry when the live window does not (a late record, a catch-up). */
+  archived?: { year: string; sessions: unknown };
+  /** Archived ids a new entry's id must not take (archive.ts's archivedIdsSince). */
+  archivedIds?: ReadonlySet<string>;
   decisions?: unknown;
   context?: unknown;
 }
@@ -106,7 +111,10 @@ export interface MemoryPlan {
   entry: SessionEntry;
   /** True when the entry's id was given out by this write: it is saved in the state before sessions.json. */
   newId: boolean;
-  sessions: unknown;
+  /** sessions.json, or `undefined` when the entry is archived and the live file stays as it is. */
+  sessions?: unknown;
+  /** The archive the entry is in, when it is archived: the entry is updated there. */
+  archive?: { year: string; sessions: unknown };
   decisions?: unknown;
   adrIds: string[];
   context?: ProjectContext;
@@ -116,24 +124,31 @@ export interface MemoryPlan {
 }
 
 export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate, earlier: EarlierWrites, now: Date): MemoryPlan {
-  const sessions = listDocument(snapshot.sessions, 'sessions');
-  const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, idsOf(sessions));
+  const live = listDocument(snapshot.sessions, 'sessions');
+  const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, new Set([...idsOf(live), ...(snapshot.archivedIds ?? [])]));
+  const archive = snapshot.archived && listDocument(snapshot.archived.sessions, 'sessions');
+  // An archived entry is updated where it is: it stays in its archive, in its place.
+  const inArchive = !live.items.some((item) => isRecord(item) && item.id === id) && archive?.items.some((item) => isRecord(item) && item.id === id);
+  const sessions = inArchive ? archive! : live;
   const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
   const existing = index >= 0 ? (sessions.items[index] as Record<string, unknown>) : undefined;
   const entry = mergeEntry(existing, id, update.captured, update.authored, earlier, now);
-  if (index >= 0 && !update.active) sessions.items[index] = entry;
+  if (index >= 0 && (inArchive || !update.active)) sessions.items[index] = entry;
   else {
     if (index >= 0) sessions.items.splice(index, 1);
     sessions.items.push(entry);
   }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
-  const closed = update.context && closeInContext(snapshot.context, update.context, sessions.items, update.project, id, now);
+  const listed = inArchive ? [...archive!.items, ...live.items] : live.items;
+  const closed = update.context && closeInContext(snapshot.context, update.context, listed, update.project, id, now);
   const { captured } = update;
   return {
     entry,
     newId: earlier.entryId === undefined,
-    sessions: documentValue(sessions, 'sessions', update.project),
+    ...(inArchive
+      ? { archive: { year: snapshot.archived!.year, sessions: documentValue(archive!, 'sessions', update.project) } }
+      : { sessions: documentValue(live, 'sessions', update.project) }),
     ...(adrs ? { decisions: documentValue(adrs.document, 'decisions', update.project) } : {}),
     adrIds: adrs?.ids ?? [],
     ...(closed ? { context: closed.context } : {}),
