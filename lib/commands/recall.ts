@@ -28,7 +28,7 @@ export const recallCommand: Command = {
     const query = positionals.join(' ').trim();
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
     const memory = await readMemoryFor(context, values.project);
-    const hits = recall(memory, { query, file: values.file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
+    const hits = await recall(memory, { query, file: values.file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: memory.project, query, hits }, null, 2)}\n`);
       return 0;
