@@ -35,7 +35,7 @@ const memory: ProjectMemory = {
   ],
 };
 
-describe('recall', async () => {
+describe('recall', () => {
   it('ranks the auth decisions above a passing mention', async () => {
     const hits = await recall(memory, { query: 'what did we decide about auth' });
     // BM25: the session whose decision holds the very word comes before the ADR whose title holds it only as a prefix.
