@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
 import { isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { readFileOrBackup, recoveryFrom, type MemoryFileKind } from './files.js';
@@ -89,4 +91,22 @@ async function readOrReport<T>(read: () => Promise<T>, problems: string[]): Prom
 
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Every archived session, oldest first, as stored (an archived copy of a live entry included: readers leave it out). */
+export async function readArchivedSessions(paths: Paths, project: string): Promise<{ sessions: Record<string, unknown>[]; problems: string[] }> {
+  const problems: string[] = [];
+  const sessions = await readArchived(projectFiles(paths, project), [], 'all', problems);
+  return { sessions, problems };
+}
+
+/**
+ * What the archives are now, as a short name: their years, sizes and modification times. Any write to one
+ * changes it, so an index of the archives is rebuilt only when they changed. `undefined` when there are none.
+ */
+export async function archivesFingerprint(paths: Paths, project: string): Promise<string | undefined> {
+  const archives = await listArchives(projectFiles(paths, project));
+  if (archives.length === 0) return undefined;
+  const stats = await Promise.all(archives.map(async ({ year, path }) => [year, await lstat(path).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none')]));
+  return createHash('sha256').update(JSON.stringify(stats)).digest('hex').slice(0, 16);
 }

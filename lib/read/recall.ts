@@ -84,10 +84,14 @@ export function termShard(term: string): string {
 /** The documents of a project's sessions (`archived` or live) and ADRs, for the index. */
 export function sessionDocuments(memory: Pick<ProjectMemory, 'sessions' | 'context'>, where: 'archived' | 'live', firstOrder = 0): RecallDocument[] {
   const { done } = viewContext(memory.context);
+  const keys = new Set<string>();
   return memory.sessions.map(viewSession).map((session, index) => {
     const id = session.id ?? `#${firstOrder + index + 1}`;
+    // Two entries with one id (a hand edit) are two records still.
+    const key = keys.has(`${where}:${id}`) ? `${where}:${id}#${firstOrder + index + 1}` : `${where}:${id}`;
+    keys.add(key);
     return {
-      key: `${where}:${id}`,
+      key,
       kind: 'session',
       id,
       date: session.date ?? null,
@@ -169,7 +173,7 @@ export function shardsFor(query: ParsedQuery): string[] {
 /** What a search needs besides the index: the documents it may return, and which to leave out. */
 export interface SearchScope {
   /** The documents of `keys` (archived ones may have to be read from the cache first). */
-  load: (keys: string[]) => Promise<Map<string, RecallDocument>>;
+  load: (hits: { key: string; order: number }[]) => Promise<Map<string, RecallDocument>>;
   /** Documents left out (an archived copy of a live entry). */
   excluded?: (key: string) => boolean;
   /** With --file: every session whose files match it (the filter is not on words, so it is not in the index). */
@@ -209,7 +213,7 @@ export async function searchIndex(index: MiniSearch<RecallDocument>, request: Re
     : [];
   const ranked = sortHits(results.map((result) => ({ key: result.id as string, kind: result.kind as RecallHit['kind'], date: result.date as string | null, order: result.order as number, score: result.score, result })), query.asksRecent);
   const wanted = ranked.slice(0, query.paths.length ? limit * PATH_CANDIDATES : limit);
-  const documents = await scope.load(wanted.map((hit) => hit.key));
+  const documents = await scope.load(wanted);
   const hits = new Map<string, RecallHit & { order: number }>();
   for (const { key, score, result } of wanted) {
     const document = documents.get(key);
@@ -248,7 +252,7 @@ export function recall(memory: ProjectMemory, request: RecallQuery): Promise<Rec
   const documents = [...sessions, ...adrDocuments(memory)];
   const byKey = new Map(documents.map((document) => [document.key, document]));
   return searchIndex(buildIndex(documents), request, {
-    load: async (keys) => new Map(keys.flatMap((key) => (byKey.has(key) ? [[key, byKey.get(key)!] as const] : []))),
+    load: async (hits) => new Map(hits.flatMap(({ key }) => (byKey.has(key) ? [[key, byKey.get(key)!] as const] : []))),
     ...(request.file ? { fileMatches: filesMatching(sessions, request.file) } : {}),
     newest: [...sessions].reverse(),
   });
