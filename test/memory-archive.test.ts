@@ -88,7 +88,7 @@ describe('sessions.json holds a bounded live window; older entries live in sessi
     // The index is machine-local state, never in the memory folder users sync.
     expect((await readdir(projectDir(home))).filter((name) => !/^(sessions(-\d{4})?|context)\.json(\.bak)?$|^\.lock$/.test(name))).toEqual([]);
     const [cache] = await readdir(join(home.paths.stateDir, 'recall', 'widget'));
-    const head = join(home.paths.stateDir, 'recall', 'widget', cache!, 'head.json');
+    const head = join(home.paths.stateDir, 'recall', 'widget', cache!, 'index.json');
     const built = (await stat(head)).mtimeMs;
     // A new turn changes the live file, not the archives: the index is not rebuilt, and sees the new entry.
     expect((await record(home, 'later', 'Tuned the zeppelin mooring')).code).toBe(0);

@@ -1,10 +1,11 @@
+import { constants } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsPlainObject } from 'minisearch';
 import { parseJson } from '../json.js';
 import { archivesFingerprint, readArchivedSessions, type ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewContext } from '../memory/shape.js';
-import { makeStoreFolder, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import { makeStoreFolder, openStoreFile, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import {
   adrDocuments,
@@ -27,21 +28,31 @@ import {
  * in hundreds of sessions, so their index is built once and kept in the state folder (machine-local: never in
  * memory, which users sync through git), in a folder named by the archives' fingerprint:
  *
- *   <state>/recall/<project>/<fingerprint>/head.json         the index without its terms: ids, field lengths, kind/date/order
- *   <state>/recall/<project>/<fingerprint>/terms-<c>.json    the terms that start with <c>, with their postings
- *   <state>/recall/<project>/<fingerprint>/documents-<n>.json the indexed texts, DOCUMENTS_PER_FILE a file, read for the hits shown
+ *   <state>/recall/<project>/<fingerprint>/index.json          where each part of the index is in segments.json
+ *   <state>/recall/<project>/<fingerprint>/segments.json       the index in parts, each JSON: the terms of each shard
+ *                                                              (their first three letters) with their postings, and
+ *                                                              the documents' lengths and ids, DOCUMENTS_PER_FILE a part
+ *   <state>/recall/<project>/<fingerprint>/documents-<n>.json  the indexed texts, DOCUMENTS_PER_FILE a file, for the hits shown
  *
- * A query reads the head and the shards of its own terms only, adds the live window and the ADRs (read fresh:
- * they are bounded), and searches them as one index, so BM25 weighs every record against the same collection. A
- * changed archive changes the fingerprint: the next recall builds the new folder and removes the old.
- * A typo in a word's first letter is not matched in the archives (its shard is not read).
+ * A query reads the shards of its own terms and the lengths of the documents they name, adds the live window and
+ * the ADRs (read fresh: they are bounded), and searches them as one index, so BM25 weighs every record against
+ * the same collection. A changed archive changes the fingerprint: the next recall builds the new folder and
+ * removes the old. A typo in a word's first three letters is not matched in the archives (its shard is not read).
  */
 const DOCUMENTS_PER_FILE = 1000;
 
+type Segment = [offset: number, length: number];
+
+/** index.json: the index's totals, and where each part is in segments.json. */
 interface Head {
-  index: Omit<AsPlainObject, 'index'>;
-  shards: string[];
+  totals: Omit<AsPlainObject, 'index' | 'documentIds' | 'fieldLength' | 'storedFields'>;
+  shards: Record<string, Segment>;
+  /** The documents' ids, field lengths and kind/date/order, by short id, DOCUMENTS_PER_FILE a part. */
+  documents: Segment[];
 }
+
+/** One part of the documents' data: short id, then each of AsPlainObject's per-document maps. */
+type DocumentsPart = [shortId: string, id: unknown, fieldLength: number[], stored: unknown][];
 
 export async function recallProject(paths: Paths, memory: ProjectMemory, request: RecallQuery, warn: (message: string) => void): Promise<RecallHit[]> {
   const fingerprint = await archivesFingerprint(paths, memory.project);
@@ -57,7 +68,7 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   }
   const { head, index } = cached;
 
-  const archivedCount = head.index.documentCount;
+  const archivedCount = head.totals.documentCount;
   const live = sessionDocuments(memory, 'live', archivedCount);
   const adrs = adrDocuments(memory);
   index.addAll([...live, ...adrs]);
@@ -87,35 +98,75 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
 
 /** The cached index with the shards of `shards` loaded; `undefined` when it is not there whole (not built yet, or damaged). */
 async function readCachedIndex(folder: string, shards: string[]) {
-  const head = await readCache<Head>(join(folder, 'head.json'));
+  const head = await readCache<Head>(join(folder, 'index.json'));
   if (!head) return undefined;
-  const entries = await Promise.all(shards.filter((shard) => head.shards.includes(shard)).map((shard) => readCache<AsPlainObject['index']>(join(folder, `terms-${shard}.json`))));
-  if (entries.some((entry) => entry === undefined)) return undefined;
-  return { head, index: loadIndex({ ...head.index, index: entries.flatMap((entry) => entry!) }) };
+  const handle = await openStoreFile(join(folder, 'segments.json'), constants.O_RDONLY, 'read').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const read = async <T>([offset, length]: Segment): Promise<T | undefined> => {
+      const bytes = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(bytes, 0, length, offset);
+      const parsed = parseJson(bytes.subarray(0, bytesRead).toString('utf8'));
+      return parsed.ok ? (parsed.value as T) : undefined;
+    };
+    const terms = await Promise.all(shards.flatMap((shard) => (head.shards[shard] ? [read<AsPlainObject['index']>(head.shards[shard])] : [])));
+    if (terms.some((entries) => entries === undefined)) return undefined;
+    const index = terms.flatMap((entries) => entries!);
+    // Only the documents these terms name: BM25 needs their lengths; the collection's totals are in the head.
+    const parts = new Set<number>();
+    for (const [, fields] of index) for (const postings of Object.values(fields)) for (const shortId of Object.keys(postings)) parts.add(Math.floor(Number(shortId) / DOCUMENTS_PER_FILE));
+    const documents = await Promise.all([...parts].map((part) => (head.documents[part] ? read<DocumentsPart>(head.documents[part]) : undefined)));
+    if (documents.some((part) => part === undefined)) return undefined;
+    const plain: AsPlainObject = { ...head.totals, index, documentIds: {}, fieldLength: {}, storedFields: {} };
+    for (const [shortId, id, lengths, stored] of documents.flatMap((part) => part!)) {
+      plain.documentIds[shortId] = id;
+      plain.fieldLength[shortId] = lengths;
+      plain.storedFields[shortId] = stored;
+    }
+    return { head, index: loadIndex(plain, new Set(shards)) };
+  } finally {
+    await handle.close();
+  }
 }
 
-/** Indexes every archived session and writes the folder, its head last (a folder without one is not used). */
+/** Indexes every archived session and writes the folder, index.json last (a folder without one is not used). */
 async function buildCache(paths: Paths, project: string, projectFolder: string, fingerprint: string, warn: (message: string) => void): Promise<void> {
   const archived = await readArchivedSessions(paths, project);
   for (const problem of archived.problems) warn(problem);
   // Follow-ups as listed: whether one is done is said when it is shown (see `archived` above).
   const documents = sessionDocuments({ sessions: archived.sessions, context: {} }, 'archived');
-  const { index, ...head } = buildIndex(documents).toJSON();
+  const { index, documentIds, fieldLength, storedFields, ...totals } = buildIndex(documents).toJSON();
+  const segments: Buffer[] = [];
+  let offset = 0;
+  const segment = (value: unknown): Segment => {
+    const bytes = Buffer.from(JSON.stringify(value));
+    segments.push(bytes);
+    offset += bytes.length;
+    return [offset - bytes.length, bytes.length];
+  };
   const shards = new Map<string, AsPlainObject['index']>();
   for (const entry of index) {
     const shard = termShard(entry[0]);
     if (!shards.has(shard)) shards.set(shard, []);
     shards.get(shard)!.push(entry);
   }
+  const head: Head = { totals, shards: {}, documents: [] };
+  for (const [shard, entries] of shards) head.shards[shard] = segment(entries);
+  const parts: DocumentsPart[] = [];
+  for (const shortId of Object.keys(documentIds)) {
+    const part = Math.floor(Number(shortId) / DOCUMENTS_PER_FILE);
+    (parts[part] ??= []).push([shortId, documentIds[shortId], fieldLength[shortId]!, storedFields[shortId]]);
+  }
+  head.documents = parts.map((part) => segment(part));
 
   for (const folder of [join(paths.stateDir, 'recall'), projectFolder, join(projectFolder, fingerprint)]) await makeStoreFolder(folder);
   const folder = join(projectFolder, fingerprint);
-  const write = (name: string, value: unknown) => replaceStoreFile(join(folder, name), Buffer.from(JSON.stringify(value)));
-  for (const [shard, entries] of shards) await write(`terms-${shard}.json`, entries);
+  const write = (name: string, bytes: Buffer) => replaceStoreFile(join(folder, name), bytes);
+  await write('segments.json', Buffer.concat(segments));
   for (let block = 0; block * DOCUMENTS_PER_FILE < documents.length; block++) {
-    await write(`documents-${block}.json`, documents.slice(block * DOCUMENTS_PER_FILE, (block + 1) * DOCUMENTS_PER_FILE));
+    await write(`documents-${block}.json`, Buffer.from(JSON.stringify(documents.slice(block * DOCUMENTS_PER_FILE, (block + 1) * DOCUMENTS_PER_FILE))));
   }
-  await write('head.json', { index: head, shards: [...shards.keys()] } satisfies Head);
+  await write('index.json', Buffer.from(JSON.stringify(head)));
   // The index of archives as they were before: never read again.
   for (const name of await readdir(projectFolder)) if (name !== fingerprint) await rm(join(projectFolder, name), { recursive: true, force: true });
 }

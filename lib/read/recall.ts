@@ -75,10 +75,13 @@ export const INDEX_OPTIONS = {
   processTerm: (term: string) => (STOP_WORDS.has(term) ? null : stem(term)),
 };
 
-/** A term's first character: the cache keeps the index in shards by it, and a query loads only its terms' shards. */
+/**
+ * The shard of the cached index a term is kept in: its first three letters (the whole of a shorter one). A prefix
+ * search (three letters or more) and a typo past the third letter stay within it, so a query reads only its
+ * terms' shards.
+ */
 export function termShard(term: string): string {
-  const first = term[0] ?? '_';
-  return /[a-z0-9]/.test(first) ? first : '_';
+  return term.slice(0, 3);
 }
 
 /** The documents of a project's sessions (`archived` or live) and ADRs, for the index. */
@@ -128,16 +131,29 @@ export function adrDocuments(memory: Pick<ProjectMemory, 'decisions'>): RecallDo
   });
 }
 
-/** A new index of `documents`. */
-export function buildIndex(documents: RecallDocument[]): MiniSearch<RecallDocument> {
-  const index = new MiniSearch<RecallDocument>(INDEX_OPTIONS);
+/**
+ * The index's options; with `shards`, terms of other shards are not indexed (see termShard): a query's index holds
+ * only what it can match. Field lengths count every word still, so BM25 scores are the same.
+ */
+function indexOptions(shards?: ReadonlySet<string>): typeof INDEX_OPTIONS {
+  if (!shards) return INDEX_OPTIONS;
+  return {
+    ...INDEX_OPTIONS,
+    // Stemming keeps a word's first three letters, so the shard is known before it.
+    processTerm: (term) => (shards.has(termShard(term)) ? INDEX_OPTIONS.processTerm(term) : null),
+  };
+}
+
+/** A new index of `documents` (only the terms of `shards`, when given). */
+export function buildIndex(documents: RecallDocument[], shards?: ReadonlySet<string>): MiniSearch<RecallDocument> {
+  const index = new MiniSearch<RecallDocument>(indexOptions(shards));
   index.addAll(documents);
   return index;
 }
 
-/** An index loaded from its cached form (see recall-cache.ts): the whole of it, or only some terms' shards. */
-export function loadIndex(plain: AsPlainObject): MiniSearch<RecallDocument> {
-  return MiniSearch.loadJS<RecallDocument>(plain, INDEX_OPTIONS);
+/** An index loaded from its cached form (see recall-cache.ts); documents added to it take only the terms of `shards`. */
+export function loadIndex(plain: AsPlainObject, shards?: ReadonlySet<string>): MiniSearch<RecallDocument> {
+  return MiniSearch.loadJS<RecallDocument>(plain, indexOptions(shards));
 }
 
 /** The query as recall reads it: the terms to search, and what the question asks for besides. */
@@ -167,7 +183,7 @@ export function parseQuery(query: string): ParsedQuery {
 
 /** The shards an index must have loaded to answer `query`. */
 export function shardsFor(query: ParsedQuery): string[] {
-  return [...new Set(query.terms.map((term) => termShard(stem(term))))];
+  return [...new Set(query.terms.flatMap((term) => (STOP_WORDS.has(term) ? [] : [termShard(stem(term))])))];
 }
 
 /** What a search needs besides the index: the documents it may return, and which to leave out. */
@@ -251,7 +267,7 @@ export function recall(memory: ProjectMemory, request: RecallQuery): Promise<Rec
   const sessions = sessionDocuments(memory, 'live');
   const documents = [...sessions, ...adrDocuments(memory)];
   const byKey = new Map(documents.map((document) => [document.key, document]));
-  return searchIndex(buildIndex(documents), request, {
+  return searchIndex(buildIndex(documents, new Set(shardsFor(parseQuery(request.query)))), request, {
     load: async (hits) => new Map(hits.flatMap(({ key }) => (byKey.has(key) ? [[key, byKey.get(key)!] as const] : []))),
     ...(request.file ? { fileMatches: filesMatching(sessions, request.file) } : {}),
     newest: [...sessions].reverse(),
