@@ -121,6 +121,13 @@ describe('sessions.json holds a bounded live window; older entries live in sessi
     // Recorded as any entry is (its files kept, in order).
     const old = later[10]!;
     expect(archived.find((entry) => entry.id === old.id)).toEqual({ ...old, summary: 'an old session, told late', files_modified: [...(old.files_modified as string[])].sort() });
+    // A follow-up listed only by an archived session can be marked done.
+    const task = (later[5]!.follow_up as string[])[0]!;
+    const done = await runCli(home, ['record', '--session', 'K3'], JSON.stringify({ summary: 'closed an old task', done: [task.toUpperCase()] }));
+    expect(done.code, done.stderr).toBe(0);
+    const context = JSON.parse(await readFile(join(projectDir(home), 'context.json'), 'utf8')) as { done_follow_ups: { follow_up: string }[] };
+    expect(context.done_follow_ups.map((item) => item.follow_up)).toEqual([task]);
+
     // Nothing came back into the live file, and nothing is there twice.
     expect(files['sessions.json']!.sessions).toHaveLength(250);
     const every = [...archived, ...files['sessions.json']!.sessions];

@@ -16,6 +16,7 @@ import {
   type ProjectContext,
   type ResolvedIssue,
   type SessionEntry,
+  type SessionView,
 } from './shape.js';
 
 /**
@@ -100,6 +101,8 @@ export interface MemorySnapshot {
   sessions: unknown;
   /** The archive holding the session's entry when the live window does not (a late record, a catch-up). */
   archived?: { year: string; sessions: unknown };
+  /** Every archived session, read only when the update names a follow-up the live window does not list. */
+  archivedSessions?: unknown[];
   /** Archived ids a new entry's id must not take (archive.ts's archivedIdsSince). */
   archivedIds?: ReadonlySet<string>;
   decisions?: unknown;
@@ -140,7 +143,9 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
-  const listed = inArchive ? [...archive!.items, ...live.items] : live.items;
+  // Follow-ups are looked for in every session read: an archived one's too, when the update names one (see write.ts).
+  const older = (snapshot.archivedSessions ?? []).filter((item) => !(isRecord(item) && item.id === id));
+  const listed = [...older, ...(inArchive ? archive!.items : []), ...live.items];
   const closed = update.context && closeInContext(snapshot.context, update.context, listed, update.project, id, now);
   const { captured } = update;
   return {
@@ -353,7 +358,7 @@ export function markFollowUpsDone(
     if (item) records.push({ follow_up: item.text, done: localDate(now), session: sessionId });
     return item !== undefined;
   };
-  const listed = (task: string) => views.some((view) => view.followUps.some((item) => comparableText(item) === comparableText(task)));
+  const listed = (task: string) => listsFollowUp(views, task);
   const problems = named.flatMap((task, index) => {
     if (markDone(task) || listed(task)) return [];
     const still = open().slice(0, 10).map((item) => JSON.stringify(clip(item.text, 80)));
@@ -361,6 +366,12 @@ export function markFollowUpsDone(
   });
   for (const task of changes.completedTasks ?? []) markDone(task);
   return { context: records.length ? { ...context, done_follow_ups: records } : context, problems };
+}
+
+/** Whether a session of `sessions` lists the follow-up `task`, case and spacing aside. */
+export function listsFollowUp(sessions: SessionView[], task: string): boolean {
+  const key = comparableText(task);
+  return sessions.some((session) => session.followUps.some((item) => comparableText(item) === key));
 }
 
 /** Whether `text` has the form of the ids allocateSessionId gives (`show` prints them). */

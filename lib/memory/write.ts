@@ -4,8 +4,10 @@ import { redactDeep } from '../redact.js';
 import { readJsonFile, writeJsonFile, type CorruptionReporter } from './files.js';
 import { withProjectLock } from './lock.js';
 import { addToArchive, archivedIdsSince, findArchivedEntry, splitLiveWindow } from './archive.js';
-import { planSessionWrite, type MemoryPlan, type MemorySnapshot, type SessionUpdate } from './merge.js';
-import { itemId, listDocument, projectFiles, sessionsArchive, type ProjectFiles, type SessionEntry } from './shape.js';
+import { listsFollowUp, planSessionWrite, type MemoryPlan, type MemorySnapshot, type SessionUpdate } from './merge.js';
+import { readArchivedSessions } from './read.js';
+import { isRecord } from '../json.js';
+import { itemId, listDocument, projectFiles, sessionsArchive, viewSession, type ProjectFiles, type SessionEntry } from './shape.js';
 import { writeSessionState, type SessionState } from './state.js';
 
 export interface SessionWrite {
@@ -50,8 +52,11 @@ export async function writeSessionMemory(
     };
     const { entryId } = earlier;
     const archived = entryId !== undefined && !holdsEntry(sessions, entryId) ? await findArchivedEntry(files, entryId, reportCorruption, now) : undefined;
+    const liveViews = listDocument(sessions, 'sessions').items.filter(isRecord).map(viewSession);
+    const olderFollowUp = update.context?.doneFollowUps?.some((task) => !listsFollowUp(liveViews, task));
     const snapshot: MemorySnapshot = {
       sessions,
+      ...(olderFollowUp ? { archivedSessions: (await readArchivedSessions(paths, update.project)).sessions } : {}),
       ...(archived ? { archived: { year: archived.year, sessions: archived.value } } : {}),
       ...(entryId === undefined ? { archivedIds: await archivedIdsSince(files, update.captured?.startedAt ?? now, reportCorruption, now) } : {}),
       ...(update.adrs?.length ? { decisions: await read('decisions') } : {}),

@@ -32,7 +32,7 @@ import {
  *   <state>/recall/<project>/<fingerprint>/segments.json       the index in parts, each JSON: the terms of each shard
  *                                                              (their first three letters) with their postings, and
  *                                                              the documents' lengths and ids, DOCUMENTS_PER_FILE a part
- *   <state>/recall/<project>/<fingerprint>/documents-<n>.json  the indexed texts, DOCUMENTS_PER_FILE a file, for the hits shown
+ *   <state>/recall/<project>/<fingerprint>/texts-<n>.json      the indexed texts, TEXTS_PER_FILE a file, for the hits shown
  *
  * A query reads the shards of its own terms and the lengths of the documents they name, adds the live window and
  * the ADRs (read fresh: they are bounded), and searches them as one index, so BM25 weighs every record against
@@ -40,6 +40,8 @@ import {
  * removes the old. A typo in a word's first three letters is not matched in the archives (its shard is not read).
  */
 const DOCUMENTS_PER_FILE = 1000;
+/** The texts are read only for the hits shown: small files, so ten hits read little. */
+const TEXTS_PER_FILE = 100;
 
 type Segment = [offset: number, length: number];
 
@@ -77,9 +79,9 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   const { done } = viewContext(memory.context);
   const blocks = new Map<number, RecallDocument[]>();
   const archived = async (order: number): Promise<RecallDocument | undefined> => {
-    const block = Math.floor(order / DOCUMENTS_PER_FILE);
-    if (!blocks.has(block)) blocks.set(block, (await readCache<RecallDocument[]>(join(folder, `documents-${block}.json`))) ?? []);
-    const document = blocks.get(block)![order % DOCUMENTS_PER_FILE];
+    const block = Math.floor(order / TEXTS_PER_FILE);
+    if (!blocks.has(block)) blocks.set(block, (await readCache<RecallDocument[]>(join(folder, `texts-${block}.json`))) ?? []);
+    const document = blocks.get(block)![order % TEXTS_PER_FILE];
     // Indexed without what context.json says is done (it changes without the archives): said as it is now.
     return document && { ...document, fields: { ...document.fields, follow_up: document.fields.follow_up?.map((item) => describeFollowUp(item, document.date ?? undefined, done)) } };
   };
@@ -163,8 +165,8 @@ async function buildCache(paths: Paths, project: string, projectFolder: string, 
   const folder = join(projectFolder, fingerprint);
   const write = (name: string, bytes: Buffer) => replaceStoreFile(join(folder, name), bytes);
   await write('segments.json', Buffer.concat(segments));
-  for (let block = 0; block * DOCUMENTS_PER_FILE < documents.length; block++) {
-    await write(`documents-${block}.json`, Buffer.from(JSON.stringify(documents.slice(block * DOCUMENTS_PER_FILE, (block + 1) * DOCUMENTS_PER_FILE))));
+  for (let block = 0; block * TEXTS_PER_FILE < documents.length; block++) {
+    await write(`texts-${block}.json`, Buffer.from(JSON.stringify(documents.slice(block * TEXTS_PER_FILE, (block + 1) * TEXTS_PER_FILE))));
   }
   await write('index.json', Buffer.from(JSON.stringify(head)));
   // The index of archives as they were before: never read again.

@@ -31,7 +31,7 @@ export function sessionEntry(n: number, date: string): Record<string, unknown> {
     ],
     follow_up: [`Measure ${object} under load after round ${n}`, `Ask the ${other} owners whether the new behaviour suits them`],
     tags: [area, other, 'maintenance'],
-    context_for_next_session: `Start from src/${area}/index.ts: the ${object} change of round ${n} is merged but not released; the ${other} follow-up is still open.`,
+    context_for_next_session: `Start from src/${area}/index.ts: the ${object} change of round ${n} is merged but not released; the ${other} follow-up is still open, and the staging deploy of ${area} waits on the review of the ${other} owners before it goes out to everyone.`,
   };
 }
 
