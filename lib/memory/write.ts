@@ -52,8 +52,9 @@ export async function writeSessionMemory(
     };
     const { entryId } = earlier;
     const archived = entryId !== undefined && !holdsEntry(sessions, entryId) ? await findArchivedEntry(files, entryId, reportCorruption, now) : undefined;
-    const liveViews = listDocument(sessions, 'sessions').items.filter(isRecord).map(viewSession);
-    const olderFollowUp = update.context?.doneFollowUps?.some((task) => !listsFollowUp(liveViews, task));
+    const named = update.context?.doneFollowUps ?? [];
+    const liveViews = named.length ? listDocument(sessions, 'sessions').items.filter(isRecord).map(viewSession) : [];
+    const olderFollowUp = named.some((task) => !listsFollowUp(liveViews, task));
     const snapshot: MemorySnapshot = {
       sessions,
       ...(olderFollowUp ? { archivedSessions: (await readArchivedSessions(paths, update.project)).sessions } : {}),
