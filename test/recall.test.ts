@@ -36,9 +36,10 @@ const memory: ProjectMemory = {
 };
 
 describe('recall', () => {
-  it('ranks the auth decisions above a passing mention', async () => {
+  it('ranks the auth decision above a passing mention', async () => {
     const hits = await recall(memory, { query: 'what did we decide about auth' });
-    // BM25: the session whose decision holds the very word comes before the ADR whose title holds it only as a prefix.
+    // BM25: the session whose decision holds the very word comes before the ADR whose title holds it only as a prefix
+    // (ADRs count twice for a question about decisions, a prefix match a little over a third).
     expect(hits.map((hit) => hit.id).slice(0, 2)).toEqual(['session-20260101-090000', 'ADR-001']);
     expect(hits[0]).toMatchObject({ kind: 'session', field: 'decision', text: 'Use JWT for auth (why: stateless servers)' });
     expect(hits[1]).toMatchObject({ kind: 'adr', field: 'title', text: 'Authentication with JWT' });

@@ -204,7 +204,7 @@ const PATH_CANDIDATES = 5;
 /**
  * Ranks sessions and ADRs against a question with BM25 (minisearch): words matched after dropping stop words, by
  * stem, prefix (three letters or more) and, from five letters, one typo (two from ten); a word found in a heavier field
- * counts more, decision fields twice when the question is about decisions, files three times when it is about
+ * counts more, decision fields and ADRs twice when the question is about decisions, files three times when it is about
  * files (and a path the question names once more, among the best hits); ties go to the newer record. Asking about
  * the last or previous session ranks the newest sessions first.
  */
@@ -224,6 +224,8 @@ export async function searchIndex(index: MiniSearch<RecallDocument>, request: Re
         boost,
         prefix: (term) => term.length >= 3,
         fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+        // A question about decisions is first about the ADRs, the project's record of them.
+        boostDocument: (_key, _term, stored) => (query.asksDecisions && stored?.kind === 'adr' ? 2 : 1),
         filter: (result) => !scope.excluded?.(result.id as string) && (!allowed || allowed.has(result.id as string)),
       })
     : [];
