@@ -4,13 +4,14 @@ import { parseCommandArgs, type Command, type CommandContext } from './command.j
 import { UsageError } from '../errors.js';
 import { readRepo } from '../project/git.js';
 import { toProjectFiles } from '../project/files.js';
-import { DEFAULT_RECALL_LIMIT, recall } from '../read/recall.js';
+import { DEFAULT_RECALL_LIMIT } from '../read/recall.js';
+import { recallProject } from '../read/recall-cache.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
 const usage = `Usage: log-session recall QUERY [--project NAME] [--file PATH] [--last N] [--json]
 
-Searches a project's sessions (summaries, decisions, follow-ups, next-session hints, files) and ADRs, best
-match first. Questions work: "what did we decide about auth", "what did we do last session",
+Searches a project's sessions, archived ones included (summaries, decisions, follow-ups, next-session hints,
+files) and ADRs, best match first (BM25, prefix and typo-tolerant). Questions work: "what did we decide about auth", "what did we do last session",
 "which sessions touched src/auth".
 
 Options:
@@ -34,7 +35,8 @@ export const recallCommand: Command = {
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
     const memory = await readMemoryFor(context, values.project);
     const file = values.file === undefined ? undefined : await projectRelative(context, values.file);
-    const hits = recall(memory, { query, file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) });
+    const request = { query, file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) };
+    const hits = await recallProject(context.paths, memory, request, (message) => context.stderr(`log-session: ${message}\n`));
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: memory.project, query, hits }, null, 2)}\n`);
       return 0;

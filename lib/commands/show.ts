@@ -1,8 +1,9 @@
 import { parseCommandArgs, type Command } from './command.js';
+import { UsageError } from '../errors.js';
 import { describeFollowUp, viewContext, viewSession, type DoneView } from '../memory/shape.js';
 import { countOption, projectOption, readMemoryFor } from './project-option.js';
 
-const usage = `Usage: log-session show [--project NAME] [--last N] [--json]
+const usage = `Usage: log-session show [--project NAME] [--last N | --all] [--json]
 
 Lists a project's recent sessions, newest first: id, date, duration, summary, files changed, follow-ups (a done one
 says when and in which session).
@@ -10,15 +11,21 @@ says when and in which session).
 Options:
   --project NAME  project name (default: derived from the repository, as record does)
   --last N        how many sessions (default 5)
+  --all           every session, archived ones included (sessions-<YYYY>.json)
   --json          print only JSON: {"project": NAME, "sessions": [entry, ...]}, entries as stored, newest first
 `;
 
 export const showCommand: Command = {
   usage,
   async run(context) {
-    const { values } = parseCommandArgs('show', { args: context.args, options: { ...projectOption, last: { type: 'string' }, json: { type: 'boolean' } } });
-    const memory = await readMemoryFor(context, values.project);
-    const sessions = memory.sessions.slice(-countOption(values.last, 5)).reverse();
+    const { values } = parseCommandArgs('show', {
+      args: context.args,
+      options: { ...projectOption, last: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    });
+    if (values.all && values.last !== undefined) throw new UsageError('give --last N or --all, not both');
+    const last = countOption(values.last, 5);
+    const memory = await readMemoryFor(context, values.project, { history: values.all ? 'all' : last });
+    const sessions = (values.all ? memory.sessions : memory.sessions.slice(-last)).reverse();
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: memory.project, sessions }, null, 2)}\n`);
       return 0;

@@ -16,6 +16,7 @@ import {
   type ProjectContext,
   type ResolvedIssue,
   type SessionEntry,
+  type SessionView,
 } from './shape.js';
 
 /**
@@ -96,7 +97,14 @@ export interface EarlierWrites {
 
 /** The project's files as read for a write: `undefined` where a file was not needed or does not exist. */
 export interface MemorySnapshot {
+  /** sessions.json: the live window. */
   sessions: unknown;
+  /** The archive holding the session's entry when the live window does not (a late record, a catch-up). */
+  archived?: { year: string; sessions: unknown };
+  /** Every archived session, read only when the update names a follow-up the live window does not list. */
+  archivedSessions?: unknown[];
+  /** Archived ids a new entry's id must not take (archive.ts's archivedIdsSince). */
+  archivedIds?: ReadonlySet<string>;
   decisions?: unknown;
   context?: unknown;
 }
@@ -106,7 +114,10 @@ export interface MemoryPlan {
   entry: SessionEntry;
   /** True when the entry's id was given out by this write: it is saved in the state before sessions.json. */
   newId: boolean;
-  sessions: unknown;
+  /** sessions.json, or `undefined` when the entry is archived and the live file stays as it is. */
+  sessions?: unknown;
+  /** The archive the entry is in, when it is archived: the entry is updated there. */
+  archive?: { year: string; sessions: unknown };
   decisions?: unknown;
   adrIds: string[];
   context?: ProjectContext;
@@ -116,24 +127,33 @@ export interface MemoryPlan {
 }
 
 export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate, earlier: EarlierWrites, now: Date): MemoryPlan {
-  const sessions = listDocument(snapshot.sessions, 'sessions');
-  const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, idsOf(sessions));
+  const live = listDocument(snapshot.sessions, 'sessions');
+  const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, new Set([...idsOf(live), ...(snapshot.archivedIds ?? [])]));
+  const archive = snapshot.archived && listDocument(snapshot.archived.sessions, 'sessions');
+  // An archived entry is updated where it is: it stays in its archive, in its place.
+  const inArchive = !live.items.some((item) => isRecord(item) && item.id === id) && archive?.items.some((item) => isRecord(item) && item.id === id);
+  const sessions = inArchive ? archive! : live;
   const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
   const existing = index >= 0 ? (sessions.items[index] as Record<string, unknown>) : undefined;
   const entry = mergeEntry(existing, id, update.captured, update.authored, earlier, now);
-  if (index >= 0 && !update.active) sessions.items[index] = entry;
+  if (index >= 0 && (inArchive || !update.active)) sessions.items[index] = entry;
   else {
     if (index >= 0) sessions.items.splice(index, 1);
     sessions.items.push(entry);
   }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
-  const closed = update.context && closeInContext(snapshot.context, update.context, sessions.items, update.project, id, now);
+  // Follow-ups are looked for in every session read: an archived one's too, when the update names one (see write.ts).
+  const older = (snapshot.archivedSessions ?? []).filter((item) => !(isRecord(item) && item.id === id));
+  const listed = [...older, ...(inArchive ? archive!.items : []), ...live.items];
+  const closed = update.context && closeInContext(snapshot.context, update.context, listed, update.project, id, now);
   const { captured } = update;
   return {
     entry,
     newId: earlier.entryId === undefined,
-    sessions: documentValue(sessions, 'sessions', update.project),
+    ...(inArchive
+      ? { archive: { year: snapshot.archived!.year, sessions: documentValue(archive!, 'sessions', update.project) } }
+      : { sessions: documentValue(live, 'sessions', update.project) }),
     ...(adrs ? { decisions: documentValue(adrs.document, 'decisions', update.project) } : {}),
     adrIds: adrs?.ids ?? [],
     ...(closed ? { context: closed.context } : {}),
@@ -350,7 +370,7 @@ export function markFollowUpsDone(
     if (item) records.push({ follow_up: item.text, done: localDate(now), session: sessionId });
     return item !== undefined;
   };
-  const listed = (task: string) => views.some((view) => view.followUps.some((item) => comparableText(item) === comparableText(task)));
+  const listed = (task: string) => listsFollowUp(views, task);
   const problems = named.flatMap((task, index) => {
     if (markDone(task) || listed(task)) return [];
     const still = open().slice(0, 10).map((item) => JSON.stringify(clip(item.text, 80)));
@@ -358,6 +378,12 @@ export function markFollowUpsDone(
   });
   for (const task of changes.completedTasks ?? []) markDone(task);
   return { context: records.length ? { ...context, done_follow_ups: records } : context, problems };
+}
+
+/** Whether a session of `sessions` lists the follow-up `task`, case and spacing aside. */
+export function listsFollowUp(sessions: SessionView[], task: string): boolean {
+  const key = comparableText(task);
+  return sessions.some((session) => session.followUps.some((item) => comparableText(item) === key));
 }
 
 /** Whether `text` has the form of the ids allocateSessionId gives (`show` prints them). */

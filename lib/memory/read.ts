@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
 import { isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { readFileOrBackup, recoveryFrom, type MemoryFileKind } from './files.js';
-import { listDocument, projectFiles } from './shape.js';
+import { listArchives } from './archive.js';
+import { itemId, listDocument, projectFiles, type ProjectFiles } from './shape.js';
 import { isStoreFolder } from './store-file.js';
 
 /** One project's memory as read for people and the model: nothing is written. Items as stored (see shape.ts's views). */
@@ -17,26 +20,53 @@ export interface ProjectMemory {
 }
 
 /**
- * Reads sessions.json, decisions.json and context.json of a project. A file that does not parse is read from its
+ * Reads sessions.json (the live window: the newest sessions, see archive.ts), decisions.json and context.json of a
+ * project; with `history`, archived sessions too, before the live ones: all of them, or the newest years' until
+ * that many sessions are read. A file that does not parse is read from its
  * backup, as the next write will go on from it, but unlike the write side nothing is moved aside: each such file
  * is named in `problems`. A file with neither reads as empty, and so does any item that is not an object. A link
  * or special file where memory belongs (the project's folder or a file in it) is not read through: it is named in
  * `problems` and reads as empty.
  */
-export async function readProjectMemory(paths: Paths, project: string): Promise<ProjectMemory> {
+export async function readProjectMemory(paths: Paths, project: string, options: { history?: 'all' | number } = {}): Promise<ProjectMemory> {
   const files = projectFiles(paths, project);
   const problems: string[] = [];
   const folder = await readOrReport(() => isStoreFolder(files.dir), problems);
   const [sessions, decisions, context] = folder
     ? await Promise.all((['sessions', 'decisions', 'context'] as const).map((kind) => readRecovering(files[kind], kind, problems)))
     : [];
+  const live = listDocument(sessions, 'sessions').items.filter(isRecord);
   return {
     project,
-    sessions: listDocument(sessions, 'sessions').items.filter(isRecord),
+    sessions: folder && options.history !== undefined ? [...(await readArchived(files, live, options.history, problems)), ...live] : live,
     decisions: listDocument(decisions, 'decisions').items.filter(isRecord),
     context: isRecord(context) ? context : {},
     problems,
   };
+}
+
+/**
+ * The archived sessions, oldest first, each once: an entry the live file also holds (a move cut short) is read
+ * from the live file. `wanted` a number: only the newest years' archives, until live and archived make that many.
+ */
+async function readArchived(files: ProjectFiles, live: Record<string, unknown>[], wanted: 'all' | number, problems: string[]): Promise<Record<string, unknown>[]> {
+  const seen = new Set(live.flatMap((item) => itemId(item) ?? []));
+  const years: Record<string, unknown>[][] = [];
+  let count = live.length;
+  for (const archive of (await listArchives(files)).reverse()) {
+    if (wanted !== 'all' && count >= wanted) break;
+    const items = listDocument(await readRecovering(archive.path, 'sessions', problems), 'sessions').items.filter(isRecord);
+    const unseen = items.filter((item) => {
+      const id = itemId(item);
+      if (id === undefined) return true;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    years.unshift(unseen);
+    count += unseen.length;
+  }
+  return years.flat();
 }
 
 async function readRecovering(path: string, kind: MemoryFileKind, problems: string[]): Promise<unknown> {
@@ -61,4 +91,22 @@ async function readOrReport<T>(read: () => Promise<T>, problems: string[]): Prom
 
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Every archived session, oldest first, as stored (an archived copy of a live entry included: readers leave it out). */
+export async function readArchivedSessions(paths: Paths, project: string): Promise<{ sessions: Record<string, unknown>[]; problems: string[] }> {
+  const problems: string[] = [];
+  const sessions = await readArchived(projectFiles(paths, project), [], 'all', problems);
+  return { sessions, problems };
+}
+
+/**
+ * What the archives are now, as a short name: their years, sizes and modification times. Any write to one
+ * changes it, so an index of the archives is rebuilt only when they changed. `undefined` when there are none.
+ */
+export async function archivesFingerprint(paths: Paths, project: string): Promise<string | undefined> {
+  const archives = await listArchives(projectFiles(paths, project));
+  if (archives.length === 0) return undefined;
+  const stats = await Promise.all(archives.map(async ({ year, path }) => [year, await lstat(path).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none')]));
+  return createHash('sha256').update(JSON.stringify(stats)).digest('hex').slice(0, 16);
 }

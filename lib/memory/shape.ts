@@ -23,6 +23,37 @@ export function projectFiles(paths: Paths, project: string): ProjectFiles {
   return { dir, sessions: join(dir, 'sessions.json'), decisions: join(dir, 'decisions.json'), context: join(dir, 'context.json') };
 }
 
+/**
+ * sessions.json holds the live window (archive.ts); the entries moved out of it are kept beside it, whole and
+ * unchanged, in `sessions-<YYYY>.json`, one file per year of the entry's `date`, of the same shape.
+ */
+export function sessionsArchive(files: ProjectFiles, year: string): string {
+  return join(files.dir, `sessions-${year}.json`);
+}
+
+/** The year of an archive's file name, `undefined` for any other file. */
+export function archiveYear(name: string): string | undefined {
+  return /^sessions-(\d{4})\.json$/.exec(name)?.[1];
+}
+
+/**
+ * The year an entry is archived under: its `date`'s, else its id's (`session-YYYY…`). `undefined` for an item
+ * with neither (a hand edit): it stays in the live file.
+ */
+export function entryYear(item: unknown): string | undefined {
+  if (!isRecord(item)) return undefined;
+  if (typeof item.date === 'string') {
+    const year = /^(\d{4})-\d{2}-\d{2}/.exec(item.date)?.[1];
+    if (year) return year;
+  }
+  return typeof item.id === 'string' ? /^session-(\d{4})\d{4}-\d{6}$/.exec(item.id)?.[1] : undefined;
+}
+
+/** The id of a stored item, when it has one. */
+export function itemId(item: unknown): string | undefined {
+  return isRecord(item) && typeof item.id === 'string' ? item.id : undefined;
+}
+
 const decisionSchema = z.object({ decision: z.string(), rationale: z.optional(z.string()) });
 export type Decision = z.infer<typeof decisionSchema>;
 

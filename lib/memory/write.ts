@@ -3,8 +3,11 @@ import type { Paths } from '../paths.js';
 import { redactDeep } from '../redact.js';
 import { readJsonFile, writeJsonFile, type CorruptionReporter } from './files.js';
 import { withProjectLock } from './lock.js';
-import { planSessionWrite, type MemorySnapshot, type SessionUpdate } from './merge.js';
-import { projectFiles, type SessionEntry } from './shape.js';
+import { addToArchive, archivedIdsSince, findArchivedEntry, splitLiveWindow } from './archive.js';
+import { listsFollowUp, planSessionWrite, type MemoryPlan, type MemorySnapshot, type SessionUpdate } from './merge.js';
+import { readArchivedSessions } from './read.js';
+import { isRecord } from '../json.js';
+import { itemId, listDocument, projectFiles, sessionsArchive, viewSession, type ProjectFiles, type SessionEntry } from './shape.js';
 import { writeSessionState, type SessionState } from './state.js';
 
 export interface SessionWrite {
@@ -39,30 +42,66 @@ export async function writeSessionMemory(
   const { sessionKey, state } = session;
   return withProjectLock(files.dir, async () => {
     const read = (kind: 'sessions' | 'decisions' | 'context') => readJsonFile(files[kind], kind, reportCorruption, now);
-    const snapshot: MemorySnapshot = {
-      sessions: await read('sessions'),
-      ...(update.adrs?.length ? { decisions: await read('decisions') } : {}),
-      ...(update.context ? { context: await read('context') } : {}),
-    };
-    // An id the state names but sessions.json lacks was given out by a write that stopped part-way: taking it
-    // again keeps the session to one entry.
+    const sessions = await read('sessions');
+    // An id the state names but sessions.json lacks was given out by a write that stopped part-way (taking it
+    // again keeps the session to one entry), or is of an entry since archived (it is updated there).
     const earlier = {
       entryId: state.project === update.project ? state.entryId : undefined,
       authored: Boolean(state.authored),
       autoSummary: state.autoSummary,
+    };
+    const { entryId } = earlier;
+    const archived = entryId !== undefined && !holdsEntry(sessions, entryId) ? await findArchivedEntry(files, entryId, reportCorruption, now) : undefined;
+    const named = update.context?.doneFollowUps ?? [];
+    const liveViews = named.length ? listDocument(sessions, 'sessions').items.filter(isRecord).map(viewSession) : [];
+    const olderFollowUp = named.some((task) => !listsFollowUp(liveViews, task));
+    const snapshot: MemorySnapshot = {
+      sessions,
+      ...(olderFollowUp ? { archivedSessions: (await readArchivedSessions(paths, update.project)).sessions } : {}),
+      ...(archived ? { archived: { year: archived.year, sessions: archived.value } } : {}),
+      ...(entryId === undefined ? { archivedIds: await archivedIdsSince(files, update.captured?.startedAt ?? now, reportCorruption, now) } : {}),
+      ...(update.adrs?.length ? { decisions: await read('decisions') } : {}),
+      ...(update.context ? { context: await read('context') } : {}),
     };
     const plan = planSessionWrite(snapshot, update, earlier, now);
     // What the update names and memory lacks (an ADR id, a follow-up, an issue) is the caller's to fix: nothing is written.
     if (plan.problems.length) throw problemsError(plan.problems);
     const nextState: SessionState = { ...state, ...withoutSecrets(session.saved), project: update.project, ...plan.earlier };
     if (sessionKey && plan.newId) await writeSessionState(paths, sessionKey, { ...state, project: update.project, entryId: plan.earlier.entryId });
-    await writeJsonFile(files.sessions, plan.sessions);
+    const written = await writeSessions(files, plan, update.project, reportCorruption, now);
     if (sessionKey) await writeSessionState(paths, sessionKey, nextState);
     // Written only once the entry is: both are idempotent, so a retry adds nothing twice.
     if (plan.decisions !== undefined) await writeJsonFile(files.decisions, plan.decisions);
     if (plan.context !== undefined) await writeJsonFile(files.context, plan.context);
-    return { entry: plan.entry, sessionsPath: files.sessions, adrIds: plan.adrIds };
+    return { entry: plan.entry, sessionsPath: written, adrIds: plan.adrIds };
   });
+}
+
+/**
+ * Writes the entry where it lives: its archive, or the live file. A live file past LIVE_MAX entries first moves
+ * its oldest into their archives (the migration of a large file is the same move). Each archive is written before
+ * the live file: a kill in between leaves the moved entries in both, which readers see once (the live copy wins)
+ * and the next write moves again, replacing each by id, so nothing is lost and nothing is kept twice for good.
+ * Returns the path of the file that holds the entry.
+ */
+async function writeSessions(files: ProjectFiles, plan: MemoryPlan, project: string, reportCorruption: CorruptionReporter, now: Date): Promise<string> {
+  if (plan.archive) {
+    const path = sessionsArchive(files, plan.archive.year);
+    await writeJsonFile(path, plan.archive.sessions);
+    return path;
+  }
+  const split = splitLiveWindow(plan.sessions, project);
+  for (const [year, entries] of split?.moved ?? []) {
+    const path = sessionsArchive(files, year);
+    await writeJsonFile(path, addToArchive(await readJsonFile(path, 'sessions', reportCorruption, now), entries, project));
+  }
+  await writeJsonFile(files.sessions, split ? split.kept : plan.sessions);
+  const movedEntry = [...(split?.moved ?? [])].find(([, entries]) => entries.some((item) => itemId(item) === plan.entry.id));
+  return movedEntry ? sessionsArchive(files, movedEntry[0]) : files.sessions;
+}
+
+function holdsEntry(sessions: unknown, id: string): boolean {
+  return listDocument(sessions, 'sessions').items.some((item) => itemId(item) === id);
 }
 
 /** The state as saved: it is on disk like memory, so what its scan quotes (texts, paths) is redacted too. */

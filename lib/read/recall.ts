@@ -1,6 +1,6 @@
+import MiniSearch, { type AsPlainObject, type SearchResult } from 'minisearch';
 import type { ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewAdr, viewContext, viewSession } from '../memory/shape.js';
-import { uniqueStrings } from '../text.js';
 
 /** One search result. Stable: this is the `--json` shape of `log-session recall`. */
 export interface RecallHit {
@@ -21,20 +21,33 @@ export interface RecallQuery {
   limit?: number;
 }
 
-interface Field {
-  field: string;
-  weight: number;
-  texts: string[];
-}
-
-interface Candidate {
+/** A session or an ADR as recall indexes it: one line of text per item of each field. */
+export interface RecallDocument {
+  /** Unique in an index: `live:`, `archived:` or `adr:` and the record's id (or its place). */
+  key: string;
   kind: RecallHit['kind'];
   id: string;
   date: string | null;
-  /** Position in time, higher is newer: sessions and ADRs in file order. */
+  /** Position in time, higher is newer: archived sessions, then live ones, in file order; ADRs in file order. */
   order: number;
-  fields: Field[];
+  fields: Partial<Record<FieldName, string[]>>;
 }
+
+type FieldName = 'decision' | 'summary' | 'tags' | 'context' | 'follow_up' | 'files' | 'title' | 'rationale' | 'consequences';
+
+/** How much a match in each field counts: an ADR's title and decisions over summaries over follow-ups over files. */
+const FIELD_BOOST: Record<FieldName, number> = {
+  title: 4,
+  decision: 3,
+  summary: 2,
+  tags: 2,
+  context: 1.5,
+  follow_up: 1.5,
+  rationale: 1.5,
+  files: 1,
+  consequences: 1,
+};
+const FIELDS = Object.keys(FIELD_BOOST) as FieldName[];
 
 const STOP_WORDS = new Set(
   ('a an and any are about as at be by can did do does done for from had has have how i in into is it its me my of on or ' +
@@ -50,120 +63,255 @@ const FILE_WORDS = /^(touch|touched|touching|change|changed|changes|modify|modif
 
 export const DEFAULT_RECALL_LIMIT = 10;
 
-/**
- * Ranks a project's sessions and ADRs against a question, best first. Query words are matched after dropping
- * stop words, by stem or prefix; a word found in a heavier field counts more (ADR title and decisions over
- * summaries over follow-ups over files); ties go to the newer record. Asking about the last or previous
- * session ranks the newest sessions first.
- */
-export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[] {
-  const words = comparable(request.query).match(/[\p{L}\p{N}][\p{L}\p{N}._/-]*/gu) ?? [];
-  const asksDecisions = words.some((word) => DECISION_WORDS.test(word));
-  const asksRecent = words.some((word) => RECENT_WORDS.test(word));
-  const asksFiles = words.some((word) => FILE_WORDS.test(word)) || words.some(isPathLike);
-  const paths = words.filter(isPathLike);
-  const terms = uniqueStrings(
-    words
-      .flatMap((word) => (isPathLike(word) ? word.split(/[./_-]+/) : [word]))
-      .filter((word) => word && !STOP_WORDS.has(word) && !DECISION_WORDS.test(word) && !RECENT_WORDS.test(word) && !FILE_WORDS.test(word))
-      .map(stem),
-  );
-  const fileFilter = request.file ? normalizePath(request.file) : undefined;
+/** The index's options: the same when it is built, cached and loaded. Words are split at anything not a letter or digit, so a path's parts are words. */
+export const INDEX_OPTIONS = {
+  idField: 'key',
+  fields: FIELDS,
+  /** Kept in the index so hits are ranked before any document is read. */
+  storeFields: ['kind', 'date', 'order'],
+  extractField: (document: RecallDocument, field: string): unknown =>
+    field in FIELD_BOOST ? (document.fields[field as FieldName] ?? []).join('\n') : document[field as keyof RecallDocument],
+  tokenize: (text: string) => words(text),
+  processTerm: (term: string) => (STOP_WORDS.has(term) ? null : stem(term)),
+};
 
-  const candidates = [...sessionCandidates(memory), ...(fileFilter ? [] : adrCandidates(memory))].filter(
-    (candidate) => !fileFilter || filesOf(candidate).some((file) => matchesPath(file, fileFilter)),
+/**
+ * The shard of the cached index a term is kept in: its first three letters (the whole of a shorter one). A prefix
+ * search (three letters or more) and a typo past the third letter stay within it, so a query reads only its
+ * terms' shards.
+ */
+export function termShard(term: string): string {
+  return term.slice(0, 3);
+}
+
+/** The documents of a project's sessions (`archived` or live) and ADRs, for the index. */
+export function sessionDocuments(memory: Pick<ProjectMemory, 'sessions' | 'context'>, where: 'archived' | 'live', firstOrder = 0): RecallDocument[] {
+  const { done } = viewContext(memory.context);
+  const keys = new Set<string>();
+  return memory.sessions.map(viewSession).map((session, index) => {
+    const id = session.id ?? `#${firstOrder + index + 1}`;
+    // Two entries with one id (a hand edit) are two records still.
+    const key = keys.has(`${where}:${id}`) ? `${where}:${id}#${firstOrder + index + 1}` : `${where}:${id}`;
+    keys.add(key);
+    return {
+      key,
+      kind: 'session',
+      id,
+      date: session.date ?? null,
+      order: firstOrder + index,
+      fields: {
+        decision: session.decisions,
+        summary: listOf(session.summary),
+        tags: session.tags,
+        context: listOf(session.nextHint),
+        follow_up: session.followUps.map((item) => describeFollowUp(item, session.date, done)),
+        files: session.files,
+      },
+    };
+  });
+}
+
+export function adrDocuments(memory: Pick<ProjectMemory, 'decisions'>): RecallDocument[] {
+  return memory.decisions.map(viewAdr).map((adr, order) => {
+    const id = adr.id ?? `ADR #${order + 1}`;
+    return {
+      key: `adr:${id}`,
+      kind: 'adr',
+      id,
+      date: adr.date ?? null,
+      order,
+      fields: {
+        title: listOf(adr.title && (adr.supersededBy ? `${adr.title} (superseded by ${adr.supersededBy})` : adr.title)),
+        decision: listOf(adr.decision),
+        tags: adr.tags,
+        rationale: [...listOf(adr.rationale), ...listOf(adr.context)],
+        consequences: [...adr.consequences, ...adr.alternatives],
+      },
+    };
+  });
+}
+
+/**
+ * The index's options; with `shards`, terms of other shards are not indexed (see termShard): a query's index holds
+ * only what it can match. Field lengths count every word still, so BM25 scores are the same.
+ */
+function indexOptions(shards?: ReadonlySet<string>): typeof INDEX_OPTIONS {
+  if (!shards) return INDEX_OPTIONS;
+  return {
+    ...INDEX_OPTIONS,
+    // Stemming keeps a word's first three letters, so the shard is known before it.
+    processTerm: (term) => (shards.has(termShard(term)) ? INDEX_OPTIONS.processTerm(term) : null),
+  };
+}
+
+/** A new index of `documents` (only the terms of `shards`, when given). */
+export function buildIndex(documents: RecallDocument[], shards?: ReadonlySet<string>): MiniSearch<RecallDocument> {
+  const index = new MiniSearch<RecallDocument>(indexOptions(shards));
+  index.addAll(documents);
+  return index;
+}
+
+/** An index loaded from its cached form (see recall-cache.ts); documents added to it take only the terms of `shards`. */
+export function loadIndex(plain: AsPlainObject, shards?: ReadonlySet<string>): MiniSearch<RecallDocument> {
+  return MiniSearch.loadJS<RecallDocument>(plain, indexOptions(shards));
+}
+
+/** The query as recall reads it: the terms to search, and what the question asks for besides. */
+export interface ParsedQuery {
+  /** Words to search (stop words and question words left out), a path's parts included. */
+  terms: string[];
+  /** Paths named in the question: a file matching one counts more. */
+  paths: string[];
+  asksDecisions: boolean;
+  asksRecent: boolean;
+  asksFiles: boolean;
+}
+
+export function parseQuery(query: string): ParsedQuery {
+  const all = comparable(query).match(/[\p{L}\p{N}][\p{L}\p{N}._/-]*/gu) ?? [];
+  const paths = all.filter(isPathLike);
+  return {
+    terms: all
+      .flatMap(words)
+      .filter((word) => !STOP_WORDS.has(word) && !DECISION_WORDS.test(word) && !RECENT_WORDS.test(word) && !FILE_WORDS.test(word)),
+    paths,
+    asksDecisions: all.some((word) => DECISION_WORDS.test(word)),
+    asksRecent: all.some((word) => RECENT_WORDS.test(word)),
+    asksFiles: all.some((word) => FILE_WORDS.test(word)) || paths.length > 0,
+  };
+}
+
+/** The shards an index must have loaded to answer `query`. */
+export function shardsFor(query: ParsedQuery): string[] {
+  return [...new Set(query.terms.flatMap((term) => (STOP_WORDS.has(term) ? [] : [termShard(stem(term))])))];
+}
+
+/** What a search needs besides the index: the documents it may return, and which to leave out. */
+export interface SearchScope {
+  /** The documents of `keys` (archived ones may have to be read from the cache first). */
+  load: (hits: { key: string; order: number }[]) => Promise<Map<string, RecallDocument>>;
+  /** Documents left out (an archived copy of a live entry). */
+  excluded?: (key: string) => boolean;
+  /** With --file: every session whose files match it (the filter is not on words, so it is not in the index). */
+  fileMatches?: RecallDocument[];
+  /** The newest sessions, newest first: the answer to "what did we do last session". */
+  newest: RecallDocument[];
+}
+
+/** How many of the best-scored hits are read to weigh the paths a question names, beyond the hits asked for. */
+const PATH_CANDIDATES = 5;
+
+/**
+ * Ranks sessions and ADRs against a question with BM25 (minisearch): words matched after dropping stop words, by
+ * stem, prefix (three letters or more) and, from five letters, one typo (two from ten); a word found in a heavier field
+ * counts more, decision fields and ADRs twice when the question is about decisions, files three times when it is about
+ * files (and a path the question names once more, among the best hits); ties go to the newer record. Asking about
+ * the last or previous session ranks the newest sessions first.
+ */
+export async function searchIndex(index: MiniSearch<RecallDocument>, request: RecallQuery, scope: SearchScope): Promise<RecallHit[]> {
+  const query = parseQuery(request.query);
+  const limit = request.limit ?? DEFAULT_RECALL_LIMIT;
+  const fileFilter = request.file ? normalizePath(request.file) : undefined;
+  const allowed = scope.fileMatches && new Set(scope.fileMatches.map((document) => document.key));
+  const boost = Object.fromEntries(
+    FIELDS.map((field) => [
+      field,
+      FIELD_BOOST[field] * (query.asksDecisions && /decision|title|rationale/.test(field) ? 2 : 1) * (query.asksFiles && field === 'files' ? 3 : 1),
+    ]),
   );
-  const hits: (RecallHit & { order: number })[] = [];
-  for (const candidate of candidates) {
-    const scores: number[] = [];
-    let best: { field: string; text: string; score: number } | undefined;
-    for (const field of candidate.fields) {
-      const weight = field.weight * (asksDecisions && /decision|title|rationale/.test(field.field) ? 2 : 1) *
-        (asksFiles && field.field === 'files' ? 3 : 1);
-      let fieldBest = 0;
-      for (const text of field.texts) {
-        const found = termsFound(text, terms) + (field.field === 'files' ? paths.filter((path) => matchesPath(text, normalizePath(path))).length * 2 : 0);
-        if (found * weight <= fieldBest) continue;
-        fieldBest = found * weight;
-        if (!best || fieldBest > best.score) best = { field: field.field, text, score: fieldBest };
-      }
-      if (fieldBest > 0) scores.push(fieldBest);
-    }
-    // The best field decides; matches elsewhere in the record only add a little.
-    scores.sort((a, b) => b - a);
-    let score = scores.reduce((sum, value, index) => sum + (index === 0 ? value : value / 4), 0);
-    if (fileFilter && !best) {
-      const files = filesOf(candidate).filter((file) => matchesPath(file, fileFilter));
-      best = { field: 'files', text: files.join(', '), score: 0 };
-      score += 1;
-    }
-    if (!best && asksRecent && candidate.kind === 'session' && terms.length === 0 && paths.length === 0) {
-      best = firstText(candidate);
-      score += 1;
-    }
-    if (!best) continue;
-    hits.push({ kind: candidate.kind, id: candidate.id, date: candidate.date, score: round(score), field: best.field, text: best.text, order: candidate.order });
+  const results: SearchResult[] = query.terms.length
+    ? index.search(query.terms.join(' '), {
+        boost,
+        prefix: (term) => term.length >= 3,
+        fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+        // A question about decisions is first about the ADRs, the project's record of them.
+        boostDocument: (_key, _term, stored) => (query.asksDecisions && stored?.kind === 'adr' ? 2 : 1),
+        filter: (result) => !scope.excluded?.(result.id as string) && (!allowed || allowed.has(result.id as string)),
+      })
+    : [];
+  const ranked = sortHits(results.map((result) => ({ key: result.id as string, kind: result.kind as RecallHit['kind'], date: result.date as string | null, order: result.order as number, score: result.score, result })), query.asksRecent);
+  const wanted = ranked.slice(0, query.paths.length ? limit * PATH_CANDIDATES : limit);
+  const documents = await scope.load(wanted);
+  const hits = new Map<string, RecallHit & { order: number }>();
+  for (const { key, score, result } of wanted) {
+    const document = documents.get(key);
+    if (!document) continue;
+    const best = bestField(document, result, boost);
+    // A path the question names counts in files beyond its words: a session that changed it is worth a file match more.
+    const file = query.paths.map(normalizePath).flatMap((path) => document.fields.files?.filter((item) => matchesPath(item, path)) ?? [])[0];
+    hits.set(key, file ? { ...hitOf(document, { field: 'files', text: file }), score: score + boost.files! } : { ...hitOf(document, best), score });
   }
-  hits.sort((a, b) => {
+  // With --file, a session that changed a matching file is a hit even where no word matches, after those that do.
+  for (const document of scope.fileMatches ?? []) {
+    if (hits.has(document.key) || results.some((result) => result.id === document.key)) continue;
+    const files = (document.fields.files ?? []).filter((file) => matchesPath(file, fileFilter!));
+    hits.set(document.key, { ...hitOf(document, { field: 'files', text: files.join(', ') }), score: 0 });
+  }
+  if (query.asksRecent && query.terms.length === 0 && query.paths.length === 0) {
+    for (const document of scope.newest.slice(0, limit)) if (!hits.has(document.key)) hits.set(document.key, { ...hitOf(document, firstText(document)), score: 1 });
+  }
+  return sortHits([...hits.values()], query.asksRecent)
+    .slice(0, limit)
+    .map(({ order: _order, score, ...hit }) => ({ ...hit, score: round(score) }));
+}
+
+/** Best first; ties to the newer record. Asked about the last sessions: sessions first, newest first. */
+function sortHits<T extends { kind: RecallHit['kind']; date: string | null; order: number; score: number }>(hits: T[], asksRecent: boolean): T[] {
+  return hits.sort((a, b) => {
     if (asksRecent && a.kind !== b.kind) return a.kind === 'session' ? -1 : 1;
     if (asksRecent && a.kind === 'session') return b.order - a.order;
-    return b.score - a.score || (b.date ?? '').localeCompare(a.date ?? '') || b.order - a.order;
+    return b.score - a.score || compareText(b.date ?? '', a.date ?? '') || b.order - a.order;
   });
-  return hits.slice(0, request.limit ?? DEFAULT_RECALL_LIMIT).map(({ order: _order, ...hit }) => hit);
 }
 
-function sessionCandidates(memory: ProjectMemory): Candidate[] {
-  const { done } = viewContext(memory.context);
-  return memory.sessions.map(viewSession).map((session, order) => ({
-    kind: 'session',
-    id: session.id ?? `#${order + 1}`,
-    date: session.date ?? null,
-    order,
-    fields: [
-      { field: 'decision', weight: 3, texts: session.decisions },
-      { field: 'summary', weight: 2, texts: listOf(session.summary) },
-      { field: 'tags', weight: 2, texts: session.tags },
-      { field: 'context', weight: 1.5, texts: listOf(session.nextHint) },
-      { field: 'follow_up', weight: 1.5, texts: session.followUps.map((item) => describeFollowUp(item, session.date, done)) },
-      { field: 'files', weight: 1, texts: session.files },
-    ],
-  }));
+/** Code-unit order: enough for ISO dates, and much cheaper than localeCompare over thousands of hits. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function adrCandidates(memory: ProjectMemory): Candidate[] {
-  return memory.decisions.map(viewAdr).map((adr, order) => ({
-    kind: 'adr',
-    id: adr.id ?? `ADR #${order + 1}`,
-    date: adr.date ?? null,
-    order,
-    fields: [
-      { field: 'title', weight: 4, texts: listOf(adr.title && (adr.supersededBy ? `${adr.title} (superseded by ${adr.supersededBy})` : adr.title)) },
-      { field: 'decision', weight: 3, texts: listOf(adr.decision) },
-      { field: 'tags', weight: 2, texts: adr.tags },
-      { field: 'rationale', weight: 1.5, texts: [...listOf(adr.rationale), ...listOf(adr.context)] },
-      { field: 'consequences', weight: 1, texts: [...adr.consequences, ...adr.alternatives] },
-    ],
-  }));
+/** Recall over memory held whole (the live window, or a test): indexes it and searches. */
+export function recall(memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
+  const sessions = sessionDocuments(memory, 'live');
+  const documents = [...sessions, ...adrDocuments(memory)];
+  const byKey = new Map(documents.map((document) => [document.key, document]));
+  return searchIndex(buildIndex(documents, new Set(shardsFor(parseQuery(request.query)))), request, {
+    load: async (hits) => new Map(hits.flatMap(({ key }) => (byKey.has(key) ? [[key, byKey.get(key)!] as const] : []))),
+    ...(request.file ? { fileMatches: filesMatching(sessions, request.file) } : {}),
+    newest: [...sessions].reverse(),
+  });
 }
 
-function filesOf(candidate: Candidate): string[] {
-  return candidate.fields.find((field) => field.field === 'files')?.texts ?? [];
+/** The sessions among `documents` that changed a file whose path starts with or contains `file`. */
+export function filesMatching(documents: RecallDocument[], file: string): RecallDocument[] {
+  const wanted = normalizePath(file);
+  return documents.filter((document) => document.kind === 'session' && (document.fields.files ?? []).some((item) => matchesPath(item, wanted)));
 }
 
-function firstText(candidate: Candidate): { field: string; text: string; score: number } {
-  const field = candidate.fields.find((item) => item.field === 'summary' && item.texts.length) ??
-    candidate.fields.find((item) => item.texts.length);
-  return { field: field?.field ?? 'summary', text: field?.texts[0] ?? '', score: 0 };
+/** The field that matched best (its boost times the query words it holds), and its first text holding one. */
+function bestField(document: RecallDocument, result: SearchResult, boost: Record<string, number>): { field: string; text: string } {
+  const found = new Map<string, number>();
+  for (const fields of Object.values(result.match)) for (const field of fields) found.set(field, (found.get(field) ?? 0) + 1);
+  const [field] = [...found].sort((a, b) => b[1] * boost[b[0]]! - a[1] * boost[a[0]]!)[0] ?? ['summary'];
+  const texts = document.fields[field as FieldName] ?? [];
+  const matched = new Set(result.terms);
+  const text = texts.find((item) => words(item).some((word) => matched.has(stem(word)))) ?? texts[0] ?? '';
+  return { field, text };
 }
 
-/** How many of the query's stems occur in `text`, each as a word's stem or a prefix of it. */
-function termsFound(text: string, terms: string[]): number {
-  if (terms.length === 0) return 0;
-  const stems = (comparable(text).match(/[\p{L}\p{N}]+/gu) ?? []).map(stem);
-  return terms.filter((term) => stems.some((word) => word === term || (term.length >= 3 && word.startsWith(term)) || (word.length >= 4 && term.startsWith(word)))).length;
+function hitOf(document: RecallDocument, best: { field: string; text: string }): RecallHit & { order: number } {
+  return { kind: document.kind, id: document.id, date: document.date, score: 0, field: best.field, text: best.text, order: document.order };
 }
 
-/** Lower case in one Unicode form: a macOS keyboard's decomposed é meets the é stored in memory. */
+function firstText(document: RecallDocument): { field: string; text: string } {
+  const field = document.fields.summary?.length ? 'summary' : (FIELDS.find((name) => document.fields[name]?.length) ?? 'summary');
+  return { field, text: document.fields[field]?.[0] ?? '' };
+}
+
+/** The words of a text, lower case in one Unicode form (a macOS keyboard's decomposed é meets the é stored). */
+function words(text: string): string[] {
+  return comparable(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 function comparable(text: string): string {
   return text.normalize('NFC').toLowerCase();
 }
@@ -196,7 +344,6 @@ function matchesPath(file: string, wanted: string): boolean {
 function listOf(text: string | undefined): string[] {
   return text === undefined ? [] : [text];
 }
-
 
 function round(score: number): number {
   return Math.round(score * 100) / 100;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { READ_BUDGET_BYTES } from '../../lib/clients/claude-code/read.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
+import { benchMemorySizes } from './memory-size.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
 const stopHook = join(repoRoot, 'dist', 'hooks', 'stop.cjs');
@@ -150,3 +151,4 @@ try {
 } finally {
   await home.remove();
 }
+await benchMemorySizes();
