@@ -1,6 +1,7 @@
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sessionEntries, writeSessionsFile } from './helpers/memory-builder.js';
 import { makeHomesRemovedAfterEach, runCli, runCliBoundByPermissions, type TempHome } from './helpers/temp-home.js';
 
 const makeHome = makeHomesRemovedAfterEach();
@@ -58,6 +59,19 @@ describe('log-session export', () => {
     const run = await runCli(home, ['export', '--out', file]);
     expect(run.code, run.stderr).toBe(0);
     expect(await readFile(join(home.project, file), 'utf8')).toMatch(start);
+  });
+
+  it('takes in archived sessions too: the journal is the whole history', async () => {
+    const home = await makeHome();
+    const entries = sessionEntries(700);
+    await writeSessionsFile(home, entries);
+    expect((await runCli(home, ['record', '--session', 'new'], JSON.stringify({ summary: 'the newest one' }))).code).toBe(0);
+    expect((await readdir(join(home.paths.projectsDir, 'widget'))).some((name) => /^sessions-\d{4}\.json$/.test(name))).toBe(true);
+
+    const run = await runCli(home, ['export', '--format', 'md']);
+
+    expect(run.code).toBe(0);
+    for (const entry of [entries[0]!, entries[699]!]) expect(run.stdout).toContain(String(entry.id));
   });
 
   it('an empty project exports an empty journal that says so', async () => {
@@ -121,6 +135,6 @@ describe('log-session export', () => {
     expect(run.stdout).toMatch(/^Usage: log-session export \[--project NAME\] \[--format md\|html\] \[--out FILE\]\n/);
     expect(run.stdout).toContain('--out FILE');
     const overview = await runCli(home, ['--help']);
-    expect(overview.stdout).toContain('  export     write the journal of a project: markdown, or one HTML page\n');
+    expect(overview.stdout).toMatch(/^ {2}export +write the journal of a project: markdown, or one HTML page$/m);
   });
 });

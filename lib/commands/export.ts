@@ -39,7 +39,8 @@ export const exportCommand: Command = {
     const out = values.out === undefined ? undefined : resolve(context.cwd, values.out);
     const format = formatOption(values.format, out);
     if (out !== undefined) await refuseOwnFolders(out, context.paths);
-    const memory = await readMemoryFor(context, values.project);
+    // A journal is the whole history: archived sessions (sessions-<YYYY>.json) too.
+    const memory = await readMemoryFor(context, values.project, { history: 'all' });
     const journal = buildJournal(memory, context.now());
     const text = renderers[format](journal);
     if (out === undefined) {
