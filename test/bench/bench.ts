@@ -13,6 +13,7 @@ import { READ_BUDGET_BYTES } from '../../lib/clients/claude-code/read.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { benchMemorySizes } from './memory-size.js';
+import { benchTurnCosts } from './turn-cost.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
 const stopHook = join(repoRoot, 'dist', 'hooks', 'stop.cjs');
@@ -151,4 +152,5 @@ try {
 } finally {
   await home.remove();
 }
+await benchTurnCosts();
 await benchMemorySizes();

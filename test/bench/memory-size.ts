@@ -8,34 +8,16 @@
  * Ratios are to `node -e 0` measured in the same run. `npm run bench` runs it after the Stop hook bench; alone:
  * `npm run build && npx tsx test/bench/memory-size.ts`.
  */
-import { spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sessionEntries, writeSessionsFile } from '../helpers/memory-builder.js';
+import { measure, median, type Cost } from './process-cost.js';
 import { builtCli, makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,1000,10000,50000').split(',').map(Number);
 const RUNS = 3;
 const hook = (name: string) => join(repoRoot, 'dist', 'hooks', name);
-
-interface Cost {
-  cpu: number;
-  peakMb: number;
-}
-
-/** CPU (user + system, of the process and every child it waited for) and peak RSS of `node ...args`. */
-function measure(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Cost {
-  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, ...args], { env, input, cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  const [user, system, peakKb] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { cpu: user! + system!, peakMb: peakKb! / 1024 };
-}
-
-function median(costs: Cost[]): Cost {
-  const sorted = [...costs].sort((a, b) => a.cpu - b.cpu);
-  return { cpu: sorted[Math.floor(sorted.length / 2)]!.cpu, peakMb: Math.max(...costs.map((cost) => cost.peakMb)) };
-}
 
 /** Every file under `folders` with its size and modification time. */
 async function filesUnder(folders: string[]): Promise<Map<string, { size: number; mtimeMs: number }>> {
@@ -147,7 +129,6 @@ export async function benchMemorySizes(): Promise<void> {
       ].join(' | '),
     );
   }
-  // The no-op turn and the 50,000-file session are measured by the per-turn bench (lib/session/update.ts's side).
   console.log('Targets at 50,000: capture and record <= 1.5x their cost at 10, peak RSS < 150 MB, < 2 MB written a turn;');
   console.log('SessionStart <= 1.5x its cost at 10; recall <= 3x node -e 0.');
 }
