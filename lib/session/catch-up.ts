@@ -73,7 +73,7 @@ export async function catchUpSessions(
 async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<string[]> {
   const unseen: string[] = [];
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
-  const found = await Promise.all(client.transcriptFolders(currentTranscript, since).map((folder) => recentFiles(folder, (name) => client.transcriptSessionKey(name) !== undefined, services)));
+  const found = await Promise.all((await client.transcriptFolders(currentTranscript, since)).map((folder) => recentFiles(folder, (name) => client.transcriptSessionKey(name) !== undefined, services)));
   for (const path of found.flat()) {
     const sessionKey = client.transcriptSessionKey(basename(path))!;
     if (!(await hasSessionState(services.paths, sessionKey))) unseen.push(path);

@@ -15,5 +15,5 @@ export const claudeCode: Client = {
   readTranscript,
   transcriptCwd,
   // One folder per launch folder: the project's other sessions sit beside this one.
-  transcriptFolders: (transcriptPath) => [dirname(transcriptPath)],
+  transcriptFolders: async (transcriptPath) => [dirname(transcriptPath)],
 };
