@@ -1,10 +1,11 @@
 import type { Env } from '../paths.js';
 import type { Client } from './client.js';
 import { claudeCode } from './claude-code/index.js';
+import { codex } from './codex/index.js';
 import { CLIENT_NAMES, type ClientName } from './names.js';
 
 /** Every agent log-session records, by name. A new agent: its name in names.ts, its Client here. */
-export const CLIENTS: Record<ClientName, Client> = { 'claude-code': claudeCode };
+export const CLIENTS: Record<ClientName, Client> = { 'claude-code': claudeCode, codex };
 
 /** The agent named (a hook's `--client`, a session's saved state); Claude Code when none is. */
 export function clientNamed(name: ClientName | undefined): Client {
