@@ -73,9 +73,9 @@ const claudeCode = { install, uninstall, status };
 /** The three commands for a package folder; tests pass a temp folder. */
 export function createInstallCommands({ packageRoot }: InstallOptions): Record<'install' | 'uninstall' | 'status', Command> {
   return {
-    install: { usage: installUsage, run: (context) => runForClients('install', context, packageRoot(), claudeCode) },
-    uninstall: { usage: uninstallUsage, run: (context) => runForClients('uninstall', context, packageRoot(), claudeCode) },
-    status: { usage: statusUsage, run: (context) => runForClients('status', context, packageRoot(), claudeCode) },
+    install: { usage: installUsage, run: (context) => runForClients('install', context, packageRoot(), ourRootCheck, claudeCode) },
+    uninstall: { usage: uninstallUsage, run: (context) => runForClients('uninstall', context, packageRoot(), ourRootCheck, claudeCode) },
+    status: { usage: statusUsage, run: (context) => runForClients('status', context, packageRoot(), ourRootCheck, claudeCode) },
   };
 }
 

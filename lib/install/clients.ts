@@ -1,9 +1,13 @@
 import type { CommandContext } from '../commands/command.js';
 import { CLIENT_NAMES, isClientName, type ClientName } from '../clients/names.js';
 import { UsageError } from '../errors.js';
+import type { IsOurRoot } from './settings-hooks.js';
 
-/** One of install, uninstall, status for one agent: parses its own options from `context.args`, prints, returns the exit code. */
-export type InstallAction = (context: CommandContext, packageRoot: string) => Promise<number>;
+/**
+ * One of install, uninstall, status for one agent: parses its own options from `context.args`, prints, returns the
+ * exit code. `isOurRoot` tells which package folders are log-session's (see lib/commands/install.ts).
+ */
+export type InstallAction = (context: CommandContext, packageRoot: string, isOurRoot: IsOurRoot) => Promise<number>;
 
 export interface ClientInstaller {
   install: InstallAction;
@@ -15,7 +19,9 @@ export interface ClientInstaller {
  * The installer of every agent but Claude Code (whose is lib/commands/install.ts), each in its own module under
  * lib/install/, loaded only when asked for.
  */
-const OTHER_INSTALLERS: Record<Exclude<ClientName, 'claude-code'>, () => Promise<ClientInstaller>> = {};
+const OTHER_INSTALLERS: Record<Exclude<ClientName, 'claude-code'>, () => Promise<ClientInstaller>> = {
+  codex: async () => (await import('./codex.js')).codexInstaller,
+};
 
 /** What `--client` takes, for the usage texts. */
 export const CLIENT_CHOICES = [...CLIENT_NAMES, 'all'].join('|');
@@ -29,11 +35,13 @@ export async function runForClients(
   action: keyof ClientInstaller,
   context: CommandContext,
   packageRoot: string,
+  ourRootCheck: (packageRoot: string) => IsOurRoot,
   claudeCode: ClientInstaller,
 ): Promise<number> {
+  const isOurRoot = ourRootCheck(packageRoot);
   const { names, args } = takeClientOption(context.args);
   const installers: Record<ClientName, () => Promise<ClientInstaller>> = { ...OTHER_INSTALLERS, 'claude-code': async () => claudeCode };
-  const run = async (name: ClientName, each: CommandContext) => (await installers[name]())[action](each, packageRoot);
+  const run = async (name: ClientName, each: CommandContext) => (await installers[name]())[action](each, packageRoot, isOurRoot);
   if (names.length === 1) return run(names[0]!, { ...context, args });
   const outputs: Record<string, string> = {};
   let code = 0;
