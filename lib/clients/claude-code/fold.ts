@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import { MAX_SESSION_FILES, type ShellRun, type TranscriptFacts } from '../client.js';
+import { MAX_SESSION_FILES, type TranscriptFacts } from '../client.js';
+import { SessionFold } from '../session-fold.js';
 import { isRecord } from '../../json.js';
-import { Timeline } from '../timeline.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 
 /**
@@ -40,48 +40,17 @@ const WRITE_NAME = Buffer.from('"Write"');
 const SHELL_NAME = Buffer.from('"Bash"');
 
 /** Facts being folded, line by line. */
-export class Fold {
-  private readonly timeline: Timeline;
-  private firstPrompt?: string;
-  private runPrompt?: string;
-  private lastAssistantText?: string;
-  private cwd?: string;
-  private gitBranch?: string;
-  private readonly changed: Set<string>;
+export class Fold extends SessionFold {
+  /** tool_use_id -> path of file-tool calls whose result has not been seen yet. */
   private readonly pending: Map<string, string>;
-  /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
-  private readonly pendingShell: Map<string, number>;
-  /** Shell calls (main thread and sub-agents) whose results are among the lines added to this fold. */
-  readonly shellRuns: ShellRun[] = [];
-  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
-  get firstNewTimestamp(): string | undefined {
-    return this.timeline.firstNewTimestamp;
-  }
-
-  /** This fold's edits took the session to MAX_SESSION_FILES changed files, or edits were left out past them. */
-  filesCapped = false;
 
   constructor(facts: TranscriptFacts) {
-    this.timeline = new Timeline(facts);
-    this.firstPrompt = facts.firstPrompt;
-    this.runPrompt = facts.runPrompt;
-    this.lastAssistantText = facts.lastAssistantText;
-    this.cwd = facts.cwd;
-    this.gitBranch = facts.gitBranch;
-    this.changed = new Set(facts.changedFiles);
+    super(facts);
     this.pending = new Map(Object.entries(facts.pendingEdits));
-    this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
-  facts(): TranscriptFacts {
-    const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: Object.fromEntries(this.pending), ...this.timeline.facts() };
-    if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
-    if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
-    if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
-    if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
-    if (this.cwd !== undefined) facts.cwd = this.cwd;
-    if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
-    return facts;
+  override facts(): TranscriptFacts {
+    return super.facts(Object.fromEntries(this.pending));
   }
 
   /** Folds one line; `inSubagentFile` lines only count for their file edits. */
@@ -128,13 +97,10 @@ export class Fold {
       if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
       return;
     }
-    const wanted = this.firstPrompt === undefined || this.timeline.runStarted;
-    if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
+    if (!mainThread || !this.wantsPrompt() || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
     if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text;
-    else this.runPrompt = text;
-    this.timeline.runStarted = false;
+    this.takePrompt(text);
   }
 
   /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
@@ -152,25 +118,12 @@ export class Fold {
   private settle(message: unknown, time: number): void {
     for (const block of contentBlocks(message)) {
       if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
-      const shellStart = this.pendingShell.get(block.tool_use_id);
-      if (shellStart !== undefined) {
-        this.pendingShell.delete(block.tool_use_id);
-        // A failed command may still have changed files: its run counts either way.
-        this.shellRuns.push({ start: shellStart, end: Number.isNaN(time) ? shellStart : Math.max(shellStart, time) });
-        continue;
-      }
+      if (this.endShell(block.tool_use_id, time)) continue;
       const path = this.pending.get(block.tool_use_id);
       if (path === undefined) continue;
       this.pending.delete(block.tool_use_id);
       if (block.is_error !== true) this.holdChanged(path);
     }
-  }
-
-  /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
-  private holdChanged(path: string): void {
-    if (this.changed.has(path)) return;
-    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
-    if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
   }
 }
 

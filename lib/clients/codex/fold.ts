@@ -1,7 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { MAX_SESSION_FILES, type ShellRun, type TranscriptFacts } from '../client.js';
 import { isRecord, parseJson } from '../../json.js';
-import { Timeline } from '../timeline.js';
+import { SessionFold } from '../session-fold.js';
 
 /**
  * The pure fold of a Codex rollout's lines into a session's facts. Each line is `{"timestamp", "type", "payload"}`
@@ -26,45 +25,7 @@ const NOT_A_PROMPT = ['<environment_context>', '<user_instructions>', '<turn_abo
 
 const TIMESTAMP_PREFIX = Buffer.from('{"timestamp":"');
 
-export class CodexFold {
-  private readonly timeline: Timeline;
-  private firstPrompt?: string;
-  private runPrompt?: string;
-  private lastAssistantText?: string;
-  private cwd?: string;
-  private gitBranch?: string;
-  private readonly changed: Set<string>;
-  private readonly pendingShell: Map<string, number>;
-  readonly shellRuns: ShellRun[] = [];
-  /** The session reached MAX_SESSION_FILES changed files: others were left out. */
-  filesCapped = false;
-
-  constructor(facts: TranscriptFacts) {
-    this.timeline = new Timeline(facts);
-    this.firstPrompt = facts.firstPrompt;
-    this.runPrompt = facts.runPrompt;
-    this.lastAssistantText = facts.lastAssistantText;
-    this.cwd = facts.cwd;
-    this.gitBranch = facts.gitBranch;
-    this.changed = new Set(facts.changedFiles);
-    this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
-  }
-
-  get firstNewTimestamp(): string | undefined {
-    return this.timeline.firstNewTimestamp;
-  }
-
-  facts(): TranscriptFacts {
-    const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: {}, ...this.timeline.facts() };
-    if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
-    if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
-    if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
-    if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
-    if (this.cwd !== undefined) facts.cwd = this.cwd;
-    if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
-    return facts;
-  }
-
+export class CodexFold extends SessionFold {
   addLine(line: Buffer): void {
     const wanted = WANTED.some((marker) => line.includes(marker));
     if (!wanted) {
@@ -97,11 +58,7 @@ export class CodexFold {
     } else if ((item.type === 'function_call' && SHELL_TOOLS.has(String(item.name))) || item.type === 'local_shell_call') {
       if (callId && !Number.isNaN(time)) this.pendingShell.set(callId, time);
     } else if ((item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && callId) {
-      const start = this.pendingShell.get(callId);
-      if (start === undefined) return;
-      this.pendingShell.delete(callId);
-      // A command that failed may still have changed files: its run counts either way.
-      this.shellRuns.push({ start, end: Number.isNaN(time) ? start : Math.max(start, time) });
+      this.endShell(callId, time);
     }
   }
 
@@ -120,14 +77,10 @@ export class CodexFold {
     }
   }
 
-  /** A prompt the user typed: the session's first, or the first of a run that began after an idle gap. */
+  /** A prompt the user typed, unless it is context Codex added. */
   private prompt(raw: string | undefined): void {
     const text = raw?.trim();
-    if (!text || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text;
-    else if (this.timeline.runStarted) this.runPrompt = text;
-    else return;
-    this.timeline.runStarted = false;
+    if (text && !NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) this.takePrompt(text);
   }
 
   /** The paths of a patch's changes (keyed by path; a move names its new path too), resolved against the session's folder. */
@@ -140,11 +93,9 @@ export class CodexFold {
   }
 
   private hold(path: string): void {
-    const absolute = this.cwd !== undefined && !isAbsolute(path) ? resolve(this.cwd, path) : path;
-    if (this.changed.has(absolute)) return;
-    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(absolute);
-    else this.filesCapped = true;
+    this.holdChanged(this.cwd !== undefined && !isAbsolute(path) ? resolve(this.cwd, path) : path);
   }
+
 }
 
 /** The text parts of a message's content of the given type, joined; `undefined` when there is none. */
