@@ -13,8 +13,9 @@
  * the last user message, else the default `script(turns)`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './fake-messages-api.js';
 
 /** One answer: a text, or one tool call (the CLI runs it and sends its output in the next request). */
 export type ResponsesTurn = { text: string } | { patch: string } | { exec: string };
@@ -132,15 +133,6 @@ function answer(res: ServerResponse, turn: ResponsesTurn): void {
   const usage = { input_tokens: 100, input_tokens_details: null, output_tokens: 20, output_tokens_details: null, total_tokens: 120 };
   event('response.completed', { response: { id: responseId, usage } });
   res.end();
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parseBody(raw: string): ResponsesBody | undefined {
