@@ -1,15 +1,16 @@
 /**
  * Codex CLI end to end: real `codex exec` sessions (e2e/agents, against the fake Responses API on loopback) in a
- * temp HOME where log-session was installed for Codex by our built CLI. The project has no origin and no
- * package.json, so its name is its folder's: `project`.
+ * temp HOME where log-session was installed for Claude Code and Codex by our built CLI, then a Claude Code session
+ * in the same project. The project has no origin and no package.json, so its name is its folder's: `project`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, LOG_SESSION_CLI, makeTempProject, runLogSession, waitForProcessesOfHome, type TempProject } from './claude-session.js';
+import { git, LOG_SESSION_CLI, makeTempProject, runClaude, runLogSession, waitForProcessesOfHome, type TempProject } from './claude-session.js';
 import { runCodex, writeCodexConfig, type CodexRun } from './codex-session.js';
 import { instructionsText, startFakeResponsesApi, type FakeResponsesApi } from './fake-responses-api.js';
+import { contentText, startFakeMessagesApi } from './fake-messages-api.js';
 
 let api: FakeResponsesApi;
 let project: TempProject;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   api = await startFakeResponsesApi();
   project = await makeTempProject({ 'README.md': '# demo\n', 'edit-me.txt': 'one\ntwo\n', 'fail-me.txt': 'keep\n' });
   configBefore = await readFile(await writeCodexConfig(project.home, api.url), 'utf8');
-  const installed = await runLogSession(project, 'install', '--client', 'codex');
+  const installed = await runLogSession(project, 'install', '--client', 'all');
   expect(installed.stderr).toBe('');
   expect(installed.code).toBe(0);
 
@@ -101,6 +102,23 @@ describe('the next Codex session', () => {
     const entries = await readSessions();
     expect(entries).toHaveLength(2);
     expect(entries[1]).toMatchObject({ client: 'other', tags: ['codex', 'brief'], summary: 'Read the brief and logged it.' });
+  });
+});
+
+describe('a Claude Code session in the same project', () => {
+  it('is told what the Codex sessions did, and by which agent', async () => {
+    const messages = await startFakeMessagesApi();
+    try {
+      const claude = await runClaude({ home: project.home, cwd: project.cwd, apiUrl: messages.url, prompt: 'What happened here?' });
+      expect(claude, `${claude.stdout}\n${claude.stderr}`).toMatchObject({ exitCode: 0, timedOut: false });
+      const first = messages.messageRequests(claude.sessionId)[0];
+      const told = (first?.body?.messages ?? []).map((message) => contentText(message.content)).join('\n');
+      expect(told).toMatch(/Last session \(session-\d{8}-\d{6}, \d{4}-\d{2}-\d{2}, codex\):\n- Read the brief and logged it\./);
+      expect(told).toMatch(/Earlier sessions:\n- session-\d{8}-\d{6}, \d{4}-\d{2}-\d{2}, codex: Asked: Do the four edits\./);
+    } finally {
+      await waitForProcessesOfHome(project.home);
+      await messages.close();
+    }
   });
 });
 
