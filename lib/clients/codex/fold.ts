@@ -17,8 +17,13 @@ import { SessionFold } from '../session-fold.js';
 /** Function tools that run a shell command; `write_stdin` feeds one still running. */
 const SHELL_TOOLS = new Set(['exec_command', 'write_stdin', 'shell', 'shell_command', 'container.exec', 'local_shell']);
 
-/** Only lines holding one of these are parsed; the rest (token counts, world state, reasoning) only lend a time. */
-const WANTED = ['"session_meta"', '"turn_context"', '_call', '"patch_apply_end"', '"FileChange"', '"user_message"', '"UserMessage"', '"assistant"', '"agent_message"'].map((text) => Buffer.from(text));
+/**
+ * Only lines holding one of these are parsed; the rest (token counts, world state, reasoning, patch inputs) only
+ * lend a time. A tool call's output, often the largest line, is parsed only when it ends a pending shell call.
+ */
+const WANTED = ['"session_meta"', '"turn_context"', '"function_call"', '"local_shell_call"', '"patch_apply_end"', '"FileChange"', '"user_message"', '"UserMessage"', '"assistant"', '"agent_message"'].map((text) => Buffer.from(text));
+const CALL_OUTPUT = Buffer.from('_call_output"');
+const CALL_ID = Buffer.from('"call_id":"');
 
 /** Prompts Codex itself adds to a user message: context, not what the user typed. */
 const NOT_A_PROMPT = ['<environment_context>', '<user_instructions>', '<turn_aborted>', '# AGENTS.md instructions'];
@@ -27,7 +32,7 @@ const TIMESTAMP_PREFIX = Buffer.from('{"timestamp":"');
 
 export class CodexFold extends SessionFold {
   addLine(line: Buffer): void {
-    const wanted = WANTED.some((marker) => line.includes(marker));
+    const wanted = line.includes(CALL_OUTPUT) ? this.endsPendingShell(line) : WANTED.some((marker) => line.includes(marker));
     if (!wanted) {
       this.timeline.note(leadingTimestamp(line), true);
       return;
@@ -42,6 +47,14 @@ export class CodexFold extends SessionFold {
     else if (type === 'turn_context' && typeof payload.cwd === 'string') this.cwd = payload.cwd;
     else if (type === 'response_item') this.responseItem(payload, time);
     else if (type === 'event_msg') this.event(payload);
+  }
+
+  /** Whether an output line's `call_id` is a shell call still waiting for its output; cheap, so other outputs are never parsed. */
+  private endsPendingShell(line: Buffer): boolean {
+    if (this.pendingShell.size === 0) return false;
+    const at = line.indexOf(CALL_ID);
+    const end = at === -1 ? -1 : line.indexOf(0x22, at + CALL_ID.length);
+    return end !== -1 && this.pendingShell.has(line.toString('utf8', at + CALL_ID.length, end));
   }
 
   private sessionMeta(meta: Record<string, unknown>): void {
@@ -69,7 +82,6 @@ export class CodexFold extends SessionFold {
       const { item } = event;
       if (item.type === 'FileChange' && item.status === 'completed') this.takeChanges(item.changes);
       else if (item.type === 'UserMessage') this.prompt(contentText(item.content, 'text'));
-      else if (item.type === 'AgentMessage') this.lastAssistantText = contentText(item.content, 'Text') ?? this.lastAssistantText;
     } else if (event.type === 'user_message' && typeof event.message === 'string') {
       this.prompt(event.message);
     } else if (event.type === 'agent_message' && typeof event.message === 'string' && event.message.trim()) {
