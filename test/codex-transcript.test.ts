@@ -18,8 +18,9 @@ afterEach(async () => {
 describe('real Codex rollouts', () => {
   it.each(realRollouts)('$file changes exactly the files of the patches that succeeded', async (rollout) => {
     const read = await readTranscript(join(fixtures, rollout.file));
+    expect(read.changedFiles).toEqual(rollout.changed);
     expect(read.scan.facts).toMatchObject({
-      changedFiles: rollout.changed,
+      changedFileCount: rollout.changed.length,
       firstPrompt: rollout.prompt,
       lastAssistantText: rollout.lastAnswer,
       cwd: '/home/user/project',
@@ -37,14 +38,17 @@ describe('real Codex rollouts', () => {
     const whole = await readTranscript(join(fixtures, rollout.file));
     let scan;
     const shellRuns = [];
+    const changed = new Set<string>();
     // Grows a line at a time, as Codex writes it, and is read after each one.
     for (let count = 1; count <= lines.length; count++) {
       await writeFile(path, lines.slice(0, count).join('\n') + (count < lines.length ? '\n' : ''));
       const read = await readTranscript(path, scan);
       scan = read.scan;
       shellRuns.push(...read.shellRuns);
+      for (const file of read.changedFiles) changed.add(file);
     }
     expect(scan!.facts).toEqual(whole.scan.facts);
+    expect([...changed].sort()).toEqual(whole.changedFiles);
     expect(shellRuns).toEqual(whole.shellRuns);
   });
 
@@ -57,7 +61,9 @@ describe('real Codex rollouts', () => {
     await rm(plain);
     await copyFile(join(fixtures, 'compressed', `${rollout.file}.zst`), `${plain}.zst`);
     const after = await readTranscript(plain, before.scan);
-    expect(after.scan.facts).toEqual((await readTranscript(join(fixtures, rollout.file))).scan.facts);
+    const whole = await readTranscript(join(fixtures, rollout.file));
+    expect(after.scan.facts).toEqual(whole.scan.facts);
+    expect([...before.changedFiles, ...after.changedFiles].sort()).toEqual(whole.changedFiles);
     expect(after.scan.offset).toBe(Buffer.byteLength(lines.join('\n')));
     expect(await transcriptCwd(plain)).toBe('/home/user/project');
   });

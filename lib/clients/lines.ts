@@ -26,7 +26,7 @@ export const MAX_LINE_BYTES = 16 * MiB;
  * saved offsets (the Stop hook runs after every turn, SessionStart catches up a session that ended). Transcripts
  * of nothing but edits, every line parsed, go at 50-85 MiB/s here, so 64 MiB is about a second; real 2.1.x ones,
  * mostly attachment lines, go at 400-650 MiB/s. It also bounds the new files one read takes in (about 47,000 in
- * lines shaped like Claude Code's), which keeps a hook within 150 MB next to MAX_SESSION_FILES.
+ * lines shaped like Claude Code's); MAX_READ_FILES bounds them in lines packed with edits.
  */
 export const READ_BUDGET_BYTES = 64 * MiB;
 

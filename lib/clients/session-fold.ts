@@ -1,4 +1,4 @@
-import { MAX_SESSION_FILES, type ShellRun, type TranscriptFacts } from './client.js';
+import { KEPT_TEXT_CHARS, MAX_READ_FILES, MAX_SESSION_FILES, type ShellRun, type TranscriptFacts } from './client.js';
 import { Timeline } from './timeline.js';
 
 /**
@@ -10,10 +10,14 @@ export class SessionFold {
   protected readonly timeline: Timeline;
   protected firstPrompt?: string;
   protected runPrompt?: string;
+  /** The newest answer's start (KEPT_TEXT_CHARS): set through `takeAnswer`. */
   protected lastAssistantText?: string;
   protected cwd?: string;
   protected gitBranch?: string;
-  protected readonly changed: Set<string>;
+  /** Changed files earlier reads found (see TranscriptFacts.changedFileCount). */
+  private readonly heldBefore: number;
+  /** Changed files found by this fold's lines. */
+  protected readonly changed = new Set<string>();
   /** Call id -> start (ms) of shell calls whose result has not been seen yet. */
   protected readonly pendingShell: Map<string, number>;
   /** Shell calls whose results are among the lines added to this fold. */
@@ -28,7 +32,7 @@ export class SessionFold {
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
     this.gitBranch = facts.gitBranch;
-    this.changed = new Set(facts.changedFiles);
+    this.heldBefore = facts.changedFileCount ?? 0;
     this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
@@ -38,7 +42,8 @@ export class SessionFold {
   }
 
   facts(pendingEdits: Record<string, string> = {}): TranscriptFacts {
-    const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits, ...this.timeline.facts() };
+    const facts: TranscriptFacts = { pendingEdits, ...this.timeline.facts() };
+    if (this.held() > 0) facts.changedFileCount = this.held();
     if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
     if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
     if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
@@ -48,6 +53,21 @@ export class SessionFold {
     return facts;
   }
 
+  /** The files this fold's lines changed, sorted. */
+  changedFiles(): string[] {
+    return [...this.changed].sort();
+  }
+
+  /** This fold took in MAX_READ_FILES changed files: its read stops here. */
+  get full(): boolean {
+    return this.changed.size >= MAX_READ_FILES;
+  }
+
+  /** Changed files the session holds: earlier reads' and this fold's. */
+  protected held(): number {
+    return this.heldBefore + this.changed.size;
+  }
+
   /** Whether a prompt would be taken now: the session's first, or the first of a run that began after an idle gap. */
   protected wantsPrompt(): boolean {
     return this.firstPrompt === undefined || this.timeline.runStarted;
@@ -55,9 +75,13 @@ export class SessionFold {
 
   protected takePrompt(text: string): void {
     if (!this.wantsPrompt()) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text;
-    else this.runPrompt = text;
+    if (this.firstPrompt === undefined) this.firstPrompt = text.slice(0, KEPT_TEXT_CHARS);
+    else this.runPrompt = text.slice(0, KEPT_TEXT_CHARS);
     this.timeline.runStarted = false;
+  }
+
+  protected takeAnswer(text: string): void {
+    this.lastAssistantText = text.slice(0, KEPT_TEXT_CHARS);
   }
 
   /** A result for call `id` came at `time`: when it ends a pending shell call, that run is noted. Says whether it did. */
@@ -73,7 +97,7 @@ export class SessionFold {
   /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
   protected holdChanged(path: string): void {
     if (this.changed.has(path)) return;
-    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
-    if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
+    if (this.held() < MAX_SESSION_FILES) this.changed.add(path);
+    if (this.held() >= MAX_SESSION_FILES) this.filesCapped = true;
   }
 }

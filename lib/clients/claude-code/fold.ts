@@ -53,8 +53,13 @@ export class Fold extends SessionFold {
     return super.facts(Object.fromEntries(this.pending));
   }
 
-  /** Folds one line; `inSubagentFile` lines only count for their file edits. */
-  addLine(line: Buffer, inSubagentFile: boolean): void {
+  /** Folds one line; `inSubagentFile` lines only count for their file edits. Returns whether the read should stop (`full`). */
+  addLine(line: Buffer, inSubagentFile: boolean): boolean {
+    this.foldLine(line, inSubagentFile);
+    return this.full;
+  }
+
+  private foldLine(line: Buffer, inSubagentFile: boolean): void {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
@@ -71,7 +76,7 @@ export class Fold extends SessionFold {
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
   private assistantMessage(message: Buffer, cwd: string | undefined, time: number, wantsText: boolean): void {
-    const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
+    const mayEdit = this.held() < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
     const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME));
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
@@ -87,7 +92,7 @@ export class Fold extends SessionFold {
         if (this.pending.size < MAX_SESSION_FILES) this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
         else this.filesCapped = true;
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
-        this.lastAssistantText = block.text;
+        this.takeAnswer(block.text);
       }
     }
   }

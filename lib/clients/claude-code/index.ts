@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { Client } from '../client.js';
 import { findTranscript, transcriptSessionKey } from './find.js';
-import { readTranscript, transcriptCwd } from './read.js';
+import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
 
 /** Claude Code: transcripts under `<config>/projects/`, file edits from Edit/MultiEdit/Write/NotebookEdit results. */
 export const claudeCode: Client = {
@@ -13,6 +13,7 @@ export const claudeCode: Client = {
   findTranscript,
   transcriptSessionKey,
   readTranscript,
+  hasNewLines,
   transcriptCwd,
   // One folder per launch folder: the project's other sessions sit beside this one.
   transcriptFolders: async (transcriptPath) => [dirname(transcriptPath)],

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, READ_BUDGET_BYTES, readLines, type LinesRead, type OpenFile, type ReadBudget } from '../lines.js';
@@ -39,14 +39,30 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
   }
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
-  const read = { scan, shellRuns: fold.shellRuns, notes };
+  const read = { scan, changedFiles: fold.changedFiles(), shellRuns: fold.shellRuns, notes };
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
+}
+
+/**
+ * Whether the transcript or a sub-agent file of its session grew (or shrank: rewritten) since `previous`, or a
+ * sub-agent file appeared that it has not placed yet. Stats and folder listings only.
+ */
+export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
+  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
+  if ((await sizeNow(transcriptPath)) !== previous.offset) return true;
+  const dir = dirname(transcriptPath);
+  const known = new Set([...Object.keys(previous.subagents), ...(previous.foreignAgentFiles ?? []).map((name) => join(dir, name))]);
+  const siblings = (await readdirNames(dir)).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
+  const nested = await listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
+  if ([...siblings, ...nested].some((file) => !known.has(file))) return true;
+  for (const [file, offset] of Object.entries(previous.subagents)) if ((await sizeNow(file)) !== offset) return true;
+  return false;
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */

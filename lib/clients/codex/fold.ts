@@ -31,7 +31,13 @@ const NOT_A_PROMPT = ['<environment_context>', '<user_instructions>', '<turn_abo
 const TIMESTAMP_PREFIX = Buffer.from('{"timestamp":"');
 
 export class CodexFold extends SessionFold {
-  addLine(line: Buffer): void {
+  /** Folds one line; returns whether the read should stop (`full`). */
+  addLine(line: Buffer): boolean {
+    this.foldLine(line);
+    return this.full;
+  }
+
+  private foldLine(line: Buffer): void {
     const wanted = line.includes(CALL_OUTPUT) ? this.endsPendingShell(line) : WANTED.some((marker) => line.includes(marker));
     if (!wanted) {
       this.timeline.note(leadingTimestamp(line), true);
@@ -67,7 +73,7 @@ export class CodexFold extends SessionFold {
     const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
     if (item.type === 'message' && item.role === 'assistant') {
       const text = contentText(item.content, 'output_text');
-      if (text) this.lastAssistantText = text;
+      if (text) this.takeAnswer(text);
     } else if ((item.type === 'function_call' && SHELL_TOOLS.has(String(item.name))) || item.type === 'local_shell_call') {
       if (callId && !Number.isNaN(time)) this.pendingShell.set(callId, time);
     } else if ((item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && callId) {
@@ -85,7 +91,7 @@ export class CodexFold extends SessionFold {
     } else if (event.type === 'user_message' && typeof event.message === 'string') {
       this.prompt(event.message);
     } else if (event.type === 'agent_message' && typeof event.message === 'string' && event.message.trim()) {
-      this.lastAssistantText = event.message;
+      this.takeAnswer(event.message);
     }
   }
 

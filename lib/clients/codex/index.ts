@@ -1,6 +1,6 @@
 import type { Client } from '../client.js';
 import { findTranscript, transcriptFolders, transcriptSessionKey } from './find.js';
-import { readTranscript, transcriptCwd } from './read.js';
+import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
 
 /** Codex CLI: rollouts under `<codex home>/sessions/`, file edits from apply_patch calls that succeeded. */
 export const codex: Client = {
@@ -11,6 +11,7 @@ export const codex: Client = {
   findTranscript,
   transcriptSessionKey,
   readTranscript,
+  hasNewLines,
   transcriptCwd,
   transcriptFolders,
 };

@@ -38,8 +38,15 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   }
   noteSkippedLines(file, lines, notes);
   if (folded.filesCapped) notes.push(`${file}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
-  const read = { scan: { offset: lines.offset, subagents: {}, facts: folded.facts() }, shellRuns: folded.shellRuns, notes };
+  const read = { scan: { offset: lines.offset, subagents: {}, facts: folded.facts() }, changedFiles: folded.changedFiles(), shellRuns: folded.shellRuns, notes };
   return folded.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: folded.firstNewTimestamp };
+}
+
+/** Whether the rollout grew (or shrank, or was compressed) since `previous`: a stat, nothing read. */
+export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
+  const file = await existingRollout(transcriptPath);
+  if (file.endsWith('.zst')) return true;
+  return (await stat(file).catch(() => undefined))?.size !== previous.offset;
 }
 
 /** The folder the session was started in: its `session_meta` line's cwd (the rollout's first line). */
