@@ -6,6 +6,8 @@ export interface Paths {
   home: string;
   /** Claude Code's config folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
   claudeConfigDir: string;
+  /** Codex's home (config, hooks, skills, rollouts): `$CODEX_HOME`, else `~/.codex`. */
+  codexHome: string;
   /** `$AICONFIG_HOME`, else `~/aiconfig`. */
   aiconfigHome: string;
   /** `<aiconfig>/memory/projects`: every project's memory folder lives directly below it. */
@@ -22,12 +24,14 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export function resolvePaths(env: Env): Paths {
   const home = nonEmpty(env.HOME) ?? homedir();
   const claudeConfigDir = resolve(nonEmpty(env.CLAUDE_CONFIG_DIR) ?? join(home, '.claude'));
+  const codexHome = resolve(nonEmpty(env.CODEX_HOME) ?? join(home, '.codex'));
   const aiconfigHome = resolve(nonEmpty(env.AICONFIG_HOME) ?? join(home, 'aiconfig'));
   const stateHome = resolve(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'));
   const stateDir = join(stateHome, 'log-session');
   return {
     home: resolve(home),
     claudeConfigDir,
+    codexHome,
     aiconfigHome,
     projectsDir: join(aiconfigHome, 'memory', 'projects'),
     stateDir,

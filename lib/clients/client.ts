@@ -1,12 +1,20 @@
 import type { Paths } from '../paths.js';
+import type { ClientName, EntryClient } from './names.js';
 
 /**
- * What log-session needs from a coding agent (a "client"): where a session's transcript is, and the facts in it.
- * Claude Code is the one implementation (claude-code/); the facts are the same whatever the agent.
+ * What log-session needs from a coding agent (a "client"): how its hooks and shell name the session, where a
+ * session's transcript is, and the facts in it. One implementation per agent (claude-code/, codex/), found by
+ * name in index.ts; the facts are the same whatever the agent.
  */
 export interface Client {
-  /** The entry's `client` field. */
-  name: string;
+  /** The agent's name (`--client`, the state's `client`, and the entry's tag when `entryClient` is `other`). */
+  name: ClientName;
+  /** The entry's `client` field, within aiconfig's enum. */
+  entryClient: EntryClient;
+  /** The variable the agent sets to its session id in the shell commands it runs (how `record` finds its session). */
+  sessionIdEnv: string;
+  /** The variable that holds the folder the agent was launched in, for its hooks, when it sets one. */
+  projectDirEnv?: string;
   /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
   /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
@@ -24,7 +32,29 @@ export interface Client {
   hasNewLines(path: string, scan: TranscriptScan): Promise<boolean>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
+  /**
+   * The folders that hold the transcripts of sessions that may have run beside the one at `transcriptPath` since
+   * `since` (catch-up looks there for sessions no hook ever reached).
+   */
+  transcriptFolders(transcriptPath: string, since: Date): Promise<string[]>;
 }
+
+/**
+ * Changed files a session takes in at most, and edits awaiting their result one read holds at most: half as many
+ * again as the 50,000 changed files a real session must keep whole, so a transcript that lists millions still
+ * folds, and its entry is written, within a hook's 150 MB (a million edits packed 50,000 to a line peak at 139 MB
+ * with 75,000; at 100,000 the turn that reached them took 163 MB, each file costing about 0.6 KB across a write).
+ * Once the session holds this many, edits are no longer read: each would repeat a held file or be left out.
+ */
+export const MAX_SESSION_FILES = 75_000;
+
+/**
+ * Changed files one read takes in at most: it stops after the line that reaches them and the next read goes on
+ * from there, as it does once the byte budget is spent. Real transcripts reach about 47,000 files in a 64 MiB read
+ * (see READ_BUDGET_BYTES); lines packed with thousands of edits each reach far more, and each file held costs
+ * memory until the read's write is done.
+ */
+export const MAX_READ_FILES = 50_000;
 
 /**
  * Texts the facts keep (prompts, the last answer) are cut to this many characters: a summary uses only their

@@ -30,15 +30,16 @@ export function desiredHooks(packageRoot: string): DesiredHook[] {
 
 /**
  * Exactly the command we register, `node "<root>/dist/hooks/<script>.cjs"` (or `.js`, which earlier builds
- * registered): a command that does more, e.g. `... && notify-send done`, is the user's and is never touched.
+ * registered), for another agent than Claude Code followed by `--client NAME`: a command that does more, e.g.
+ * `... && notify-send done`, is the user's and is never touched.
  */
-const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?$`);
+const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?(?: --client ([\w-]+))?$`);
 
-/** The file a hook command runs, its package folder and script, when it runs one of our hook bundles. */
-export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string } | undefined {
+/** The file a hook command runs, its package folder, script and agent (none: Claude Code), when it runs one of our hook bundles. */
+export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string; client?: string } | undefined {
   const match = hookScriptPattern.exec(command.trim());
   if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  return { file: match[1], packageRoot: match[2], script: match[3] };
+  return { file: match[1], packageRoot: match[2], script: match[3], ...(match[4] ? { client: match[4] } : {}) };
 }
 
 /** Settings keys we read; a malformed shape is the user's to fix, so it is reported, never rewritten. */

@@ -1,4 +1,5 @@
-import { claudeCode } from '../clients/claude-code/index.js';
+import { clientNamed } from '../clients/index.js';
+import type { ClientName } from '../clients/names.js';
 import { readSessionState, withSessionLock, writeSessionState, type SessionState } from '../memory/state.js';
 import { readWorkTree, snapshotOf, type WorkTreeSnapshot } from '../project/git.js';
 import type { SessionSource } from './facts.js';
@@ -9,7 +10,7 @@ import type { SessionServices } from './update.js';
  * returns before the rest of the update is even loaded.
  */
 export async function captureSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  if (source.sessionKey && !source.ended && (await settleQuietTurn(services, source.sessionKey))) return undefined;
+  if (source.sessionKey && !source.ended && (await settleQuietTurn(services, source.sessionKey, source.client))) return undefined;
   const { updateSessionEntry } = await import('./update.js');
   await updateSessionEntry(services, source);
   return undefined;
@@ -27,24 +28,24 @@ export function endSession(source: SessionSource, services: SessionServices): Pr
  * naming the project or touching memory; the session's lock is taken only when the snapshot changed. False when
  * there is something to capture, or no capture yet to go on from.
  */
-async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string): Promise<boolean> {
+async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string, client: ClientName | undefined): Promise<boolean> {
   const state = await readSessionState(paths, sessionKey);
-  if (!(await isQuiet(state))) return false;
+  if (!(await isQuiet(state, client))) return false;
   if (!state.git) return true;
   const snapshot = snapshotOf(await readWorkTree(state.cwd!), now());
   if (sameFiles(snapshot.files, state.git.files)) return true;
   return withSessionLock(paths, sessionKey, async () => {
     // Read again under the lock: another run of this session may have captured something meanwhile.
     const current = await readSessionState(paths, sessionKey);
-    if (!(await isQuiet(current))) return false;
+    if (!(await isQuiet(current, client))) return false;
     await writeSessionState(paths, sessionKey, { ...current, git: snapshot });
     return true;
   });
 }
 
-async function isQuiet(state: SessionState): Promise<boolean> {
+async function isQuiet(state: SessionState, client: ClientName | undefined): Promise<boolean> {
   if (!state.scan || !state.transcriptPath || !state.entryId || !state.cwd) return false;
-  return !(await claudeCode.hasNewLines(state.transcriptPath, state.scan));
+  return !(await clientNamed(client ?? state.client).hasNewLines(state.transcriptPath, state.scan));
 }
 
 function sameFiles(a: WorkTreeSnapshot['files'], b: WorkTreeSnapshot['files']): boolean {

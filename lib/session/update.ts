@@ -1,4 +1,5 @@
-import { claudeCode } from '../clients/claude-code/index.js';
+import { clientNamed } from '../clients/index.js';
+import type { ClientName } from '../clients/names.js';
 import { isSessionEntryId } from '../memory/merge.js';
 import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
 import { projectForFolder } from '../project/name.js';
@@ -31,12 +32,14 @@ export async function updateSessionEntry(
   const update = async () => {
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
-    const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
+    const client = clientNamed(source.client ?? state.client);
+    const facts = await gatherSessionFacts(paths, client, source, state, now);
     for (const note of facts.notes) services.warn(note);
     const written = await writeSessionMemory(
       paths,
       {
         project: facts.project,
+        agent: { client: client.entryClient, name: client.name },
         captured: facts.captured,
         active: facts.active,
         authored,
@@ -78,5 +81,5 @@ async function resolveSession(paths: Paths, source: SessionSource): Promise<{ so
  */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
   const { scan: _fromTheStart, ...state } = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now);
+  return gatherSessionFacts(paths, clientNamed(source.client ?? state.client), source, state, now);
 }

@@ -259,7 +259,7 @@ export async function writeText(path: string, content: string): Promise<void> {
   await writeFile(path, content);
 }
 
-function inheritedPath(): string {
+export function inheritedPath(): string {
   return process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
 }
 
@@ -271,7 +271,7 @@ function check(result: ProcessResult): ProcessResult {
 }
 
 /** Spawns in its own process group, stdin closed; on timeout kills that group. */
-function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ProcessResult> {
+export function run(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ProcessResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

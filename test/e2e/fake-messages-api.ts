@@ -282,7 +282,7 @@ function answerMessages(res: ServerResponse, request: RecordedRequest, turn: Tur
   res.end();
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { KEPT_TEXT_CHARS, type ShellRun, type TranscriptFacts } from '../client.js';
+import { MAX_SESSION_FILES, type TranscriptFacts } from '../client.js';
+import { SessionFold } from '../session-fold.js';
 import { isRecord } from '../../json.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 
@@ -29,23 +30,6 @@ const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' 
 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
-/**
- * Changed files a session takes in at most, and edits awaiting their result one read holds at most: half as many
- * again as the 50,000 changed files a real session must keep whole, so a transcript that lists millions still
- * folds, and its entry is written, within a hook's 150 MB (a million edits packed 50,000 to a line peak at 139 MB
- * with 75,000; at 100,000 the turn that reached them took 163 MB, each file costing about 0.6 KB across a write).
- * Once the session holds this many, edits are no longer read: each would repeat a held file or be left out.
- */
-export const MAX_SESSION_FILES = 75_000;
-
-/**
- * Changed files one read takes in at most: it stops after the line that reaches them and the next read goes on
- * from there, as it does once the byte budget is spent. Real transcripts reach about 47,000 files in a 64 MiB read
- * (see READ_BUDGET_BYTES); lines packed with thousands of edits each reach far more, and each file held costs
- * memory until the read's write is done.
- */
-export const MAX_READ_FILES = 50_000;
-
 const TOOL_USE = Buffer.from('"tool_use"');
 const TOOL_RESULT = Buffer.from('"tool_result"');
 const TOOL_USE_ID = Buffer.from('"tool_use_id":"');
@@ -55,83 +39,18 @@ const EDIT_NAME = Buffer.from('Edit"');
 const WRITE_NAME = Buffer.from('"Write"');
 const SHELL_NAME = Buffer.from('"Bash"');
 
-/**
- * A pause between two lines longer than this is idle time, not work: the usual cutoff for an inactive session (web
- * analytics end a visit after 30 idle minutes). Claude Code writes lines as it works (messages, tool calls and
- * results, progress), so only a tool call that runs longer than this without a line (a very long build) is cut.
- */
-const IDLE_GAP_MS = 30 * 60_000;
-
 /** Facts being folded, line by line. */
-export class Fold {
-  private firstTimestamp?: string;
-  private firstTime = Infinity;
-  private lastTimestamp?: string;
-  private lastTime = -Infinity;
-  private firstPrompt?: string;
-  private runPrompt?: string;
-  /** A new run began (the first line after an idle gap): its first prompt is the run's. */
-  private runStarted = false;
-  private activeMs = 0;
-  private lastAssistantText?: string;
-  private cwd?: string;
-  private gitBranch?: string;
-  /** Changed files earlier reads found (see TranscriptFacts.changedFileCount). */
-  private readonly heldBefore: number;
-  /** Changed files found by this fold's lines. */
-  private readonly changed = new Set<string>();
+export class Fold extends SessionFold {
+  /** tool_use_id -> path of file-tool calls whose result has not been seen yet. */
   private readonly pending: Map<string, string>;
-  /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
-  private readonly pendingShell: Map<string, number>;
-  /** Shell calls (main thread and sub-agents) whose results are among the lines added to this fold. */
-  readonly shellRuns: ShellRun[] = [];
-  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
-  firstNewTimestamp?: string;
-  /** This fold's edits took the session to MAX_SESSION_FILES changed files, or edits were left out past them. */
-  filesCapped = false;
-  private firstNewTime = Infinity;
 
   constructor(facts: TranscriptFacts) {
-    this.noteTimestamp(facts.firstTimestamp, false);
-    this.noteTimestamp(facts.lastTimestamp, false);
-    this.firstPrompt = facts.firstPrompt;
-    this.runPrompt = facts.runPrompt;
-    this.activeMs = facts.activeMs ?? 0;
-    this.lastAssistantText = facts.lastAssistantText;
-    this.cwd = facts.cwd;
-    this.gitBranch = facts.gitBranch;
-    this.heldBefore = facts.changedFileCount ?? 0;
+    super(facts);
     this.pending = new Map(Object.entries(facts.pendingEdits));
-    this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
-  facts(): TranscriptFacts {
-    const facts: TranscriptFacts = { pendingEdits: Object.fromEntries(this.pending) };
-    if (this.held() > 0) facts.changedFileCount = this.held();
-    if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
-    if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
-    if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
-    if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
-    if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
-    if (this.activeMs > 0) facts.activeMs = this.activeMs;
-    if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
-    if (this.cwd !== undefined) facts.cwd = this.cwd;
-    if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
-    return facts;
-  }
-
-  /** The files this fold's lines changed, sorted. */
-  changedFiles(): string[] {
-    return [...this.changed].sort();
-  }
-
-  private held(): number {
-    return this.heldBefore + this.changed.size;
-  }
-
-  /** This fold took in MAX_READ_FILES changed files: its read stops here. */
-  get full(): boolean {
-    return this.changed.size >= MAX_READ_FILES;
+  override facts(): TranscriptFacts {
+    return super.facts(Object.fromEntries(this.pending));
   }
 
   /** Folds one line; `inSubagentFile` lines only count for their file edits. Returns whether the read should stop (`full`). */
@@ -144,7 +63,7 @@ export class Fold {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
-      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
+      this.timeline.note(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
       if (env.cwd) this.cwd = env.cwd;
       if (env.gitBranch) this.gitBranch = env.gitBranch;
     }
@@ -173,7 +92,7 @@ export class Fold {
         if (this.pending.size < MAX_SESSION_FILES) this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
         else this.filesCapped = true;
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
-        this.lastAssistantText = block.text.slice(0, KEPT_TEXT_CHARS);
+        this.takeAnswer(block.text);
       }
     }
   }
@@ -183,13 +102,10 @@ export class Fold {
       if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
       return;
     }
-    const wanted = this.firstPrompt === undefined || this.runStarted;
-    if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
+    if (!mainThread || !this.wantsPrompt() || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
     if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text.slice(0, KEPT_TEXT_CHARS);
-    else this.runPrompt = text.slice(0, KEPT_TEXT_CHARS);
-    this.runStarted = false;
+    this.takePrompt(text);
   }
 
   /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
@@ -207,48 +123,11 @@ export class Fold {
   private settle(message: unknown, time: number): void {
     for (const block of contentBlocks(message)) {
       if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
-      const shellStart = this.pendingShell.get(block.tool_use_id);
-      if (shellStart !== undefined) {
-        this.pendingShell.delete(block.tool_use_id);
-        // A failed command may still have changed files: its run counts either way.
-        this.shellRuns.push({ start: shellStart, end: Number.isNaN(time) ? shellStart : Math.max(shellStart, time) });
-        continue;
-      }
+      if (this.endShell(block.tool_use_id, time)) continue;
       const path = this.pending.get(block.tool_use_id);
       if (path === undefined) continue;
       this.pending.delete(block.tool_use_id);
       if (block.is_error !== true) this.holdChanged(path);
-    }
-  }
-
-  /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
-  private holdChanged(path: string): void {
-    if (this.changed.has(path)) return;
-    if (this.held() < MAX_SESSION_FILES) this.changed.add(path);
-    if (this.held() >= MAX_SESSION_FILES) this.filesCapped = true;
-  }
-
-  private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {
-    if (timestamp === undefined) return;
-    const time = Date.parse(timestamp);
-    if (Number.isNaN(time)) return;
-    if (isNew && time < this.firstNewTime) {
-      this.firstNewTime = time;
-      this.firstNewTimestamp = timestamp;
-    }
-    if (time < this.firstTime) {
-      this.firstTime = time;
-      this.firstTimestamp = timestamp;
-    }
-    if (time > this.lastTime) {
-      // Active time: the gaps between lines, but an idle one (a break, a resume days later) counts for nothing
-      // and starts a new run.
-      if (isNew && this.lastTime !== -Infinity) {
-        if (time - this.lastTime <= IDLE_GAP_MS) this.activeMs += time - this.lastTime;
-        else this.runStarted = true;
-      }
-      this.lastTime = time;
-      this.lastTimestamp = timestamp;
     }
   }
 }

@@ -1,0 +1,17 @@
+import type { Client } from '../client.js';
+import { findTranscript, transcriptFolders, transcriptSessionKey } from './find.js';
+import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
+
+/** Codex CLI: rollouts under `<codex home>/sessions/`, file edits from apply_patch calls that succeeded. */
+export const codex: Client = {
+  name: 'codex',
+  // Not in aiconfig's enum: the entry says `other` and carries the tag `codex`.
+  entryClient: 'other',
+  sessionIdEnv: 'CODEX_THREAD_ID',
+  findTranscript,
+  transcriptSessionKey,
+  readTranscript,
+  hasNewLines,
+  transcriptCwd,
+  transcriptFolders,
+};

@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import matter from 'gray-matter';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../lib/commands/command.js';
+import { createInstallCommands } from '../lib/commands/install.js';
+import { UsageError } from '../lib/errors.js';
+import { trustedHash } from '../lib/install/codex-trust.js';
+import { SKILLS } from '../lib/install/skills.js';
+import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+
+let home: TempHome;
+let pkg: string;
+let commands: ReturnType<typeof createInstallCommands>;
+
+beforeEach(async () => {
+  home = await makeHome();
+  pkg = join(home.dir, 'opt', 'my pkg');
+  await mkdir(join(pkg, 'dist', 'hooks'), { recursive: true });
+  await writeFile(join(pkg, 'package.json'), '{"name":"log-session"}\n');
+  for (const { source } of SKILLS) {
+    await mkdir(dirname(join(pkg, source)), { recursive: true });
+    await writeFile(join(pkg, source), await readFile(join(repoRoot, source)));
+  }
+  for (const name of ['cli.js', 'hooks/session-start.js', 'hooks/stop.cjs', 'hooks/session-end.js']) await writeFile(join(pkg, 'dist', name), '');
+  commands = createInstallCommands({ packageRoot: () => pkg });
+});
+afterEach(async () => {
+  await home.remove();
+});
+
+async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const context: CommandContext = {
+    args,
+    env: home.env,
+    paths: home.paths,
+    cwd: home.project,
+    now: () => new Date('2026-01-02T03:04:05Z'),
+    readStdin: async () => '',
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  };
+  const code = await commands[name].run(context);
+  return { code, stdout, stderr };
+}
+
+const codexDir = () => join(home.dir, '.codex');
+const hooksFile = () => join(codexDir(), 'hooks.json');
+const configFile = () => join(codexDir(), 'config.toml');
+const usersConfig = '# my settings\nmodel = "gpt-5.5"\n\n[model_providers.mine]\nname = "mine"\n';
+
+async function writeUsers(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
+
+describe('trust', () => {
+  // Hooks whose trust entries these hashes were: the real Codex 0.171.0 ran them with the entries and not without.
+  it.each([
+    ['SessionStart', '/tmp/cx/drive/hook.sh start', 10, 'sha256:9c8c31448544c8a4fd4740fb37e078883daf2dd4ba291a4452b96750d3783f6f'],
+    ['Stop', '/tmp/cx/drive/hook.sh stop', 30, 'sha256:54fd90db111404aa6b6ff004179e695a38ccd030adbcc8dd9ddb1b25769b4868'],
+  ])('a %s hook is trusted by the hash Codex checks', (event, command, timeout, hash) => {
+    expect(trustedHash(event, { type: 'command', command, timeout })).toBe(hash);
+  });
+});
+
+describe('install --client codex', () => {
+  it("registers SessionStart and Stop, trusts exactly them, writes the skills; a second run changes no byte; uninstall gives the user's files back", async () => {
+    await writeUsers(configFile(), usersConfig);
+    expect(await run('install', '--client', 'codex')).toMatchObject({ code: 0, stderr: '' });
+    const commandOf = (file: string) => `node "${pkg}/dist/hooks/${file}" --client codex`;
+    expect(JSON.parse(await readFile(hooksFile(), 'utf8'))).toEqual({
+      hooks: {
+        SessionStart: [{ hooks: [{ type: 'command', command: commandOf('session-start.js'), timeout: 10 }] }],
+        Stop: [{ hooks: [{ type: 'command', command: commandOf('stop.cjs'), timeout: 30 }] }],
+      },
+    });
+    const config = await readFile(configFile(), 'utf8');
+    expect(config.startsWith(`${usersConfig}\n# log-session:`)).toBe(true);
+    const start = trustedHash('SessionStart', { type: 'command', command: commandOf('session-start.js'), timeout: 10 });
+    expect(config).toContain(`[hooks.state.${JSON.stringify(`${hooksFile()}:session_start:0:0`)}]\ntrusted_hash = "${start}"\n`);
+    expect(config).toContain(`[hooks.state.${JSON.stringify(`${hooksFile()}:stop:0:0`)}]\n`);
+    const skill = await readFile(join(codexDir(), 'skills', 'log-session', 'SKILL.md'), 'utf8');
+    expect(matter(skill).data).toEqual({ name: 'log-session', description: expect.any(String) });
+    expect(skill).toContain(`node "${pkg}/dist/cli.js" facts\n`);
+    expect(skill).not.toContain('CLAUDE');
+    expect(existsSync(join(codexDir(), 'skills', 'log-session-recall', 'SKILL.md'))).toBe(true);
+
+    const installed = [await readFile(hooksFile(), 'utf8'), config];
+    expect((await run('install', '--client', 'codex')).stdout).not.toMatch(/\((registered|trusted|written)\)/);
+    expect([await readFile(hooksFile(), 'utf8'), await readFile(configFile(), 'utf8')]).toEqual(installed);
+
+    expect((await run('uninstall', '--client', 'codex')).code).toBe(0);
+    expect(await readFile(configFile(), 'utf8')).toBe(usersConfig);
+    expect(existsSync(hooksFile())).toBe(false);
+    expect(existsSync(join(codexDir(), 'skills'))).toBe(false);
+    expect((await run('uninstall', '--client', 'codex')).stdout).toContain('none of ours');
+  });
+
+  it("keeps the user's own hooks: ours go after them, are keyed by their place, and uninstall restores the file byte for byte", async () => {
+    const own = `${JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'notify-send done' }] }] } }, null, '\t')}\n`;
+    await writeUsers(hooksFile(), own);
+    await run('install', '--client', 'codex');
+    const hooks = JSON.parse(await readFile(hooksFile(), 'utf8')).hooks;
+    expect(hooks.Stop).toHaveLength(2);
+    expect(hooks.Stop[0]).toEqual({ hooks: [{ type: 'command', command: 'notify-send done' }] });
+    expect(await readFile(configFile(), 'utf8')).toContain(`${hooksFile()}:stop:1:0`);
+    await run('uninstall', '--client', 'codex');
+    expect(await readFile(hooksFile(), 'utf8')).toBe(own);
+    expect(existsSync(configFile())).toBe(false);
+  });
+
+  it('leaves a state Codex holds for our hook (here: disabled) as it is, and says the one step left', async () => {
+    const key = `${hooksFile()}:session_start:0:0`;
+    const own = `[hooks.state.${JSON.stringify(key)}]\nenabled = false\n`;
+    await writeUsers(configFile(), own);
+    const result = await run('install', '--client', 'codex');
+    expect(result.stdout).toContain(`one step left: Codex keeps its own review of ${key}`);
+    const config = await readFile(configFile(), 'utf8');
+    expect(config.match(/session_start/g)).toHaveLength(1);
+    expect(config).toContain(':stop:0:0');
+    await run('uninstall', '--client', 'codex');
+    expect(await readFile(configFile(), 'utf8')).toBe(own);
+  });
+
+  it('a config.toml that is not TOML: nothing changes, a usage error names the file', async () => {
+    await writeUsers(configFile(), 'model = \n');
+    await expect(run('install', '--client', 'codex')).rejects.toThrow(UsageError);
+    await expect(run('install', '--client', 'codex')).rejects.toThrow(configFile());
+    expect(existsSync(hooksFile())).toBe(false);
+    expect(await readFile(configFile(), 'utf8')).toBe('model = \n');
+  });
+
+  it('--dry-run writes nothing; status says what is registered and trusted', async () => {
+    await run('install', '--client', 'codex', '--dry-run');
+    expect(existsSync(codexDir())).toBe(false);
+    await run('install', '--client', 'codex');
+    const status = JSON.parse((await run('status', '--client', 'codex', '--json')).stdout);
+    expect(status.hooks.map((hook: { event: string; trusted: boolean }) => [hook.event, hook.trusted])).toEqual([
+      ['SessionStart', true],
+      ['Stop', true],
+    ]);
+  });
+});
+
+describe('--client', () => {
+  it('all installs into every agent, and --json keys each report by agent', async () => {
+    const result = await run('install', '--client', 'all', '--json');
+    expect(Object.keys(JSON.parse(result.stdout))).toEqual(['claude-code', 'codex']);
+    expect(existsSync(join(home.dir, '.claude', 'settings.json'))).toBe(true);
+    expect(existsSync(hooksFile())).toBe(true);
+  });
+
+  it('an unknown agent is a usage error naming the choices', async () => {
+    await expect(run('install', '--client', 'vim')).rejects.toThrow("--client must be one of claude-code|codex|all, got 'vim'");
+  });
+});
