@@ -31,6 +31,10 @@ export interface CapturedFacts {
   activeMs: number;
   files: string[];
   autoSummary?: string;
+  /** The session's tasks still to do (its task list, when it has one): its automatic follow-ups. */
+  followUps?: string[];
+  /** The tasks the session completed: each marks done an open follow-up of the same text (see ContextChanges). */
+  completedTasks?: string[];
 }
 
 /** The model's own account of the session, as given to `record`. */
@@ -151,8 +155,8 @@ const PLACEHOLDER_SUMMARY = 'Session in progress.';
 /**
  * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a
  * new entry without them is dated `now`); the model's fields replace
- * the previous ones; an automatic summary only fills a gap or replaces the previous automatic one, never the
- * model's words or a person's edit.
+ * the previous ones; an automatic summary and follow-ups only fill a gap or replace the previous automatic ones,
+ * never the model's words or a person's edit.
  */
 export function mergeEntry(
   existing: Record<string, unknown> | undefined,
@@ -184,8 +188,10 @@ export function mergeEntry(
     if (authored.follow_up) merged.follow_up = uniqueStrings(authored.follow_up);
     if (authored.tags) merged.tags = uniqueStrings(authored.tags);
     if (authored.context_for_next_session !== undefined) merged.context_for_next_session = authored.context_for_next_session;
-  } else if (!earlier.authored && captured?.autoSummary && isAutomatic(base.summary, earlier.autoSummary)) {
-    merged.summary = captured.autoSummary;
+  } else if (!earlier.authored && isAutomatic(base.summary, earlier.autoSummary)) {
+    // The automatic follow-ups go with the automatic summary: an entry whose summary a person edited is theirs.
+    if (captured?.autoSummary) merged.summary = captured.autoSummary;
+    if (captured?.followUps) merged.follow_up = captured.followUps;
   }
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
   return merged;

@@ -46,6 +46,7 @@ export async function updateSessionEntry(
           knownIssues: authored?.known_issues,
           resolvedIssues: authored?.resolved_issues,
           doneFollowUps: authored?.done,
+          completedTasks: facts.captured?.completedTasks,
           branch: facts.repo?.branch,
           originUrl: facts.repo?.originUrl,
         },

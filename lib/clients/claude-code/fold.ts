@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ShellRun, TranscriptFacts } from '../client.js';
 import { isRecord } from '../../json.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
+import { compactSummary, planTitle, sessionTitle, TaskList } from './tasks.js';
 
 /**
  * The pure fold of a Claude Code transcript's lines into the facts a session record needs. The format is internal
@@ -17,15 +18,28 @@ import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } fro
  * The tools whose calls tell what a session changed, by name, across Claude Code's releases (field guide §4.6; the
  * newest CLI seen, 2.1.332, confirms): a file tool names its file, a shell call may change any file (git tells which).
  * Sub-agents (`Task` until 2.1.62, `Agent` from 2.1.63) need no entry: their own calls are read from their lines.
+ * And the tools whose calls tell what the main thread set out to do (its task list, its plan): a sub-agent's own
+ * task list is its business, not the session's.
  */
-const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' }> = {
+const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' | TaskTool }> = {
   Write: { kind: 'file', pathKey: 'file_path' },
   Edit: { kind: 'file', pathKey: 'file_path' },
   /** Up to 1.0.x only; gone since 2.0.0. */
   MultiEdit: { kind: 'file', pathKey: 'file_path' },
   NotebookEdit: { kind: 'file', pathKey: 'notebook_path' },
   Bash: { kind: 'shell' },
+  /** Up to 2.1.x; the task list whole, on every change. */
+  TodoWrite: { kind: 'todos' },
+  /** 2.1.x: one task each, its id in the result. */
+  TaskCreate: { kind: 'taskCreate' },
+  TaskUpdate: { kind: 'taskUpdate' },
+  ExitPlanMode: { kind: 'plan' },
 };
+type TaskTool = 'todos' | 'taskCreate' | 'taskUpdate' | 'plan';
+/** The tool names above whose calls matter in the main thread only, as they appear in a message's bytes. */
+const TASK_TOOL_NAMES = ['"TodoWrite"', '"TaskCreate"', '"TaskUpdate"', '"ExitPlanMode"'].map((name) => Buffer.from(name));
+/** Line types that carry Claude Code's own title of the session (`summary` up to 2.1.x, `ai-title`, `custom-title` by /rename). */
+const TITLE_TYPES = new Set(['summary', 'ai-title', 'custom-title']);
 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
@@ -67,6 +81,10 @@ export class Fold {
   private lastAssistantText?: string;
   private cwd?: string;
   private gitBranch?: string;
+  private readonly taskList: TaskList;
+  private planTitle?: string;
+  private sessionTitle?: string;
+  private compactSummary?: string;
   private readonly changed: Set<string>;
   private readonly pending: Map<string, string>;
   /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
@@ -88,6 +106,10 @@ export class Fold {
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
     this.gitBranch = facts.gitBranch;
+    this.taskList = new TaskList(facts.tasks, facts.completedTasks);
+    this.planTitle = facts.planTitle;
+    this.sessionTitle = facts.sessionTitle;
+    this.compactSummary = facts.compactSummary;
     this.changed = new Set(facts.changedFiles);
     this.pending = new Map(Object.entries(facts.pendingEdits));
     this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
@@ -104,6 +126,10 @@ export class Fold {
     if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
     if (this.cwd !== undefined) facts.cwd = this.cwd;
     if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
+    Object.assign(facts, this.taskList.facts());
+    if (this.planTitle !== undefined) facts.planTitle = this.planTitle;
+    if (this.sessionTitle !== undefined) facts.sessionTitle = this.sessionTitle;
+    if (this.compactSummary !== undefined) facts.compactSummary = this.compactSummary;
     return facts;
   }
 
@@ -115,18 +141,20 @@ export class Fold {
       this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
       if (env.cwd) this.cwd = env.cwd;
       if (env.gitBranch) this.gitBranch = env.gitBranch;
+      if (env.title !== undefined && TITLE_TYPES.has(env.type ?? '')) this.sessionTitle = sessionTitle(env.title) ?? this.sessionTitle;
     }
     if (env.message === undefined) return;
     const mainThread = !inSubagentFile && !env.isSidechain;
     const time = env.timestamp === undefined ? NaN : Date.parse(env.timestamp);
-    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, time, mainThread && !env.isApiErrorMessage);
+    if (env.type === 'assistant') this.assistantMessage(env.message, env.cwd, time, mainThread, mainThread && !env.isApiErrorMessage);
     else if (env.type === 'user') this.userMessage(env, env.message, time, mainThread);
   }
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
-  private assistantMessage(message: Buffer, cwd: string | undefined, time: number, wantsText: boolean): void {
+  private assistantMessage(message: Buffer, cwd: string | undefined, time: number, mainThread: boolean, wantsText: boolean): void {
     const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
-    const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME));
+    const mayTrack = mainThread && TASK_TOOL_NAMES.some((name) => message.includes(name));
+    const mayAct = message.includes(TOOL_USE) && (mayEdit || mayTrack || message.includes(SHELL_NAME));
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
       if (block.type === 'tool_use') {
@@ -134,6 +162,10 @@ export class Fold {
         if (typeof block.id !== 'string' || tool === undefined) continue;
         if (tool.kind === 'shell') {
           if (!Number.isNaN(time)) this.pendingShell.set(block.id, time);
+          continue;
+        }
+        if (tool.kind !== 'file') {
+          if (mainThread) this.taskCall(tool.kind, block.id, block.input);
           continue;
         }
         const path = isRecord(block.input) ? block.input[tool.pathKey] : undefined;
@@ -146,9 +178,22 @@ export class Fold {
     }
   }
 
+  /** A main-thread call that changes the task list or presents a plan. */
+  private taskCall(kind: TaskTool, id: string, input: unknown): void {
+    if (kind === 'todos') this.taskList.todoWrite(input);
+    else if (kind === 'taskCreate') this.taskList.taskCreate(id, input);
+    else if (kind === 'taskUpdate') this.taskList.taskUpdate(input);
+    else this.planTitle = planTitle(isRecord(input) ? input.plan : undefined) ?? this.planTitle;
+  }
+
   private userMessage(env: Envelope, message: Buffer, time: number, mainThread: boolean): void {
     if (message.includes(TOOL_RESULT)) {
       if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
+      return;
+    }
+    if (mainThread && env.isCompactSummary) {
+      const text = promptText(parseJsonBytes(message));
+      this.compactSummary = (text && compactSummary(text)) ?? this.compactSummary;
       return;
     }
     const wanted = this.firstPrompt === undefined || this.runStarted;
@@ -162,12 +207,12 @@ export class Fold {
 
   /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
   private mentionsPending(message: Buffer): boolean {
-    if (this.pending.size === 0 && this.pendingShell.size === 0) return false;
+    if (this.pending.size === 0 && this.pendingShell.size === 0 && !this.taskList.awaitsAny()) return false;
     for (let at = message.indexOf(TOOL_USE_ID); at !== -1; at = message.indexOf(TOOL_USE_ID, at + 1)) {
       const idStart = at + TOOL_USE_ID.length;
       const idEnd = message.indexOf(QUOTE, idStart);
       const id = idEnd === -1 ? undefined : message.toString('utf8', idStart, idEnd);
-      if (id !== undefined && (this.pending.has(id) || this.pendingShell.has(id))) return true;
+      if (id !== undefined && (this.pending.has(id) || this.pendingShell.has(id) || this.taskList.awaits(id))) return true;
     }
     return false;
   }
@@ -175,6 +220,10 @@ export class Fold {
   private settle(message: unknown, time: number): void {
     for (const block of contentBlocks(message)) {
       if (block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
+      if (this.taskList.awaits(block.tool_use_id)) {
+        this.taskList.taskCreated(block.tool_use_id, block.is_error === true, resultText(block.content));
+        continue;
+      }
       const shellStart = this.pendingShell.get(block.tool_use_id);
       if (shellStart !== undefined) {
         this.pendingShell.delete(block.tool_use_id);
@@ -228,6 +277,12 @@ function contentBlocks(message: unknown): Block[] {
   return message.content.filter(isRecord);
 }
 
+
+/** A tool_result's content as text: a string, or its text blocks joined. */
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return promptText({ content }) ?? '';
+}
 
 /** The typed text of a user message (a string, or its text blocks), trimmed; undefined when there is none. */
 function promptText(message: unknown): string | undefined {
