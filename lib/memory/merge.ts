@@ -16,6 +16,7 @@ import {
   type ProjectContext,
   type ResolvedIssue,
   type SessionEntry,
+  type SessionRun,
 } from './shape.js';
 
 /**
@@ -72,6 +73,8 @@ export interface ContextChanges {
   doneFollowUps?: string[];
   /** Tasks the session completed (its task list): each marks done an open follow-up of the same text, if any. */
   completedTasks?: string[];
+  /** SessionEnd runs this update: the session exits normally (see SessionRun). */
+  sessionEnd?: boolean;
   branch?: string;
   originUrl?: string;
 }
@@ -132,8 +135,12 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   }
 
   const adrs = update.adrs?.length ? mergeAdrs(listDocument(snapshot.decisions, 'decisions'), update.adrs, id, now) : undefined;
-  const closed = update.context && closeInContext(snapshot.context, update.context, sessions.items, update.project, id, now);
   const { captured } = update;
+  const authored = earlier.authored || update.authored !== undefined;
+  const closed = update.context && closeInContext(snapshot.context, update.context, sessions.items, update.project, id, now);
+  if (closed && captured) {
+    closed.context = noteSessionRun(closed.context, { session: id, branch: update.context?.branch, active: captured.endedAt.toISOString(), recorded: authored }, update.context?.sessionEnd === true);
+  }
   return {
     entry,
     newId: earlier.entryId === undefined,
@@ -144,7 +151,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
     problems: [...(adrs?.problems ?? []), ...(closed?.problems ?? [])],
     earlier: {
       entryId: id,
-      authored: earlier.authored || update.authored !== undefined,
+      authored,
       autoSummary: captured?.autoSummary !== undefined && entry.summary === captured.autoSummary ? captured.autoSummary : earlier.autoSummary,
     },
   };
@@ -352,6 +359,24 @@ export function markFollowUpsDone(
   });
   for (const task of changes.completedTasks ?? []) markDone(task);
   return { context: records.length ? { ...context, done_follow_ups: records } : context, problems };
+}
+
+/** Session runs context.json keeps, the newest: far more than a brief shows. */
+const MAX_SESSION_RUNS = 100;
+
+/**
+ * context.json with the session's run noted (see SessionRun): its record moves to the end, the newest. `exited`
+ * becomes its last activity when SessionEnd runs; a capture that comes after it (the last turn's Stop worker) keeps
+ * it, and a later activity (a resume) leaves the session unfinished until its own SessionEnd.
+ */
+export function noteSessionRun(context: ProjectContext, run: { session: string; active: string; recorded: boolean; branch?: string | undefined }, sessionEnd: boolean): ProjectContext {
+  // A hand edit may have left anything in the list: only records are kept.
+  const runs = (Array.isArray(context.session_runs) ? context.session_runs.filter(isRecord) : []) as SessionRun[];
+  const previous = runs.find((item) => item.session === run.session);
+  const exited = sessionEnd ? run.active : previous?.exited;
+  const branch = run.branch ?? previous?.branch;
+  const noted: SessionRun = { ...previous, session: run.session, active: run.active, recorded: run.recorded, ...(branch ? { branch } : {}), ...(exited ? { exited } : {}) };
+  return { ...context, session_runs: [...runs.filter((item) => item !== previous), noted].slice(-MAX_SESSION_RUNS) };
 }
 
 /** Whether `text` has the form of the ids allocateSessionId gives (`show` prints them). */

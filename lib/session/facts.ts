@@ -23,6 +23,8 @@ export interface SessionSource {
   cwd?: string;
   /** The session is over (SessionEnd, or caught up later): a last transcript line without a newline is read too. */
   ended?: boolean;
+  /** SessionEnd runs: the session exits normally (a catch-up is `ended` without it). */
+  sessionEnd?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }

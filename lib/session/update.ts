@@ -47,6 +47,7 @@ export async function updateSessionEntry(
           resolvedIssues: authored?.resolved_issues,
           doneFollowUps: authored?.done,
           completedTasks: facts.captured?.completedTasks,
+          sessionEnd: source.sessionEnd,
           branch: facts.repo?.branch,
           originUrl: facts.repo?.originUrl,
         },
@@ -81,7 +82,7 @@ export async function captureSession(source: SessionSource, services: SessionSer
 
 /** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
 export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  return captureSession({ ...source, ended: true }, services);
+  return captureSession({ ...source, ended: true, sessionEnd: true }, services);
 }
 
 /** What the machine knows about a session now, every file it changed included; writes nothing. */
