@@ -116,7 +116,7 @@ function describeSession(session: SessionView, run: RunView | undefined, now: Da
     describeFiles(session.files),
   ].filter(Boolean);
   const summary = session.summary && session.summary !== 'Session in progress.' ? `: ${quoted(clip(session.summary, SUMMARY_PART))}` : '';
-  const hint = session.nextHint ? ` Hint for the next session: ${quoted(clip(session.nextHint, HINT_PART))}` : '';
+  const hint = session.nextHint ? `${summary ? '' : '.'} Hint for the next session: ${quoted(clip(session.nextHint, HINT_PART))}` : '';
   return `${facts.join(', ')}${summary}${hint}`;
 }
 
