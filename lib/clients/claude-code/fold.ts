@@ -153,8 +153,8 @@ export class Fold {
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
   private assistantMessage(message: Buffer, cwd: string | undefined, time: number, mainThread: boolean, wantsText: boolean): void {
     const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
-    const mayTrack = mainThread && TASK_TOOL_NAMES.some((name) => message.includes(name));
-    const mayAct = message.includes(TOOL_USE) && (mayEdit || mayTrack || message.includes(SHELL_NAME));
+    const mayTrack = () => mainThread && TASK_TOOL_NAMES.some((name) => message.includes(name));
+    const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME) || mayTrack());
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
     for (const block of contentBlocks(parseJsonBytes(message))) {
       if (block.type === 'tool_use') {
