@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   show: { summary: 'list recent sessions of a project', load: async () => (await import('./commands/show.js')).showCommand },
   context: { summary: 'print the brief that SessionStart gives the next session', load: async () => (await import('./commands/context.js')).contextCommand },
   recall: { summary: 'search sessions, decisions and files of a project', load: async () => (await import('./commands/recall.js')).recallCommand },
+  export: { summary: 'write the journal of a project: markdown, or one HTML page', load: async () => (await import('./commands/export.js')).exportCommand },
   install: { summary: 'install the skills and hooks into Claude Code', load: async () => (await import('./commands/install.js')).installCommand },
   uninstall: { summary: 'remove what install added', load: async () => (await import('./commands/install.js')).uninstallCommand },
   status: { summary: 'say what is installed where', load: async () => (await import('./commands/install.js')).statusCommand },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, makeHome, repoRoot, runCli, type TempHome } from './helpers/temp-home.js';
 import { withProjectLock } from '../lib/memory/lock.js';
+import { sessionStatePath } from '../lib/memory/state.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -333,5 +334,52 @@ describe('which files and which project a session gets', () => {
       for (const token of [inPath, atTheCut]) expect(text).not.toContain(token.slice(0, 12));
     }
     expect((await readEntries())[0]!.files_modified).toEqual(['config/[REDACTED].json']);
+  });
+});
+
+describe('a turn with nothing new', () => {
+  it('writes neither memory nor the state when the transcript and the work tree are as the last capture left them', async () => {
+    home = await makeHome();
+    const t = recentSession().prompt('Add a module').write('src/a.ts').say('ok');
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+    await runHook('stop-worker.js', input);
+    const files = [sessionsFile(), sessionStatePath(home.paths, 'sess-1')];
+    const before = await Promise.all(files.map((file) => stat(file)));
+
+    expect(await runHook('stop-worker.js', input)).toEqual({ code: 0, stdout: '', stderr: '' });
+
+    const after = await Promise.all(files.map((file) => stat(file)));
+    expect(after.map((info) => [info.ino, info.mtimeMs])).toEqual(before.map((info) => [info.ino, info.mtimeMs]));
+  });
+
+  it("keeps its snapshot of the work tree current: a file another session deletes meanwhile is not this session's at its next shell run", async () => {
+    home = await makeHome();
+    await writeFile(join(home.project, 'theirs.txt'), 'x\n');
+    await git(home.project, 'add', '.');
+    await git(home.project, 'commit', '-qm', 'theirs');
+    const t = recentSession().prompt('work').write('src/a.ts').say('ok');
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+    await runHook('stop-worker.js', input);
+
+    await rm(join(home.project, 'theirs.txt'));
+    await runHook('stop-worker.js', input);
+    const bash = t.at(new Date().toISOString()).tool('Bash', { command: 'echo hi > mine.txt' }, { id: 'bash-1', noResult: true });
+    await writeFile(join(home.project, 'mine.txt'), 'hi\n');
+    await bash.at(new Date().toISOString()).resultOf('bash-1').say('done').append();
+    await runHook('stop-worker.js', input);
+
+    expect(await filesOfEntries()).toEqual([['mine.txt', 'src/a.ts']]);
+  });
+
+  it('a sub-agent file that grew is something new', async () => {
+    home = await makeHome();
+    const t = recentSession().prompt('fan out').agent((agent) => agent.write('src/a.ts'), { layout: 'subagents', agentId: 'a1' });
+    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+    await runHook('stop-worker.js', input);
+
+    await t.agent((agent) => agent.write('src/b.ts'), { layout: 'subagents', agentId: 'a1' }).append();
+    await runHook('stop-worker.js', input);
+
+    expect(await filesOfEntries()).toEqual([['src/a.ts', 'src/b.ts']]);
   });
 });

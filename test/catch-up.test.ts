@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureSession } from '../lib/session/update.js';
@@ -122,14 +122,21 @@ describe('catch-up at SessionStart', () => {
     expect(warnings).toEqual([expect.stringMatching(/^could not save this session's start: .*ENOTDIR/)]);
   });
 
-  it('leaves alone a session whose state was last written more than 7 days ago', async () => {
+  it('leaves alone a session whose state was last written more than 7 days ago, and moves that state out of the folder it lists', async () => {
     home = await makeHome();
-    const { t } = await capturedEarlierSession();
+    const { t, transcriptPath } = await capturedEarlierSession();
     await t.prompt('and the lexer').write('src/lexer.ts').say('Lexer added.').append();
     const longAgo = new Date(Date.now() - 8 * 86_400_000);
-    await utimes(join(home.paths.stateDir, 'sessions', 'old-session.json'), longAgo, longAgo);
+    const statePath = join(home.paths.stateDir, 'sessions', 'old-session.json');
+    await utimes(statePath, longAgo, longAgo);
+
     expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
-    await utimes(join(home.paths.stateDir, 'sessions', 'old-session.json'), new Date(), new Date());
-    expect(await catchUpSessions('widget', newSession(), context())).toEqual(['old-session']);
+    expect(await readdir(join(home.paths.stateDir, 'sessions'))).not.toContain('old-session.json');
+
+    // Resumed months later, the session goes on from its moved state, in its one entry.
+    await captureSession({ sessionKey: 'old-session', transcriptPath, cwd: home.project }, context());
+    expect((await entries()).map((entry) => entry.files_modified)).toEqual([['src/lexer.ts']]);
+    expect(await readdir(join(home.paths.stateDir, 'sessions'))).toContain('old-session.json');
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { appendFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyScan, type TranscriptScan } from '../lib/clients/client.js';
-import { Fold, MAX_SESSION_FILES } from '../lib/clients/claude-code/fold.js';
+import { emptyScan, KEPT_TEXT_CHARS, type TranscriptScan } from '../lib/clients/client.js';
+import { Fold, MAX_READ_FILES, MAX_SESSION_FILES } from '../lib/clients/claude-code/fold.js';
 import { MAX_LINE_BYTES, READ_BUDGET_BYTES, readTranscript, transcriptCwd } from '../lib/clients/claude-code/read.js';
 import { readSessionState } from '../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
@@ -88,7 +88,7 @@ describe('files that are not transcripts', () => {
 
     const read = await readTranscript(path);
 
-    expect(read.scan.facts.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
+    expect(read.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
     expect(read.notes).toEqual([`${join(dirname(path), 'agent-a1.jsonl')} is a FIFO, not a regular file: not read`]);
   });
 });
@@ -101,10 +101,11 @@ describe('lines over the size cap', () => {
     await appendFile(path, `${promptLineOf(MAX_LINE_BYTES + 1)}\n${promptLineOf(MAX_LINE_BYTES)}\n`);
     await t.prompt('the real question').write('src/a.ts').append();
 
-    const { scan, notes } = await readTranscript(path);
+    const { scan, changedFiles, notes } = await readTranscript(path);
 
-    expect(scan.facts.firstPrompt).toHaveLength(MAX_LINE_BYTES - PROMPT_LINE_OVERHEAD);
-    expect(scan.facts.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
+    // The line of exactly the cap was read (its prompt's start is kept), not the question after it.
+    expect(scan.facts.firstPrompt).toHaveLength(KEPT_TEXT_CHARS);
+    expect(changedFiles).toEqual([join(home.project, 'src/a.ts')]);
     expect(scan.offset).toBe((await readFile(path)).length);
     expect(notes).toEqual([`${path}: skipped 1 line over 16 MiB (never read whole: what it held is not recorded)`]);
   });
@@ -125,7 +126,8 @@ describe('lines over the size cap', () => {
     expect(first.scan.offset).toBe(sizeThen);
     expect(first.notes).toHaveLength(1);
     expect(second.notes).toEqual([]);
-    expect(second.scan.facts).toMatchObject({ firstPrompt: 'first', changedFiles: [join(home.project, 'src/a.ts')] });
+    expect(second.scan.facts).toMatchObject({ firstPrompt: 'first' });
+    expect(second.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
     expect(second.scan.offset).toBe((await readFile(path)).length);
   });
 
@@ -141,9 +143,10 @@ describe('lines over the size cap', () => {
 
     expect(first.scan.offset).toBe(READ_BUDGET_BYTES);
     expect(first.notes).toEqual([`${path}: skipped 1 line over 16 MiB (never read whole: what it held is not recorded)`]);
-    expect(first.scan.facts.changedFiles).toEqual([]);
+    expect(first.changedFiles).toEqual([]);
     expect(second.notes).toEqual([]);
-    expect(second.scan.facts).toMatchObject({ firstPrompt: 'after the zeros', changedFiles: [join(home.project, 'src/a.ts')] });
+    expect(second.scan.facts).toMatchObject({ firstPrompt: 'after the zeros' });
+    expect(second.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
     expect(second.scan.offset).toBe(size + 1 + Buffer.byteLength(tail));
   });
 
@@ -169,26 +172,58 @@ describe('lines over the size cap', () => {
 describe('sessions with more files than the cap', () => {
   /** The fold after `held` files, then a successful Write of each of `more`. */
   function foldFiles(held: number, more: string[]): Fold {
-    const changedFiles = Array.from({ length: held }, (_, n) => `/work/repo/held/${n}.ts`);
-    const fold = new Fold({ ...emptyScan().facts, changedFiles });
+    const fold = new Fold({ ...emptyScan().facts, changedFileCount: held });
     const lines = more.reduce((t, path) => t.write(path), transcript({ cwd: '/work/repo' })).toJsonl().trim().split('\n');
     for (const line of lines) fold.addLine(Buffer.from(line), false);
     return fold;
   }
 
   it('files past the cap are left out, and the fold says it reached the cap', () => {
-    const fold = foldFiles(MAX_SESSION_FILES - 1, ['new-1.ts', 'new-2.ts', 'held/0.ts']);
+    const fold = foldFiles(MAX_SESSION_FILES - 1, ['new-1.ts', 'new-2.ts']);
 
-    expect(fold.facts().changedFiles).toHaveLength(MAX_SESSION_FILES);
-    expect(fold.facts().changedFiles).toContain('/work/repo/new-1.ts');
-    expect(fold.facts().changedFiles).not.toContain('/work/repo/new-2.ts');
+    expect(fold.changedFiles()).toEqual(['/work/repo/new-1.ts']);
+    expect(fold.facts().changedFileCount).toBe(MAX_SESSION_FILES);
     expect(fold.filesCapped).toBe(true);
   });
 
   it('below the cap nothing is left out', () => {
     const fold = foldFiles(3, ['a.ts', 'b.ts']);
 
-    expect(fold.facts().changedFiles).toHaveLength(5);
+    expect(fold.changedFiles()).toEqual(['/work/repo/a.ts', '/work/repo/b.ts']);
+    expect(fold.facts().changedFileCount).toBe(5);
     expect(fold.filesCapped).toBe(false);
+  });
+});
+
+describe('reads packed with edits', () => {
+  /** One assistant line with a Write of each path, and one user line with all their results. */
+  function packedWrites(paths: string[], first: number): Record<string, unknown>[] {
+    const id = (n: number) => `toolu_packed_${first + n}`;
+    const at = { cwd: home.project, sessionId: 'sess-1', timestamp: new Date().toISOString() };
+    const uses = paths.map((path, n) => ({ type: 'tool_use', id: id(n), name: 'Write', input: { file_path: path, content: '' } }));
+    const results = paths.map((_, n) => ({ type: 'tool_result', tool_use_id: id(n), content: 'ok' }));
+    return [
+      { type: 'assistant', ...at, message: { role: 'assistant', content: uses } },
+      { type: 'user', ...at, message: { role: 'user', content: results } },
+    ];
+  }
+
+  it('a read stops after the line that takes it to MAX_READ_FILES files; the next read goes on from there', async () => {
+    home = await makeHome();
+    const batch = 30_000;
+    const files = (from: number) => Array.from({ length: batch }, (_, n) => join(home.project, `src/f${from + n}.ts`));
+    const t = recentSession().prompt('many files');
+    for (const line of [...packedWrites(files(0), 0), ...packedWrites(files(batch), batch)]) t.raw(line);
+    const path = await t.write('src/last.ts').saveUnder(home.paths);
+
+    const first = await readTranscript(path);
+    const second = await readTranscript(path, roundTrip(first.scan));
+
+    expect(MAX_READ_FILES).toBeLessThan(2 * batch);
+    expect(first.changedFiles).toHaveLength(2 * batch);
+    expect(first.scan.offset).toBeLessThan((await stat(path)).size);
+    expect(second.changedFiles).toEqual([join(home.project, 'src/last.ts')]);
+    expect(second.scan.offset).toBe((await stat(path)).size);
+    expect(second.scan.facts.changedFileCount).toBe(2 * batch + 1);
   });
 });

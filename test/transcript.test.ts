@@ -4,13 +4,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProjectFiles } from '../lib/project/files.js';
-import { emptyScan, type TranscriptScan } from '../lib/clients/client.js';
+import { emptyScan, KEPT_TEXT_CHARS, type TranscriptScan } from '../lib/clients/client.js';
 import { readTranscript } from '../lib/clients/claude-code/read.js';
 import { transcript } from './helpers/transcript-builder.js';
 import { realTranscripts } from './fixtures/claude-code/expected.js';
 
-/** The facts a read folds, from `previous` on. */
-const scanTranscript = async (path: string, previous?: TranscriptScan) => (await readTranscript(path, previous)).scan;
+/** What a read folds from `previous` on: the scan to save, and `changed`, the files its own lines changed. */
+const scanTranscript = async (path: string, previous?: TranscriptScan) => {
+  const { scan, changedFiles } = await readTranscript(path, previous);
+  return { ...scan, changed: changedFiles };
+};
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'claude-code');
 
@@ -28,8 +31,8 @@ afterEach(async () => {
 });
 
 /** What a state saved between hook runs looks like when read back. */
-function roundTrip(scan: TranscriptScan): TranscriptScan {
-  return JSON.parse(JSON.stringify(scan)) as TranscriptScan;
+function roundTrip<T extends TranscriptScan>(scan: T): T {
+  return JSON.parse(JSON.stringify(scan)) as T;
 }
 
 describe('real transcripts', () => {
@@ -37,9 +40,9 @@ describe('real transcripts', () => {
   it.each(realTranscripts)('$file changes exactly the expected files', async ({ file, home, changed, files }) => {
     const scan = await scanTranscript(join(FIXTURES, file));
 
-    expect(scan.facts.changedFiles).toEqual(changed);
+    expect(scan.changed).toEqual(changed);
     const roots = { projectRoot: scan.facts.cwd!, home, bookkeeping: [join(home, '.claude')] };
-    expect(toProjectFiles(scan.facts.changedFiles, roots)).toEqual(files);
+    expect(toProjectFiles(scan.changed, roots)).toEqual(files);
   });
 
   it.each(realTranscripts)('$file read in small pieces gives the same facts as read at once', async ({ file }) => {
@@ -47,13 +50,20 @@ describe('real transcripts', () => {
     const path = join(dir, file);
     await writeFile(path, '');
     let scan = emptyScan();
+    const changed = new Set<string>();
     // 7919 bytes at a time: pieces end mid-line and, in the Japanese text of ccviewer_*, mid-character
     for (let at = 0; at < bytes.length; at += 7919) {
       await appendFile(path, bytes.subarray(at, at + 7919));
-      scan = roundTrip(await scanTranscript(path, scan));
+      const { changed: pieceChanged, ...piece } = await scanTranscript(path, scan);
+      for (const file of pieceChanged) changed.add(file);
+      scan = roundTrip(piece);
     }
+    const whole = await scanTranscript(join(FIXTURES, file));
 
-    expect(scan).toEqual(await scanTranscript(join(FIXTURES, file)));
+    // Each piece reports its own files; a file changed in two pieces is counted by each.
+    const { changed: _, ...wholeScan } = roundTrip(whole);
+    expect(scan).toEqual({ ...wholeScan, facts: { ...wholeScan.facts, changedFileCount: scan.facts.changedFileCount } });
+    expect([...changed].sort()).toEqual(whole.changed);
   });
 
   it('2.1.330: prompt, last answer, times, cwd and branch', async () => {
@@ -105,9 +115,9 @@ describe('file tools', () => {
       .tool('Bash', { command: 'touch src/f.ts' })
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.changedFiles).toEqual(['/work/repo/notes/d.ipynb', '/work/repo/src/a.ts', '/work/repo/src/b.ts', '/work/repo/src/c.ts']);
+    expect(changed).toEqual(['/work/repo/notes/d.ipynb', '/work/repo/src/a.ts', '/work/repo/src/b.ts', '/work/repo/src/c.ts']);
     expect(facts.pendingEdits).toEqual({});
   });
 
@@ -120,18 +130,18 @@ describe('file tools', () => {
       .edit('src/kept.ts')
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.changedFiles).toEqual(['/work/repo/src/kept.ts']);
+    expect(changed).toEqual(['/work/repo/src/kept.ts']);
     expect(facts.pendingEdits).toEqual({});
   });
 
   it('an edit without a result is not recorded but kept pending', async () => {
     const path = await transcript({ cwd }).edit('src/a.ts', { id: 'toolu_open', noResult: true }).saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.changedFiles).toEqual([]);
+    expect(changed).toEqual([]);
     expect(facts.pendingEdits).toEqual({ toolu_open: '/work/repo/src/a.ts' });
   });
 
@@ -143,8 +153,8 @@ describe('file tools', () => {
     await t.resultOf('toolu_late').append();
     const second = await scanTranscript(path, first);
 
-    expect(first.facts.changedFiles).toEqual([]);
-    expect(second.facts.changedFiles).toEqual(['/work/repo/src/a.ts']);
+    expect(first.changed).toEqual([]);
+    expect(second.changed).toEqual(['/work/repo/src/a.ts']);
     expect(second.facts.pendingEdits).toEqual({});
   });
 
@@ -163,9 +173,9 @@ describe('file tools', () => {
       })
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.changedFiles).toEqual([]);
+    expect(changed).toEqual([]);
     expect(facts.pendingEdits).toEqual({});
   });
 });
@@ -179,9 +189,9 @@ describe('sub-agents', () => {
       .sidechain((agent) => agent.say('later sub-agent text'))
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.changedFiles).toEqual(['/work/repo/docs/notes.md']);
+    expect(changed).toEqual(['/work/repo/docs/notes.md']);
     expect(facts.firstPrompt).toBe('document it');
     expect(facts.lastAssistantText).toBe('main text');
   });
@@ -196,7 +206,7 @@ describe('sub-agents', () => {
 
     const first = roundTrip(await scanTranscript(path));
 
-    expect(first.facts.changedFiles).toEqual(['/work/repo/src/mine.ts']);
+    expect(first.changed).toEqual(['/work/repo/src/mine.ts']);
     expect(first.facts.lastAssistantText).toBeUndefined();
     expect(Object.keys(first.subagents)).toEqual([join(dirname(path), 'agent-a1.jsonl')]);
     expect(first.foreignAgentFiles).toEqual(['agent-b2.jsonl']);
@@ -206,7 +216,7 @@ describe('sub-agents', () => {
     await t.agent((agent) => agent.write('src/mine2.ts'), { layout: 'sibling', agentId: 'a1' }).append();
     const second = await scanTranscript(path, first);
 
-    expect(second.facts.changedFiles).toEqual(['/work/repo/src/mine.ts', '/work/repo/src/mine2.ts']);
+    expect(second.changed).toEqual(['/work/repo/src/mine2.ts']);
   });
 
   it('agent files under <session>/subagents count, nested folders included', async () => {
@@ -224,16 +234,16 @@ describe('sub-agents', () => {
     await t.agent((agent) => agent.notebookEdit('nb/d.ipynb'), { layout: 'subagents', tool: 'Task' }).append();
     const second = await scanTranscript(path, first);
 
-    expect(first.facts.changedFiles).toEqual(['/work/repo/src/a.ts', '/work/repo/src/c.ts']);
+    expect(first.changed).toEqual(['/work/repo/src/a.ts', '/work/repo/src/c.ts']);
     expect(first.facts.lastAssistantText).toBe('all done');
     expect(Object.keys(first.subagents)).toHaveLength(2);
-    expect(second.facts.changedFiles).toEqual(['/work/repo/nb/d.ipynb', '/work/repo/src/a.ts', '/work/repo/src/c.ts']);
+    expect(second.changed).toEqual(['/work/repo/nb/d.ipynb']);
     expect(Object.keys(second.subagents)).toHaveLength(3);
   });
 });
 
 describe('increments', () => {
-  it('a resumed session appends to the same file: the next scan reads only the new bytes and facts accumulate', async () => {
+  it('a resumed session appends to the same file: the next scan reads only the new bytes, its facts accumulate and its files are the new ones', async () => {
     const t = transcript({ cwd, start: '2026-02-01T10:00:00.000Z' }).prompt('first').write('src/a.ts').say('first answer');
     const path = await t.saveUnder(claudeConfigDir);
     const savedSize = (await readFile(path)).length;
@@ -246,13 +256,14 @@ describe('increments', () => {
     expect(first.offset).toBe(savedSize);
     expect(second.offset).toBe((await readFile(path)).length);
     expect(second.facts).toMatchObject({
-      changedFiles: ['/work/repo/src/a.ts', '/work/repo/src/b.ts'],
+      changedFileCount: 2,
       firstPrompt: 'first',
       lastAssistantText: 'second answer',
       firstTimestamp: '2026-02-01T10:00:00.000Z',
       lastTimestamp: '2026-02-03T08:00:03.000Z',
     });
-    expect(onlyNew.facts.changedFiles).toEqual(['/work/repo/src/b.ts']);
+    expect(first.changed).toEqual(['/work/repo/src/a.ts']);
+    expect(second.changed).toEqual(['/work/repo/src/b.ts']);
     expect(onlyNew.facts.firstPrompt).toBe('second');
   });
 
@@ -270,8 +281,8 @@ describe('increments', () => {
 
     const partialLine = text.slice(text.lastIndexOf('\n', cut) + 1, cut);
     expect(first.offset).toBe(sizeWithPartialLine - Buffer.byteLength(partialLine));
-    expect(first.facts.changedFiles).toEqual([]);
-    expect(second.facts.changedFiles).toEqual(['/work/repo/src/a.ts']);
+    expect(first.changed).toEqual([]);
+    expect(second.changed).toEqual(['/work/repo/src/a.ts']);
   });
 
   it('a transcript rewritten shorter than the saved offset is read again from the start', async () => {
@@ -282,19 +293,25 @@ describe('increments', () => {
     await writeFile(path, transcript({ cwd }).prompt('new').edit('src/new.ts').toJsonl());
     const second = await scanTranscript(path, first);
 
-    expect(second.facts.changedFiles).toEqual(['/work/repo/src/new.ts']);
+    expect(second.changed).toEqual(['/work/repo/src/new.ts']);
     expect(second.facts.firstPrompt).toBe('new');
     expect(second.offset).toBe((await readFile(path)).length);
   });
 
   it('lines longer than a read chunk, with multi-byte text across chunk boundaries, are read whole', async () => {
     const long = `x${'é日本🙂'.repeat(200_000)}`;
-    const path = await transcript({ cwd }).attachment(3_000_000).prompt(long).write('src/a.ts').saveUnder(claudeConfigDir);
+    const path = await transcript({ cwd })
+      .attachment(3_000_000)
+      .prompt(long)
+      .write(`src/${long}.ts`)
+      .write('src/a.ts')
+      .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
-    expect(facts.firstPrompt).toBe(long);
-    expect(facts.changedFiles).toEqual(['/work/repo/src/a.ts']);
+    // Texts keep only their start; a path is kept whole.
+    expect(facts.firstPrompt).toBe(long.slice(0, KEPT_TEXT_CHARS));
+    expect(changed).toEqual(['/work/repo/src/a.ts', `/work/repo/src/${long}.ts`]);
   });
 });
 
@@ -310,10 +327,10 @@ describe('odd content', () => {
       .write('src/a.ts')
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
     expect(facts.firstPrompt).toBe('still read');
-    expect(facts.changedFiles).toEqual(['/work/repo/src/a.ts']);
+    expect(changed).toEqual(['/work/repo/src/a.ts']);
   });
 
   it('one file holding two session ids is one session', async () => {
@@ -325,10 +342,10 @@ describe('odd content', () => {
       .edit('src/a.ts')
       .saveUnder(claudeConfigDir);
 
-    const { facts } = await scanTranscript(path);
+    const { facts, changed } = await scanTranscript(path);
 
     expect(facts.firstPrompt).toBe('plan it');
-    expect(facts.changedFiles).toEqual(['/home/u/.claude/plans/plan.md', '/work/repo/src/a.ts']);
+    expect(changed).toEqual(['/home/u/.claude/plans/plan.md', '/work/repo/src/a.ts']);
   });
 
   it('compaction resets nothing', async () => {
@@ -342,9 +359,10 @@ describe('odd content', () => {
     expect(second.facts).toMatchObject({
       firstPrompt: 'fix the parser',
       lastAssistantText: 'after',
-      changedFiles: ['/work/repo/src/a.ts', '/work/repo/src/b.ts'],
+      changedFileCount: 2,
       firstTimestamp: first.facts.firstTimestamp,
     });
+    expect(second.changed).toEqual(['/work/repo/src/b.ts']);
   });
 
   it('the first prompt skips meta, command, caveat, interrupt, tool-result and compact-summary lines', async () => {

@@ -17,33 +17,44 @@ export interface Client {
    * never end it (a FIFO, a device).
    */
   readTranscript(path: string, previous?: TranscriptScan, options?: { ended?: boolean }): Promise<TranscriptRead>;
+  /**
+   * Whether anything was appended to the transcript, or to its sub-agents' files, since `scan`: a stat or a folder
+   * listing each, nothing read. A turn with nothing new costs no more than this.
+   */
+  hasNewLines(path: string, scan: TranscriptScan): Promise<boolean>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
 }
+
+/**
+ * Texts the facts keep (prompts, the last answer) are cut to this many characters: a summary uses only their
+ * start, and the state that carries the facts is rewritten, and redacted, on every turn.
+ */
+export const KEPT_TEXT_CHARS = 16_384;
 
 export interface TranscriptFacts {
   /** ISO, earliest line timestamp seen (main file). */
   firstTimestamp?: string;
   /** ISO, latest line timestamp seen (main file). */
   lastTimestamp?: string;
-  /** First prompt the user typed in the main thread (no meta, command, caveat, interrupt or compact-summary text). */
+  /** First prompt the user typed in the main thread (no meta, command, caveat, interrupt or compact-summary text); its start (KEPT_TEXT_CHARS). */
   firstPrompt?: string;
   /** First prompt of the newest run, when the session ran more than once (resumed after an idle gap). */
   runPrompt?: string;
   /** Time the session was active, in ms: the gaps between main-file lines, idle ones left out. */
   activeMs?: number;
-  /** Text of the newest main-thread assistant text block. */
+  /** Text of the newest main-thread assistant text block; its start (KEPT_TEXT_CHARS). */
   lastAssistantText?: string;
   /** cwd of the newest main-file line that carries one where it is cheap to read. */
   cwd?: string;
   /** Newest non-empty gitBranch. */
   gitBranch?: string;
   /**
-   * Paths, sorted, unique: Edit/MultiEdit/Write/NotebookEdit calls whose result was not an error, sub-agents included.
-   * A relative path is resolved against its line's cwd (the shell's folder, after any `cd`); only a line without
-   * a cwd leaves it relative.
+   * Changed files the reads so far found (one changed again in a later read counts again): a bound on what a
+   * session holds, not a count to show. The files themselves went into the entry with each read's write, so the
+   * state that carries these facts does not grow with every file a session ever changed.
    */
-  changedFiles: string[];
+  changedFileCount?: number;
   /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet (carried across increments). */
   pendingShell?: Record<string, number>;
   /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
@@ -91,6 +102,12 @@ export interface ShellRun {
 
 export interface TranscriptRead {
   scan: TranscriptScan;
+  /**
+   * Paths, sorted, unique, changed in the lines this read added: Edit/MultiEdit/Write/NotebookEdit calls whose result
+   * was not an error, sub-agents included. A relative path is resolved against its line's cwd (the shell's folder,
+   * after any `cd`); only a line without a cwd leaves it relative.
+   */
+  changedFiles: string[];
   /** Shell commands (the session's own and its sub-agents') that finished in the lines this read added. */
   shellRuns: ShellRun[];
   /** What the read left out and why, one line each for the log (lines over the size cap, files that are not files). */
@@ -100,5 +117,5 @@ export interface TranscriptRead {
 }
 
 export function emptyScan(): TranscriptScan {
-  return { offset: 0, subagents: {}, foreignAgentFiles: [], facts: { changedFiles: [], pendingEdits: {} } };
+  return { offset: 0, subagents: {}, foreignAgentFiles: [], facts: { pendingEdits: {} } };
 }

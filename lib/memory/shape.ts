@@ -192,6 +192,8 @@ export interface AdrView {
   context?: string;
   consequences: string[];
   alternatives: string[];
+  /** The entry ids of the sessions that recorded it. */
+  sessions: string[];
 }
 
 export function viewAdr(adr: Record<string, unknown>): AdrView {
@@ -207,6 +209,7 @@ export function viewAdr(adr: Record<string, unknown>): AdrView {
     context: textOf(adr, 'context'),
     consequences: textsOf(adr, 'consequences'),
     alternatives: textsOf(adr, 'alternatives_considered'),
+    sessions: textsOf(adr, 'related_sessions'),
   };
 }
 
@@ -266,7 +269,7 @@ export function viewContext(context: Record<string, unknown>): ContextView {
 }
 
 /** The record that marks a follow-up listed on `listedOn` done: same text (case and spacing aside), done that day or later. */
-function doneRecordFor(followUp: string, listedOn: string | undefined, done: DoneView[]): DoneView | undefined {
+export function doneRecordFor(followUp: string, listedOn: string | undefined, done: DoneView[]): DoneView | undefined {
   const key = comparableText(followUp);
   return done.find((record) => comparableText(record.followUp) === key && (listedOn === undefined || record.date >= listedOn));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
@@ -8,7 +8,7 @@ import { StoreError } from '../errors.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { LOCK_TIMEOUT_MS, withLock } from './lock.js';
-import { isStoreFolder, makeStoreFolder, readStoreFile, replaceStoreFile } from './store-file.js';
+import { isStoreFolder, makeStoreFolder, readStoreFile, renameStoreFile, replaceStoreFile } from './store-file.js';
 
 /** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
@@ -37,6 +37,21 @@ export function sessionStateDir(paths: Paths): string {
 
 export function sessionStatePath(paths: Paths, sessionKey: string): string {
   return join(sessionStateDir(paths), `${stateFileStem(sessionKey)}.json`);
+}
+
+/**
+ * Where states of sessions quiet for longer than catch-up looks back are moved (`retireStateFile`), so that the
+ * folder SessionStart lists holds the recent ones only. A retired state is still read: a session resumed after
+ * months goes on from it, and its next write puts it back among the recent.
+ */
+function retiredStateDir(paths: Paths): string {
+  return join(paths.stateDir, 'sessions-retired');
+}
+
+/** Moves a state file found in `sessionStateDir` out of it, to the retired states. */
+export async function retireStateFile(paths: Paths, path: string): Promise<void> {
+  await makeStoreFolder(retiredStateDir(paths));
+  await renameStoreFile(path, join(retiredStateDir(paths), basename(path)));
 }
 
 /**
@@ -73,7 +88,9 @@ export async function withSessionLock<T>(paths: Paths, sessionKey: string, updat
  * file there (or at `sessions/`) is refused, as everywhere in the store.
  */
 export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
-  return readStateAt(sessionStatePath(paths, sessionKey));
+  const recent = sessionStatePath(paths, sessionKey);
+  if (await exists(recent)) return readStateAt(recent);
+  return readStateAt(join(retiredStateDir(paths), basename(recent)));
 }
 
 async function readStateAt(path: string): Promise<SessionState> {
@@ -84,17 +101,23 @@ async function readStateAt(path: string): Promise<SessionState> {
 }
 
 export async function hasSessionState(paths: Paths, sessionKey: string): Promise<boolean> {
-  return (await orAbsent(stat(sessionStatePath(paths, sessionKey)))) !== undefined;
+  const recent = sessionStatePath(paths, sessionKey);
+  return (await exists(recent)) || exists(join(retiredStateDir(paths), basename(recent)));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await orAbsent(lstat(path))) !== undefined;
 }
 
 /** The session whose state names `entryId` in `project`, newest state first; `undefined` when none does. */
 export async function findSessionOfEntry(paths: Paths, project: string, entryId: string): Promise<string | undefined> {
-  const dir = sessionStateDir(paths);
-  const names = ((await orAbsent(readdir(dir))) ?? []).filter((name) => name.endsWith('.json'));
-  const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await orAbsent(stat(join(dir, name))))?.mtimeMs ?? 0 })));
-  for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
-    const saved = await readStateFile(join(dir, name));
-    if (saved?.state.project === project && saved.state.entryId === entryId) return saved.sessionKey;
+  for (const dir of [sessionStateDir(paths), retiredStateDir(paths)]) {
+    const names = ((await orAbsent(readdir(dir))) ?? []).filter((name) => name.endsWith('.json'));
+    const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await orAbsent(stat(join(dir, name))))?.mtimeMs ?? 0 })));
+    for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
+      const saved = await readStateFile(join(dir, name));
+      if (saved?.state.project === project && saved.state.entryId === entryId) return saved.sessionKey;
+    }
   }
   return undefined;
 }

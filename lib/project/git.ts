@@ -1,6 +1,6 @@
+import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 
 export interface RepoFacts {
   root: string;
@@ -10,12 +10,13 @@ export interface RepoFacts {
 
 /** Git outside a repo (or without git) is an expected absence: `undefined`, never an error. */
 export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
-  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
-  if (!root) return undefined;
-  const [branch, originUrl] = await Promise.all([
-    git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
-    git(root, ['remote', 'get-url', 'origin']),
+  // All three answer the same from any folder of the work tree: one round, not two.
+  const [root, branch, originUrl] = await Promise.all([
+    git(cwd, ['rev-parse', '--show-toplevel']),
+    git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    git(cwd, ['remote', 'get-url', 'origin']),
   ]);
+  if (!root) return undefined;
   return { root, ...(branch ? { branch } : {}), ...(originUrl ? { originUrl } : {}) };
 }
 
@@ -93,7 +94,17 @@ export async function readCommits(root: string, since: number, until: number): P
   });
 }
 
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  const result = await execa('git', args, { cwd, reject: false, stripFinalNewline: true, timeout: 5000 });
-  return result.exitCode === 0 ? String(result.stdout) : undefined;
+/** What git prints at most: the status of a work tree with a million changed paths. */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Git's output without its final newline, or `undefined` when it fails. Node's own execFile: execa made every hook
+ * that reads git load and compile 250 KB more, for this one call.
+ */
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile('git', args, { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES }, (error, stdout) =>
+      done(error ? undefined : stdout.replace(/\r?\n$/, '')),
+    );
+  });
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { hasSessionState, readStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
+import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
 import { updateSessionEntry, type SessionServices } from './update.js';
 
@@ -45,7 +45,9 @@ export async function catchUpSessions(
   };
 
   const currentState = sessionStatePath(services.paths, current.sessionKey);
-  for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services)) {
+  // States older than the window are moved aside as they are found, so the next start lists only recent ones.
+  const retire = (path: string) => retireStateFile(services.paths, path);
+  for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
     const saved = await readStateFile(statePath);
@@ -84,13 +86,19 @@ async function unseenTranscripts(client: Client, folder: string, services: Sessi
  * files pile up with every session ever run, and reading them all would slow every SessionStart; a session left
  * for longer was resumed through its own hooks or is over.
  */
-async function recentFiles(folder: string, wanted: (name: string) => boolean, services: SessionServices): Promise<string[]> {
+async function recentFiles(
+  folder: string,
+  wanted: (name: string) => boolean,
+  services: SessionServices,
+  onOld?: (path: string) => Promise<void>,
+): Promise<string[]> {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
   const names = (await readdir(folder).catch(() => [] as string[])).filter(wanted);
   const found = await Promise.all(
     names.map(async (name) => {
       const path = join(folder, name);
       const info = await stat(path).catch(() => undefined);
+      if (info?.isFile() && info.mtimeMs < since) await onOld?.(path).catch(() => undefined);
       return info?.isFile() && info.mtimeMs >= since ? [{ path, mtimeMs: info.mtimeMs }] : [];
     }),
   );

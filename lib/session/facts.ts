@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { Client, SessionTask, ShellRun, TranscriptFacts } from '../clients/client.js';
+import { KEPT_TEXT_CHARS, type Client, type SessionTask, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
 import { orAbsent } from '../disk.js';
 import type { CapturedFacts } from '../memory/merge.js';
 import type { SessionState } from '../memory/state.js';
@@ -32,7 +32,7 @@ export interface SessionSource {
 export interface SessionFacts {
   project: string;
   /** None when nothing is known of the session (no transcript, no saved start). Its files: those found since the
-   * session's entry was last written (it holds the rest), or all (`everyFile`). */
+   * state's scan (an entry written with that state holds the rest). */
   captured?: CapturedFacts;
   /** The transcript grew since the last read: the session worked (a resumed one moves to the newest place). */
   active: boolean;
@@ -50,13 +50,10 @@ const AUTO_SUMMARY_LIMIT = 480;
 const MAX_COMMITS = 50;
 /** Characters kept of a commit's subject (git's own advice is 50; some write 100 and more). */
 const COMMIT_SUBJECT = 200;
-/** Characters of a prompt or an answer redacted for its summary part: the part and then some, so no secret in it is cut short. */
-const REDACTED_PREFIX = 16_384;
 
 /**
  * Everything the machine can tell about a session: its transcript (only what was appended since `state`'s scan)
- * and git. Writes nothing; `state` is the session's state as read by the caller. Its files are those its entry
- * does not hold yet, unless `everyFile` asks for all of them (to show, not to write).
+ * and git. Writes nothing; `state` is the session's state as read by the caller.
  */
 export async function gatherSessionFacts(
   paths: Paths,
@@ -64,24 +61,29 @@ export async function gatherSessionFacts(
   source: SessionSource,
   state: SessionState,
   now: Date,
-  { everyFile = false } = {},
 ): Promise<SessionFacts> {
   const transcriptPath =
     source.transcriptPath ?? state.transcriptPath ?? (source.sessionKey && (await client.findTranscript(paths, source.sessionKey)));
-  const read = transcriptPath ? await orAbsent(client.readTranscript(transcriptPath, state.scan, { ended: source.ended })) : undefined;
-  const scan = read?.scan ?? state.scan;
-  const facts = scan?.facts;
+  const readFrom = async (previous: TranscriptScan | undefined) =>
+    transcriptPath ? orAbsent(client.readTranscript(transcriptPath, previous, { ended: source.ended })) : undefined;
+  let read = await readFrom(state.scan);
+  const active = read?.firstNewTimestamp !== undefined;
 
   // The first capture fixes the session's folder: a later `cd` of the shell must not move it to another project.
   const folder = state.cwd ?? (await sessionFolder(client, source));
-  const cwd = (await isFolder(folder)) ? folder : facts?.cwd && (await isFolder(facts.cwd)) ? facts.cwd : undefined;
+  const cwdSeen = (read?.scan ?? state.scan)?.facts.cwd;
+  const cwd = (await isFolder(folder)) ? folder : cwdSeen && (await isFolder(cwdSeen)) ? cwdSeen : undefined;
   const repo = cwd ? await readRepo(cwd) : undefined;
-  const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
+  const projectRoot = repo?.root ?? cwd ?? cwdSeen ?? folder;
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
+  // The files earlier reads found went into the entry of the project the state names; the entry of another one
+  // (the repository got a remote, `record --project`) gets them all, from a read of the whole transcript.
+  if (state.scan && state.project !== undefined && state.project !== project) read = await readFrom(undefined);
+  const scan = read?.scan ?? state.scan;
+  const facts = scan?.facts;
   const saved = { ...(transcriptPath ? { transcriptPath } : {}), cwd: projectRoot, ...(scan ? { scan } : {}) };
   // Nothing known of the session (no transcript, no saved start): nothing is guessed, not even from git.
   const knownStart = facts?.firstTimestamp ?? state.startedAt;
-  const active = read?.firstNewTimestamp !== undefined;
   const notes = read?.notes ?? [];
   if (knownStart === undefined) return { project, active, ...(repo ? { repo } : {}), saved, notes };
 
@@ -91,8 +93,7 @@ export async function gatherSessionFacts(
   const git = repo ? await observeGit(repo.root, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
   // The session's commits over all its turns and runs: each turn's git look sees only that turn's.
   const commits = uniqueStrings([...(state.commits ?? []), ...(git?.commits ?? []).map((subject) => clip(redactSecrets(subject), COMMIT_SUBJECT))]).slice(-MAX_COMMITS);
-  const transcriptFiles = everyFile ? (facts?.changedFiles ?? []) : unrecordedFiles(facts?.changedFiles ?? [], state, project);
-  const files = await realProjectFiles([...transcriptFiles, ...(git?.files ?? [])], {
+  const files = await realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
@@ -141,17 +142,6 @@ async function observeGit(
   return { ...made, snapshot: snapshotOf(current, now) };
 }
 
-/**
- * The transcript's changed files the session's entry does not hold yet. Those in the scan an earlier write saved
- * went into the entry with it, when it was this project's: they are not looked up on disk again (a session can
- * list 100,000 files; resolving and merging them all on every turn took seconds and 35 MB).
- */
-function unrecordedFiles(changedFiles: string[], state: SessionState, project: string): string[] {
-  if (state.project !== project || state.scan === undefined) return changedFiles;
-  const recorded = new Set(state.scan.facts.changedFiles);
-  return changedFiles.filter((path) => !recorded.has(path));
-}
-
 /** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */
 export async function sessionFolder(client: Client, source: SessionSource): Promise<string> {
   if (source.cwd) return source.cwd;
@@ -168,8 +158,8 @@ export async function sessionFolder(client: Client, source: SessionSource): Prom
  */
 export function autoSummary(facts: TranscriptFacts | undefined, commits: string[] = []): string | undefined {
   const { firstPrompt, runPrompt, lastAssistantText: lastAnswer, completedTasks = [], sessionTitle, compactSummary, planTitle } = facts ?? {};
-  // Only the start is kept: a long answer is not redacted whole on every turn. What is cut off here lies far past the part.
-  const oneLine = (text: string) => clip(redactSecrets(text.slice(0, REDACTED_PREFIX)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
+  // Only a text's start is redacted, far more than the part: no secret in the part is cut short.
+  const oneLine = (text: string) => clip(redactSecrets(text.slice(0, KEPT_TEXT_CHARS)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
   const asked = runPrompt ?? firstPrompt;
   const parts = [
     completedTasks.length > 0 && `Done: ${oneLine(completedTasks.join('; '))}`,

@@ -1,6 +1,7 @@
 import { claudeCode } from '../clients/claude-code/index.js';
 import { isSessionEntryId } from '../memory/merge.js';
-import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
+import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
+import { readWorkTree, snapshotOf } from '../project/git.js';
 import { projectForFolder } from '../project/name.js';
 import { writeSessionMemory, type SessionWrite } from '../memory/write.js';
 import type { Paths } from '../paths.js';
@@ -76,8 +77,30 @@ async function resolveSession(paths: Paths, source: SessionSource): Promise<{ so
 
 /** Stop: fold the transcript's new bytes and git's view into the session's one entry. */
 export async function captureSession(source: SessionSource, services: SessionServices): Promise<undefined> {
+  if (source.sessionKey && !source.ended && (await withSessionLock(services.paths, source.sessionKey, () => settleQuietTurn(services, source.sessionKey!)))) return undefined;
   await updateSessionEntry(services, source);
   return undefined;
+}
+
+/**
+ * A turn after which the session's transcript holds nothing new changed nothing of the session's: no edit, and
+ * no shell run that could have changed a file. Returns true for such a turn, having only kept the work tree's
+ * snapshot current (so that a change another session makes now is never taken for this one's later), without
+ * naming the project or touching memory. False when there is something to capture, or no capture yet to go on from.
+ */
+async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string): Promise<boolean> {
+  const state = await readSessionState(paths, sessionKey);
+  if (!state.scan || !state.transcriptPath || !state.entryId || !state.cwd) return false;
+  if (await claudeCode.hasNewLines(state.transcriptPath, state.scan)) return false;
+  if (!state.git) return true;
+  const snapshot = snapshotOf(await readWorkTree(state.cwd), now());
+  if (!sameFiles(snapshot.files, state.git.files)) await writeSessionState(paths, sessionKey, { ...state, git: snapshot });
+  return true;
+}
+
+function sameFiles(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
@@ -85,8 +108,11 @@ export function endSession(source: SessionSource, services: SessionServices): Pr
   return captureSession({ ...source, ended: true, sessionEnd: true }, services);
 }
 
-/** What the machine knows about a session now, every file it changed included; writes nothing. */
+/**
+ * What the machine knows about a session now, every file it changed included: its transcript is read from the
+ * start (the state keeps no list of the files earlier reads found). Writes nothing.
+ */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
-  const state = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now, { everyFile: true });
+  const { scan: _fromTheStart, ...state } = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
+  return gatherSessionFacts(paths, claudeCode, source, state, now);
 }

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ShellRun, TranscriptFacts } from '../client.js';
+import { KEPT_TEXT_CHARS, type ShellRun, type TranscriptFacts } from '../client.js';
 import { isRecord } from '../../json.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 import { compactSummary, planTitle, sessionTitle, TaskList } from './tasks.js';
@@ -44,12 +44,21 @@ const TITLE_TYPES = new Set(['summary', 'ai-title', 'custom-title']);
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
 /**
- * Paths a session's facts hold at most, both the files changed and the edits awaiting their result: twice the
- * 50,000 changed files a real session must keep whole, so a transcript that lists millions still folds, and its
- * state and entry are written, within a hook's memory (each file held costs about 0.7 KB across a capture). Once
- * the session holds this many, edits are no longer read: each would repeat a held file or be left out.
+ * Changed files a session takes in at most, and edits awaiting their result one read holds at most: half as many
+ * again as the 50,000 changed files a real session must keep whole, so a transcript that lists millions still
+ * folds, and its entry is written, within a hook's 150 MB (a million edits packed 50,000 to a line peak at 139 MB
+ * with 75,000; at 100,000 the turn that reached them took 163 MB, each file costing about 0.6 KB across a write).
+ * Once the session holds this many, edits are no longer read: each would repeat a held file or be left out.
  */
-export const MAX_SESSION_FILES = 100_000;
+export const MAX_SESSION_FILES = 75_000;
+
+/**
+ * Changed files one read takes in at most: it stops after the line that reaches them and the next read goes on
+ * from there, as it does once the byte budget is spent. Real transcripts reach about 47,000 files in a 64 MiB read
+ * (see READ_BUDGET_BYTES); lines packed with thousands of edits each reach far more, and each file held costs
+ * memory until the read's write is done.
+ */
+export const MAX_READ_FILES = 50_000;
 
 const TOOL_USE = Buffer.from('"tool_use"');
 const TOOL_RESULT = Buffer.from('"tool_result"');
@@ -85,7 +94,10 @@ export class Fold {
   private planTitle?: string;
   private sessionTitle?: string;
   private compactSummary?: string;
-  private readonly changed: Set<string>;
+  /** Changed files earlier reads found (see TranscriptFacts.changedFileCount). */
+  private readonly heldBefore: number;
+  /** Changed files found by this fold's lines. */
+  private readonly changed = new Set<string>();
   private readonly pending: Map<string, string>;
   /** tool_use_id -> start (ms) of shell calls whose result has not been seen yet. */
   private readonly pendingShell: Map<string, number>;
@@ -110,13 +122,14 @@ export class Fold {
     this.planTitle = facts.planTitle;
     this.sessionTitle = facts.sessionTitle;
     this.compactSummary = facts.compactSummary;
-    this.changed = new Set(facts.changedFiles);
+    this.heldBefore = facts.changedFileCount ?? 0;
     this.pending = new Map(Object.entries(facts.pendingEdits));
     this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
   facts(): TranscriptFacts {
-    const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: Object.fromEntries(this.pending) };
+    const facts: TranscriptFacts = { pendingEdits: Object.fromEntries(this.pending) };
+    if (this.held() > 0) facts.changedFileCount = this.held();
     if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
     if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
     if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
@@ -133,8 +146,27 @@ export class Fold {
     return facts;
   }
 
-  /** Folds one line; `inSubagentFile` lines only count for their file edits. */
-  addLine(line: Buffer, inSubagentFile: boolean): void {
+  /** The files this fold's lines changed, sorted. */
+  changedFiles(): string[] {
+    return [...this.changed].sort();
+  }
+
+  private held(): number {
+    return this.heldBefore + this.changed.size;
+  }
+
+  /** This fold took in MAX_READ_FILES changed files: its read stops here. */
+  get full(): boolean {
+    return this.changed.size >= MAX_READ_FILES;
+  }
+
+  /** Folds one line; `inSubagentFile` lines only count for their file edits. Returns whether the read should stop (`full`). */
+  addLine(line: Buffer, inSubagentFile: boolean): boolean {
+    this.foldLine(line, inSubagentFile);
+    return this.full;
+  }
+
+  private foldLine(line: Buffer, inSubagentFile: boolean): void {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
@@ -152,7 +184,7 @@ export class Fold {
 
   /** `cwd` is the line's own: a relative path is the shell's, wherever it had `cd`ed to. */
   private assistantMessage(message: Buffer, cwd: string | undefined, time: number, mainThread: boolean, wantsText: boolean): void {
-    const mayEdit = this.changed.size < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
+    const mayEdit = this.held() < MAX_SESSION_FILES && (message.includes(EDIT_NAME) || message.includes(WRITE_NAME));
     const mayTrack = () => mainThread && TASK_TOOL_NAMES.some((name) => message.includes(name));
     const mayAct = message.includes(TOOL_USE) && (mayEdit || message.includes(SHELL_NAME) || mayTrack());
     if (!mayAct && !(wantsText && message.includes(TEXT_BLOCK))) return;
@@ -173,7 +205,7 @@ export class Fold {
         if (this.pending.size < MAX_SESSION_FILES) this.pending.set(block.id, cwd !== undefined && !isAbsolute(path) ? resolve(cwd, path) : path);
         else this.filesCapped = true;
       } else if (wantsText && block.type === 'text' && typeof block.text === 'string' && block.text.trim() !== '') {
-        this.lastAssistantText = block.text;
+        this.lastAssistantText = block.text.slice(0, KEPT_TEXT_CHARS);
       }
     }
   }
@@ -200,8 +232,8 @@ export class Fold {
     if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
     if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
-    if (this.firstPrompt === undefined) this.firstPrompt = text;
-    else this.runPrompt = text;
+    if (this.firstPrompt === undefined) this.firstPrompt = text.slice(0, KEPT_TEXT_CHARS);
+    else this.runPrompt = text.slice(0, KEPT_TEXT_CHARS);
     this.runStarted = false;
   }
 
@@ -241,8 +273,8 @@ export class Fold {
   /** Adds a changed file while the session holds fewer than MAX_SESSION_FILES; notes when it reaches them. */
   private holdChanged(path: string): void {
     if (this.changed.has(path)) return;
-    if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
-    if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
+    if (this.held() < MAX_SESSION_FILES) this.changed.add(path);
+    if (this.held() >= MAX_SESSION_FILES) this.filesCapped = true;
   }
 
   private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {

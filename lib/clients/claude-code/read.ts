@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { Fold, MAX_SESSION_FILES } from './fold.js';
@@ -39,14 +39,30 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
   }
   const scan = { offset: lines.offset, subagents, foreignAgentFiles: found.foreign, facts: fold.facts() };
-  const read = { scan, shellRuns: fold.shellRuns, notes };
+  const read = { scan, changedFiles: fold.changedFiles(), shellRuns: fold.shellRuns, notes };
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
+}
+
+/**
+ * Whether the transcript or a sub-agent file of its session grew (or shrank: rewritten) since `previous`, or a
+ * sub-agent file appeared that it has not placed yet. Stats and folder listings only.
+ */
+export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
+  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
+  if ((await sizeNow(transcriptPath)) !== previous.offset) return true;
+  const dir = dirname(transcriptPath);
+  const known = new Set([...Object.keys(previous.subagents), ...(previous.foreignAgentFiles ?? []).map((name) => join(dir, name))]);
+  const siblings = (await readdirNames(dir)).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
+  const nested = await listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
+  if ([...siblings, ...nested].some((file) => !known.has(file))) return true;
+  for (const [file, offset] of Object.entries(previous.subagents)) if ((await sizeNow(file)) !== offset) return true;
+  return false;
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
@@ -191,7 +207,7 @@ export const MAX_LINE_BYTES = 16 * MiB;
  * saved offsets (the Stop hook runs after every turn, SessionStart catches up a session that ended). Transcripts
  * of nothing but edits, every line parsed, go at 50-85 MiB/s here, so 64 MiB is about a second; real 2.1.x ones,
  * mostly attachment lines, go at 400-650 MiB/s. It also bounds the new files one read takes in (about 47,000 in
- * lines shaped like Claude Code's), which keeps a hook within 150 MB next to MAX_SESSION_FILES.
+ * lines shaped like Claude Code's); MAX_READ_FILES bounds them in lines packed with edits.
  */
 export const READ_BUDGET_BYTES = 64 * MiB;
 
