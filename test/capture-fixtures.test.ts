@@ -11,7 +11,7 @@ let dir: string;
 afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 describe('the Stop hook\'s capture on real transcripts', () => {
-  it.each(realTranscripts)('$file records exactly the files it changed', async ({ file, home, files }) => {
+  it.each(realTranscripts)('$file records exactly the files it changed, and what its task list, plan or compaction says', async ({ file, home, files, summary, followUps }) => {
     dir = await mkdtemp(join(tmpdir(), 'log-session-fixture-'));
     const transcriptPath = join(dir, 'projects', 'p', file);
     await mkdir(join(dir, 'projects', 'p'), { recursive: true });
@@ -31,5 +31,7 @@ describe('the Stop hook\'s capture on real transcripts', () => {
     const { sessions } = JSON.parse(await readFile(join(dir, 'aiconfig', 'memory', 'projects', projects[0]!, 'sessions.json'), 'utf8'));
     expect(sessions).toHaveLength(1);
     expect(sessions[0].files_modified).toEqual(files);
+    if (summary !== undefined) expect(sessions[0].summary.startsWith(summary), sessions[0].summary).toBe(true);
+    if (followUps !== undefined) expect(sessions[0].follow_up).toEqual(followUps);
   });
 });

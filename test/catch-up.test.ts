@@ -68,7 +68,7 @@ describe('catch-up at SessionStart', () => {
     await mkdir(transcriptPath);
 
     const brief = await startSession({ sessionKey: 'new-session', cwd: home.project }, warned);
-    expect(brief).toContain('Parser started.');
+    expect(brief).toContain('- and 1 session without changes or a recorded summary (');
     expect(warnings).toEqual([expect.stringMatching(/^could not catch up 1 earlier session\(s\): old-session \(.*EISDIR/)]);
   });
 
@@ -118,7 +118,7 @@ describe('catch-up at SessionStart', () => {
     const warnings: string[] = [];
     const broken: SessionServices = { ...context(), paths: { ...home.paths, stateDir: join(notAFolder, 'log-session') }, warn: (message) => warnings.push(message) };
     const brief = await startSession({ sessionKey: 'new-session', cwd: home.project }, broken);
-    expect(brief).toContain('Parser started.');
+    expect(brief).toContain('- and 1 session without changes or a recorded summary (');
     expect(warnings).toEqual([expect.stringMatching(/^could not save this session's start: .*ENOTDIR/)]);
   });
 

@@ -55,6 +55,6 @@ describe("a session's duration is its active time", () => {
     await captureSession(source, at(start + 5 * MINUTE));
     await t.at(new Date(Date.now() - 10 * MINUTE).toISOString()).prompt('now the lexer').say('Lexer done.').append();
     await captureSession(source, at(Date.now()));
-    expect((await entry()).summary).toBe('Asked: now the lexer Outcome: Lexer done. Earlier: fix the parser');
+    expect((await entry()).summary).toBe('Asked: now the lexer. Outcome: Lexer done. Earlier: fix the parser.');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markFollowUpsDone, mergeAdrs, mergeContext, mergeEntry, planSessionWrite, resolveIssues, type CapturedFacts } from '../lib/memory/merge.js';
+import { markFollowUpsDone, mergeAdrs, mergeContext, mergeEntry, noteSessionRun, planSessionWrite, resolveIssues, type CapturedFacts } from '../lib/memory/merge.js';
 import { listDocument, openFollowUps, viewSession } from '../lib/memory/shape.js';
 
 // The merges are pure: every rule is a row here, no disk involved.
@@ -85,6 +85,43 @@ describe('planSessionWrite', () => {
     expect(plan.decisions).toBeUndefined();
     expect(plan.context).toBeUndefined();
     expect(plan.earlier).toEqual({ entryId: 'session-20261130-091500', authored: false, autoSummary: 'Asked: fix a Outcome: fixed' });
+  });
+});
+
+describe('mergeEntry: automatic follow-ups', () => {
+  const tasks = captured({ followUps: ['Write the parser'] });
+  it.each([
+    ['a new entry takes the open tasks', undefined, none, ['Write the parser']],
+    ['they replace the previous automatic ones', { summary: 'old auto', follow_up: ['Write the lexer'] }, { authored: false, autoSummary: 'old auto' }, ['Write the parser']],
+    ['an entry whose summary a person edited keeps its follow-ups', { summary: 'my words', follow_up: ['Mine'] }, { authored: false, autoSummary: 'old auto' }, ['Mine']],
+    ["the model's follow-ups are never replaced", { summary: 'model words', follow_up: ['Its own'] }, { authored: true }, ['Its own']],
+  ] as const)('%s', (_name, existing, earlier, followUps) => {
+    expect(mergeEntry(existing && { id: 'x', ...existing }, 'x', tasks, undefined, earlier, start).follow_up).toEqual(followUps);
+  });
+
+  it('a session without a task list leaves the follow-ups as they are', () => {
+    expect(mergeEntry({ id: 'x', summary: 'old auto', follow_up: ['Kept'] }, 'x', captured(), undefined, { authored: false, autoSummary: 'old auto' }, start).follow_up).toEqual(['Kept']);
+  });
+});
+
+describe('noteSessionRun', () => {
+  const run = (active: string) => ({ session: 's1', active, recorded: false });
+  it.each([
+    ['a capture notes the run, unfinished', [], run('T1'), false, { session: 's1', active: 'T1', recorded: false }],
+    ['SessionEnd notes its exit at the last activity', [run('T1')], run('T1'), true, { session: 's1', active: 'T1', recorded: false, exited: 'T1' }],
+    ['a capture after SessionEnd (the last Stop worker) keeps the exit', [{ ...run('T1'), exited: 'T1' }], run('T1'), false, { session: 's1', active: 'T1', recorded: false, exited: 'T1' }],
+    ['a resume is unfinished again: activity after the exit', [{ ...run('T1'), exited: 'T1' }], run('T2'), false, { session: 's1', active: 'T2', recorded: false, exited: 'T1' }],
+    ['the branch is kept when a capture knows none', [{ ...run('T1'), branch: 'main' }], run('T2'), false, { session: 's1', active: 'T2', recorded: false, branch: 'main' }],
+  ] as const)('%s', (_name, runs, noted, sessionEnd, expected) => {
+    expect(noteSessionRun({ session_runs: [...runs] }, noted, sessionEnd).session_runs).toEqual([expected]);
+  });
+
+  it('moves the session to the end and keeps the newest 100', () => {
+    const runs = Array.from({ length: 100 }, (_, n) => ({ session: `s${n}`, active: 'T', recorded: false }));
+    const noted = noteSessionRun({ session_runs: runs, other: 1 }, { session: 's0', active: 'T2', recorded: true }, false);
+    expect(noted.session_runs!.map((item) => item.session)).toEqual([...runs.slice(1).map((item) => item.session), 's0']);
+    expect(noteSessionRun(noted, { session: 'new', active: 'T', recorded: false }, false).session_runs!.map((item) => item.session).slice(0, 2)).toEqual(['s2', 's3']);
+    expect(noted.other).toBe(1);
   });
 });
 

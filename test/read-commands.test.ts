@@ -98,8 +98,8 @@ describe('show, context and recall', () => {
     const printed = await cli('context', '--project', 'widget');
     const injected = await startSession({ sessionKey: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} });
     expect(printed.stdout).toBe(`${injected}\n`);
-    expect(injected).toContain('Last session (session-20260107-090000, 2026-01-07, claude-code):\n- Worked on step 7.\n- Next: After step 7');
-    expect(injected).toContain('- ADR-001: JWT auth');
+    expect(injected).toContain('(newest first):\n- 2026-01-07 09:00, 30m, 1 file changed (src/step7.ts): "Worked on step 7." Hint for the next session: "After step 7"\n');
+    expect(injected).toContain('- ADR-001 (2026-01-03): "JWT auth"');
   });
 
   it('a --project with no memory is an error that lists the known projects', async () => {
@@ -179,7 +179,7 @@ describe('show, context and recall', () => {
     const run = await runBuiltHook({ session_id: 'new-one', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
     expect(run.code).toBe(0);
     const brief = (JSON.parse(run.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
-    expect(brief).toContain('Last session (session-20260107-090000, 2026-01-07, claude-code)');
+    expect(brief).toContain('- 2026-01-07 09:00, 30m, 1 file changed (src/step7.ts): "Worked on step 7."');
     expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^log-session SessionStart hook: .*sessions\.json is not valid .*; went on from its backup/)]);
     expect(await readFile(home.paths.logFile, 'utf8')).toContain('sessions.json is not valid');
 

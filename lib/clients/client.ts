@@ -89,6 +89,29 @@ export interface TranscriptFacts {
   pendingShell?: Record<string, number>;
   /** tool_use_id -> path of file-tool calls whose result has not been seen yet (carried across increments). */
   pendingEdits: Record<string, string>;
+  /**
+   * The main thread's newest task list, as Claude Code rebuilds it: TodoWrite's todos (each call replaces the list),
+   * or the tasks of TaskCreate/TaskUpdate calls. At most MAX_TASKS, each text at most TASK_TEXT characters.
+   */
+  tasks?: SessionTask[];
+  /** The text of every task the main thread marked completed, first completion first (at most MAX_TASKS): all runs'. */
+  completedTasks?: string[];
+  /** The title (first heading) of the newest plan the model presented (ExitPlanMode's `plan`). */
+  planTitle?: string;
+  /** Claude Code's own title of the session: the newest `summary`, `ai-title` or `custom-title` line. */
+  sessionTitle?: string;
+  /** The opening of the newest compaction summary (`isCompactSummary`), its preamble left out. */
+  compactSummary?: string;
+}
+
+/** One task of a session's task list. */
+export interface SessionTask {
+  content: string;
+  status: 'pending' | 'in_progress' | 'completed';
+  /** TaskCreate's task id (from its result), by which TaskUpdate names the task. */
+  id?: string;
+  /** The TaskCreate call whose result (which holds the task's id) has not been seen yet. */
+  call?: string;
 }
 
 export interface TranscriptScan {

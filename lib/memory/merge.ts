@@ -16,6 +16,7 @@ import {
   type ProjectContext,
   type ResolvedIssue,
   type SessionEntry,
+  type SessionRun,
   type SessionView,
 } from './shape.js';
 
@@ -32,6 +33,10 @@ export interface CapturedFacts {
   activeMs: number;
   files: string[];
   autoSummary?: string;
+  /** The session's tasks still to do (its task list, when it has one): its automatic follow-ups. */
+  followUps?: string[];
+  /** The tasks the session completed: each marks done an open follow-up of the same text (see ContextChanges). */
+  completedTasks?: string[];
 }
 
 /** The model's own account of the session, as given to `record`. */
@@ -69,6 +74,8 @@ export interface ContextChanges {
   doneFollowUps?: string[];
   /** Tasks the session completed (its task list): each marks done an open follow-up of the same text, if any. */
   completedTasks?: string[];
+  /** SessionEnd runs this update: the session exits normally (see SessionRun). */
+  sessionEnd?: boolean;
   branch?: string;
   originUrl?: string;
 }
@@ -155,8 +162,12 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   // Follow-ups are looked for in every session read: an archived one's too, when the update names one (see write.ts).
   const older = (snapshot.archivedSessions ?? []).filter((item) => !(isRecord(item) && item.id === id));
   const listed = [...older, ...(inArchive ? archive!.items : []), ...live.items];
-  const closed = update.context && closeInContext(snapshot.context, update.context, listed, update.project, id, now);
   const { captured } = update;
+  const authored = earlier.authored || update.authored !== undefined;
+  const closed = update.context && closeInContext(snapshot.context, update.context, listed, update.project, id, now);
+  if (closed && captured) {
+    closed.context = noteSessionRun(closed.context, { session: id, branch: update.context?.branch, active: captured.endedAt.toISOString(), recorded: authored }, update.context?.sessionEnd === true);
+  }
   return {
     entry,
     newId: earlier.entryId === undefined,
@@ -169,7 +180,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
     problems: [...(adrs?.problems ?? []), ...(closed?.problems ?? [])],
     earlier: {
       entryId: id,
-      authored: earlier.authored || update.authored !== undefined,
+      authored,
       autoSummary: captured?.autoSummary !== undefined && entry.summary === captured.autoSummary ? captured.autoSummary : earlier.autoSummary,
     },
   };
@@ -180,8 +191,8 @@ const PLACEHOLDER_SUMMARY = 'Session in progress.';
 /**
  * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a
  * new entry without them is dated `now`); the model's fields replace
- * the previous ones; an automatic summary only fills a gap or replaces the previous automatic one, never the
- * model's words or a person's edit. The agent's name stays among the tags whatever the model's tags are.
+ * the previous ones; an automatic summary and follow-ups only fill a gap or replace the previous automatic ones,
+ * never the model's words or a person's edit. The agent's name stays among the tags whatever the model's tags are.
  */
 export function mergeEntry(
   existing: Record<string, unknown> | undefined,
@@ -214,8 +225,10 @@ export function mergeEntry(
     if (authored.follow_up) merged.follow_up = uniqueStrings(authored.follow_up);
     if (authored.tags) merged.tags = uniqueStrings(authored.tags);
     if (authored.context_for_next_session !== undefined) merged.context_for_next_session = authored.context_for_next_session;
-  } else if (!earlier.authored && captured?.autoSummary && isAutomatic(base.summary, earlier.autoSummary)) {
-    merged.summary = captured.autoSummary;
+  } else if (!earlier.authored && isAutomatic(base.summary, earlier.autoSummary)) {
+    // The automatic follow-ups go with the automatic summary: an entry whose summary a person edited is theirs.
+    if (captured?.autoSummary) merged.summary = captured.autoSummary;
+    if (captured?.followUps) merged.follow_up = captured.followUps;
   }
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
   if (agent.name !== agent.client) merged.tags = uniqueStrings([agent.name, ...asStrings(merged.tags)]);
@@ -223,15 +236,24 @@ export function mergeEntry(
 }
 
 /** How the automatic summary's parts start (session/facts.ts writes them): what tells it from the model's words on disk. */
-export const AUTO_SUMMARY_LABELS = { asked: 'Asked:', outcome: 'Outcome:', earlier: 'Earlier:' } as const;
+export const AUTO_SUMMARY_LABELS = {
+  done: 'Done:',
+  commits: 'Commits:',
+  title: 'Title:',
+  compaction: 'Compaction summary:',
+  plan: 'Plan:',
+  asked: 'Asked:',
+  outcome: 'Outcome:',
+  earlier: 'Earlier:',
+} as const;
 
 /**
- * Whether a stored summary is one the hooks wrote: the placeholder, or the automatic form. Only for a merge of two
- * machines' versions, where no session state says which text the hooks wrote last (see isAutomatic).
+ * Whether a stored summary is one the hooks wrote: the placeholder, or the automatic form (it opens with one of
+ * the labels). Only for a merge of two machines' versions, where no session state says which text the hooks wrote
+ * last (see isAutomatic).
  */
 export function isAutomaticSummary(summary: string): boolean {
-  const { asked, outcome } = AUTO_SUMMARY_LABELS;
-  return summary === '' || summary === PLACEHOLDER_SUMMARY || summary.startsWith(`${asked} `) || summary.startsWith(`${outcome} `);
+  return summary === '' || summary === PLACEHOLDER_SUMMARY || Object.values(AUTO_SUMMARY_LABELS).some((label) => summary.startsWith(`${label} `));
 }
 
 const CLAUDE_CODE: AgentMark = { client: 'claude-code', name: 'claude-code' };
@@ -397,6 +419,24 @@ export function markFollowUpsDone(
 export function listsFollowUp(sessions: SessionView[], task: string): boolean {
   const key = comparableText(task);
   return sessions.some((session) => session.followUps.some((item) => comparableText(item) === key));
+}
+
+/** Session runs context.json keeps, the newest: far more than a brief shows. */
+const MAX_SESSION_RUNS = 100;
+
+/**
+ * context.json with the session's run noted (see SessionRun): its record moves to the end, the newest. `exited`
+ * becomes its last activity when SessionEnd runs; a capture that comes after it (the last turn's Stop worker) keeps
+ * it, and a later activity (a resume) leaves the session unfinished until its own SessionEnd.
+ */
+export function noteSessionRun(context: ProjectContext, run: { session: string; active: string; recorded: boolean; branch?: string | undefined }, sessionEnd: boolean): ProjectContext {
+  // A hand edit may have left anything in the list: only records are kept.
+  const runs = (Array.isArray(context.session_runs) ? context.session_runs.filter(isRecord) : []) as SessionRun[];
+  const previous = runs.find((item) => item.session === run.session);
+  const exited = sessionEnd ? run.active : previous?.exited;
+  const branch = run.branch ?? previous?.branch;
+  const noted: SessionRun = { ...previous, session: run.session, active: run.active, recorded: run.recorded, ...(branch ? { branch } : {}), ...(exited ? { exited } : {}) };
+  return { ...context, session_runs: [...runs.filter((item) => item !== previous), noted].slice(-MAX_SESSION_RUNS) };
 }
 
 /** Whether `text` has the form of the ids allocateSessionId gives (`show` prints them). */

@@ -109,7 +109,21 @@ export type ResolvedIssue = z.infer<typeof resolvedIssueSchema>;
 const doneFollowUpSchema = z.looseObject({ follow_up: z.string(), done: z.string(), session: z.string() });
 export type DoneFollowUp = z.infer<typeof doneFollowUpSchema>;
 
-/** context.json. Besides aiconfig's keys: the focus's date and what sessions closed (done follow-ups, resolved issues). */
+/**
+ * What the brief tells of a session that aiconfig's entry has no key for, by the entry's id: its branch, when it
+ * was last active (its last transcript line), when SessionEnd saw it exit (the last activity then: a later one is
+ * a resume), and whether the model recorded it. Kept in context.json for the reason done follow-ups are.
+ */
+const sessionRunSchema = z.looseObject({
+  session: z.string(),
+  branch: z.optional(z.string()),
+  active: z.string(),
+  exited: z.optional(z.string()),
+  recorded: z.optional(z.boolean()),
+});
+export type SessionRun = z.infer<typeof sessionRunSchema>;
+
+/** context.json. Besides aiconfig's keys: the focus's date, what sessions closed (done follow-ups, resolved issues), and their runs. */
 export const projectContextSchema = z.looseObject({
   project: z.optional(z.string()),
   created: z.optional(z.string()),
@@ -121,6 +135,7 @@ export const projectContextSchema = z.looseObject({
   known_issues: z.optional(z.array(z.union([z.string(), knownIssueSchema]))),
   resolved_issues: z.optional(z.array(resolvedIssueSchema)),
   done_follow_ups: z.optional(z.array(doneFollowUpSchema)),
+  session_runs: z.optional(z.array(sessionRunSchema)),
 });
 export type ProjectContext = z.infer<typeof projectContextSchema>;
 
@@ -243,6 +258,17 @@ export interface ContextView {
   /** Newest first, `[severity] issue (added date)`. */
   knownIssues: string[];
   done: DoneView[];
+  /** By entry id. */
+  runs: Map<string, RunView>;
+}
+
+export interface RunView {
+  branch?: string;
+  /** ISO, the session's last activity. */
+  active?: string;
+  /** The session's last activity ended without SessionEnd after it: killed, or its terminal closed (or still running). */
+  unfinished: boolean;
+  recorded: boolean;
 }
 
 export interface DoneView {
@@ -268,6 +294,15 @@ export function viewContext(context: Record<string, unknown>): ContextView {
       const date = textOf(item, 'done');
       return followUp && date ? [{ followUp, date, session: textOf(item, 'session') }] : [];
     }),
+    runs: new Map(
+      recordsOf(context, 'session_runs').flatMap((item) => {
+        const session = textOf(item, 'session');
+        const active = textOf(item, 'active');
+        const exited = textOf(item, 'exited');
+        const run = { branch: textOf(item, 'branch'), active, unfinished: active !== undefined && (exited === undefined || exited < active), recorded: item.recorded === true };
+        return session ? [[session, run] as const] : [];
+      }),
+    ),
   };
 }
 

@@ -29,6 +29,8 @@ export interface SessionState {
   scan?: TranscriptScan;
   /** The work tree as the session last saw it: a change git shows later is the session's only if it is new since. */
   git?: WorkTreeSnapshot;
+  /** Subjects of the commits the session made, all turns and runs, redacted (the newest 50): its automatic summary's. */
+  commits?: string[];
 }
 
 /** Where the sessions' states live; one `<key>.json` each. */

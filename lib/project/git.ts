@@ -70,15 +70,27 @@ export function fingerprint(entry: WorkTreeChange): string {
   return entry.mtime === undefined ? `${entry.code}|gone` : `${entry.code}|${entry.mtime}|${entry.ctime}`;
 }
 
-/** Commits made between `since` and `until` (ms), each with its time and every path it touched (a rename as both paths). */
-export async function readCommits(root: string, since: number, until: number): Promise<{ at: number; files: string[] }[]> {
+export interface Commit {
+  /** Commit time, ms. */
+  at: number;
+  /** Its subject line. */
+  subject: string;
+  /** Every path it touched (a rename as both paths). */
+  files: string[];
+}
+
+/** Commits made between `since` and `until` (ms), oldest first. */
+export async function readCommits(root: string, since: number, until: number): Promise<Commit[]> {
   // Commit times are whole seconds: round the start up, so a commit made just before the window is not taken.
-  const log = await git(root, ['log', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct']);
+  const log = await git(root, ['log', '--reverse', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct %s']);
   return (log ?? '').split('\x1e').flatMap((record) => {
-    const [time, names = ''] = record.split('\0\n');
+    // `<time> <subject>`, then NUL and newline before the names; a commit without files ends at the NUL.
+    const [head = '', names = ''] = record.split('\0\n');
+    const time = /^\d+/.exec(head)?.[0];
     if (!time) return [];
+    const subject = head.slice(time.length + 1).replace(/\0$/, '');
     // NUL-separated names; a name may hold spaces or newlines anywhere, so no trimming.
-    return [{ at: Number(time) * 1000, files: names.split('\0').filter((name) => name !== '') }];
+    return [{ at: Number(time) * 1000, subject, files: names.split('\0').filter((name) => name !== '') }];
   });
 }
 

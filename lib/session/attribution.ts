@@ -1,5 +1,5 @@
 import type { ShellRun } from '../clients/client.js';
-import { fingerprint, type WorkTreeSnapshot, type WorkTreeStatus } from '../project/git.js';
+import { fingerprint, type Commit, type WorkTreeSnapshot, type WorkTreeStatus } from '../project/git.js';
 
 /**
  * Which of the changes git shows belong to a session. Several sessions can work in one repository at once, and git
@@ -12,7 +12,7 @@ import { fingerprint, type WorkTreeSnapshot, type WorkTreeStatus } from '../proj
 
 export interface GitObservation {
   current: WorkTreeStatus;
-  commits: { at: number; files: string[] }[];
+  commits: Commit[];
   /** The snapshot of the previous observation; without one, a deletion cannot be placed in time and is left out. */
   previous?: WorkTreeSnapshot;
   /** The session's shell runs since the previous observation; `unknown` without a transcript to tell. */
@@ -24,11 +24,11 @@ export interface GitObservation {
 /** mtime resolution, whole-second commit times and clock skew: a change this close to a run counts as in it. */
 export const SLACK_MS = 2000;
 
-/** Paths (relative to the repository root) of the changes git shows that are the session's. */
-export function attributeGitChanges(observation: GitObservation): string[] {
+/** Paths (relative to the repository root) of the changes git shows that are the session's, and the subjects of its commits. */
+export function attributeGitChanges(observation: GitObservation): { files: string[]; commits: string[] } {
   const { current, commits, previous, shellRuns, window } = observation;
   const runs = shellRuns === 'unknown' ? [window] : shellRuns;
-  if (runs.length === 0) return [];
+  if (runs.length === 0) return { files: [], commits: [] };
   const during = (at: number) => runs.some((run) => at >= run.start - SLACK_MS && at <= run.end + SLACK_MS);
   const files = new Set<string>();
   for (const [path, entry] of current) {
@@ -41,6 +41,7 @@ export function attributeGitChanges(observation: GitObservation): string[] {
     // than a change made long before (a touch of its times), so only its content's time counts.
     if (during(previous ? Math.max(entry.mtime, entry.ctime ?? entry.mtime) : entry.mtime)) files.add(path);
   }
-  for (const commit of commits) if (during(commit.at)) for (const path of commit.files) files.add(path);
-  return [...files];
+  const made = commits.filter((commit) => during(commit.at));
+  for (const commit of made) for (const path of commit.files) files.add(path);
+  return { files: [...files], commits: made.map((commit) => commit.subject) };
 }

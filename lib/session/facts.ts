@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { KEPT_TEXT_CHARS, type Client, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
+import { KEPT_TEXT_CHARS, type Client, type SessionTask, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
 import { orAbsent } from '../disk.js';
 import { AUTO_SUMMARY_LABELS, type CapturedFacts } from '../memory/merge.js';
@@ -9,7 +9,7 @@ import { realProjectFiles } from '../project/files.js';
 import { readCommits, readRepo, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
 import { projectNameAt } from '../project/name.js';
 import { redactSecrets } from '../redact.js';
-import { clip } from '../text.js';
+import { clip, uniqueStrings } from '../text.js';
 import { attributeGitChanges, SLACK_MS } from './attribution.js';
 
 export interface SessionSource {
@@ -26,6 +26,8 @@ export interface SessionSource {
   cwd?: string;
   /** The session is over (SessionEnd, or caught up later): a last transcript line without a newline is read too. */
   ended?: boolean;
+  /** SessionEnd runs: the session exits normally (a catch-up is `ended` without it). */
+  sessionEnd?: boolean;
   /** `--project`: wins over every derived name. */
   explicitProject?: string;
 }
@@ -39,12 +41,18 @@ export interface SessionFacts {
   active: boolean;
   repo?: RepoFacts;
   /** What to save in the session's state so the next run reads only new transcript bytes and new git changes. */
-  saved: Pick<SessionState, 'client' | 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git'>;
+  saved: Pick<SessionState, 'client' | 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git' | 'commits'>;
   /** What the transcript read left out and why, for the log. */
   notes: string[];
 }
 
 const AUTO_SUMMARY_PART = 240;
+/** The automatic summary stays under this: a brief item (600) with room for the session's date, branch and files. */
+const AUTO_SUMMARY_LIMIT = 480;
+/** Subjects of a session's commits kept in its state, the newest: what a summary part can show, and far more. */
+const MAX_COMMITS = 50;
+/** Characters kept of a commit's subject (git's own advice is 50; some write 100 and more). */
+const COMMIT_SUBJECT = 200;
 
 /**
  * Everything the machine can tell about a session: its transcript (only what was appended since `state`'s scan)
@@ -86,6 +94,8 @@ export async function gatherSessionFacts(
   // A session ends at its last line: recorded again later, or caught up, it takes nothing that came after it.
   const endedAt = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : now;
   const git = repo ? await observeGit(repo.root, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
+  // The session's commits over all its turns and runs: each turn's git look sees only that turn's.
+  const commits = uniqueStrings([...(state.commits ?? []), ...(git?.commits ?? []).map((subject) => clip(redactSecrets(subject), COMMIT_SUBJECT))]).slice(-MAX_COMMITS);
   const files = await realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
     projectRoot,
     home: paths.home,
@@ -100,11 +110,13 @@ export async function gatherSessionFacts(
       // Without a transcript only the wall clock since the saved start is known.
       activeMs: facts ? (facts.activeMs ?? 0) : endedAt.getTime() - startedAt.getTime(),
       files,
-      autoSummary: autoSummary(facts),
+      autoSummary: autoSummary(facts, commits),
+      ...(facts?.tasks ? { followUps: openTasks(facts.tasks) } : {}),
+      ...(facts?.completedTasks ? { completedTasks: facts.completedTasks } : {}),
     },
     active,
     ...(repo ? { repo } : {}),
-    saved: { ...saved, startedAt: startedAt.toISOString(), ...(git ? { git: git.snapshot } : {}) },
+    saved: { ...saved, startedAt: startedAt.toISOString(), ...(git ? { git: git.snapshot } : {}), ...(commits.length ? { commits } : {}) },
     notes,
   };
 }
@@ -120,7 +132,7 @@ async function observeGit(
   startedAt: Date,
   endedAt: Date,
   now: Date,
-): Promise<{ files: string[]; snapshot: WorkTreeSnapshot }> {
+): Promise<{ files: string[]; commits: string[]; snapshot: WorkTreeSnapshot }> {
   const window = { start: Date.parse(state.git?.at ?? '') || startedAt.getTime(), end: endedAt.getTime() };
   const runs = shellRuns === 'unknown' ? [window] : shellRuns;
   const first = Math.min(...runs.map((run) => run.start));
@@ -129,8 +141,8 @@ async function observeGit(
     readWorkTree(root),
     runs.length ? readCommits(root, first - SLACK_MS, last + SLACK_MS) : [],
   ]);
-  const files = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
-  return { files, snapshot: snapshotOf(current, now) };
+  const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
+  return { ...made, snapshot: snapshotOf(current, now) };
 }
 
 /** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */
@@ -140,22 +152,38 @@ export async function sessionFolder(client: Client, source: SessionSource): Prom
 }
 
 /**
- * What was asked and the last answer, trimmed: a summary until the model writes one. A session that ran more than
- * once (resumed after a pause) leads with its newest run's question, then the first. Redacted before the cut: a
- * token cut short no longer matches its pattern.
+ * A session's summary until the model writes one, from what the session itself holds, in this order of trust (the
+ * README's "Automatic entries"): the tasks it completed, the subjects of its commits, Claude Code's own title of
+ * the session (else its newest compaction summary), its plan's title, and only then what was asked and the last
+ * answer (a session resumed after a pause: its newest run's question first, then the first). Every run's tasks
+ * and commits count. Each part is redacted before it is cut (a token cut short no longer matches its pattern),
+ * then the whole is cut to AUTO_SUMMARY_LIMIT: deterministic, and short enough for the brief.
  */
-export function autoSummary(facts: TranscriptFacts | undefined): string | undefined {
-  if (!facts) return undefined;
-  const { firstPrompt, runPrompt, lastAssistantText: lastAnswer } = facts;
+export function autoSummary(facts: TranscriptFacts | undefined, commits: string[] = []): string | undefined {
+  const { firstPrompt, runPrompt, lastAssistantText: lastAnswer, completedTasks = [], sessionTitle, compactSummary, planTitle } = facts ?? {};
   // Only a text's start is redacted, far more than the part: no secret in the part is cut short.
   const oneLine = (text: string) => clip(redactSecrets(text.slice(0, KEPT_TEXT_CHARS)).replace(/\s+/g, ' ').trim(), AUTO_SUMMARY_PART);
   const asked = runPrompt ?? firstPrompt;
   const parts = [
+    completedTasks.length > 0 && `${AUTO_SUMMARY_LABELS.done} ${oneLine(completedTasks.join('; '))}`,
+    commits.length > 0 && `${AUTO_SUMMARY_LABELS.commits} ${oneLine(commits.join('; '))}`,
+    sessionTitle ? `${AUTO_SUMMARY_LABELS.title} ${oneLine(sessionTitle)}` : compactSummary && `${AUTO_SUMMARY_LABELS.compaction} ${oneLine(compactSummary)}`,
+    planTitle && `${AUTO_SUMMARY_LABELS.plan} ${oneLine(planTitle)}`,
     asked && `${AUTO_SUMMARY_LABELS.asked} ${oneLine(asked)}`,
     lastAnswer && `${AUTO_SUMMARY_LABELS.outcome} ${oneLine(lastAnswer)}`,
     runPrompt && firstPrompt && `${AUTO_SUMMARY_LABELS.earlier} ${oneLine(firstPrompt)}`,
-  ].filter(Boolean);
-  return parts.length ? parts.join(' ') : undefined;
+  ].filter((part): part is string => typeof part === 'string' && part !== '');
+  return parts.length ? clip(parts.map(sentence).join(' '), AUTO_SUMMARY_LIMIT) : undefined;
+}
+
+/** A part as a sentence: a full stop added unless it ends in one (or in `?`, `!`, an ellipsis). */
+function sentence(part: string): string {
+  return /[.!?…]$/.test(part) ? part : `${part}.`;
+}
+
+/** The tasks still to do when the session last stopped (pending or in progress): its follow-ups. */
+function openTasks(tasks: SessionTask[]): string[] {
+  return uniqueStrings(tasks.filter((task) => task.status !== 'completed').map((task) => task.content));
 }
 
 async function isFolder(path: string): Promise<boolean> {

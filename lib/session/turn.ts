@@ -18,7 +18,7 @@ export async function captureSession(source: SessionSource, services: SessionSer
 
 /** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
 export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  return captureSession({ ...source, ended: true }, services);
+  return captureSession({ ...source, ended: true, sessionEnd: true }, services);
 }
 
 /**

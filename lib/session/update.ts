@@ -49,6 +49,8 @@ export async function updateSessionEntry(
           knownIssues: authored?.known_issues,
           resolvedIssues: authored?.resolved_issues,
           doneFollowUps: authored?.done,
+          completedTasks: facts.captured?.completedTasks,
+          sessionEnd: source.sessionEnd,
           branch: facts.repo?.branch,
           originUrl: facts.repo?.originUrl,
         },

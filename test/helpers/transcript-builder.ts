@@ -5,6 +5,7 @@
  *     .prompt('fix the parser')
  *     .write('src/a.ts')                                   // tool_use + successful tool_result
  *     .edit('src/b.ts', { fails: 'File has not been read yet' })
+ *     .todoWrite([{ content: 'Add tests', status: 'pending' }])  // also taskCreate/taskUpdate, exitPlanMode
  *     .sidechain((s) => s.write('docs/n.md'))              // inline isSidechain lines (<= 2.0.27)
  *     .agent((s) => s.edit('src/c.ts'), { layout: 'subagents' })
  *     .say('done');
@@ -201,6 +202,41 @@ export class TranscriptBuilder {
     return this.toolResult({ type: 'tool_result', content: success.text, tool_use_id: id }, success.result);
   }
 
+  // --- task list, plan ---------------------------------------------------------------------------------------
+
+  /** TodoWrite (up to 2.1.x): the whole list, each todo with its status; the result as 1.0.x-2.1.x write it. */
+  todoWrite(todos: { content: string; status: 'pending' | 'in_progress' | 'completed' }[], options: ToolCallOptions = {}): this {
+    const withForm = todos.map((todo) => ({ ...todo, activeForm: `Doing: ${todo.content}` }));
+    return this.tool('TodoWrite', { todos: withForm }, options, {
+      text: 'Todos have been modified successfully. Ensure that you continue to use the todo list to track your progress. Please proceed with the current tasks if applicable',
+      result: { oldTodos: [], newTodos: withForm },
+    });
+  }
+
+  /** TaskCreate (2.1.x): one pending task; its result gives the task's id (`Task #<id> created successfully: …`). */
+  taskCreate(taskId: string, subject: string, options: ToolCallOptions = {}): this {
+    return this.tool('TaskCreate', { subject, description: subject, activeForm: `Doing: ${subject}` }, options, {
+      text: `Task #${taskId} created successfully: ${subject}`,
+      result: { task: { id: taskId, subject } },
+    });
+  }
+
+  /** TaskUpdate (2.1.x): a task's new status (`deleted` removes it). */
+  taskUpdate(taskId: string, status: 'pending' | 'in_progress' | 'completed' | 'deleted', options: ToolCallOptions = {}): this {
+    return this.tool('TaskUpdate', { taskId, status }, options, {
+      text: `Updated task #${taskId} status`,
+      result: { success: true, taskId, updatedFields: ['status'] },
+    });
+  }
+
+  /** ExitPlanMode with the plan (markdown) the model presents. */
+  exitPlanMode(plan: string, options: ToolCallOptions = {}): this {
+    return this.tool('ExitPlanMode', { plan }, options, {
+      text: 'User has approved your plan. You can now start coding.',
+      result: { plan, isAgent: false },
+    });
+  }
+
   // --- sub-agents -------------------------------------------------------------------------------------------
 
   /** A Task call whose sub-agent runs inline in this file as `isSidechain` lines (<= 2.0.27). */
@@ -254,6 +290,12 @@ export class TranscriptBuilder {
       `This session is being continued from a previous conversation that ran out of context. The conversation is summarized below:\n${summary}`,
       { isCompactSummary: true, isVisibleInTranscriptOnly: true },
     );
+  }
+
+  /** Claude Code's title of the session: a `summary` line (1.0.x-2.1.x, no envelope), or 2.1.x's `ai-title`/`custom-title`. */
+  title(text: string, kind: 'summary' | 'ai-title' | 'custom-title' = 'summary'): this {
+    if (kind === 'summary') return this.raw({ type: 'summary', summary: text, leafUuid: this.lastUuid ?? randomUUID() });
+    return this.raw(kind === 'ai-title' ? { type: kind, aiTitle: text, sessionId: this.lineSessionId } : { type: kind, customTitle: text, sessionId: this.lineSessionId });
   }
 
   /** A 2.1.x `attachment` line (e.g. a prompt snapshot), `size` characters of content. */

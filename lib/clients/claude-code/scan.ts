@@ -33,6 +33,8 @@ export interface Envelope {
   isMeta: boolean;
   isCompactSummary: boolean;
   isApiErrorMessage: boolean;
+  /** `summary` (of a `summary` line), `aiTitle` or `customTitle`: Claude Code's own title of the session. */
+  title?: string;
   /** The top-level `message` value, as a view of the line's bytes. */
   message?: Buffer;
   /** False when the scan stopped at a bulky value of a line that cannot matter. */
@@ -94,6 +96,13 @@ function noteScalar(env: Envelope, key: string, buf: Buffer, start: number, end:
       if (buf[start] !== QUOTE) return;
       const value = decodeString(buf.subarray(start, end));
       if (value !== undefined) env[key] = value;
+      return;
+    }
+    case 'summary':
+    case 'aiTitle':
+    case 'customTitle': {
+      if (buf[start] !== QUOTE) return;
+      env.title = decodeString(buf.subarray(start, end));
       return;
     }
     case 'isSidechain':
