@@ -23,7 +23,7 @@ beforeEach(async () => {
     await mkdir(dirname(join(pkg, source)), { recursive: true });
     await writeFile(join(pkg, source), await readFile(join(repoRoot, source)));
   }
-  for (const name of ['cli.js', 'hooks/session-start.js', 'hooks/stop.cjs', 'hooks/session-end.js']) await writeFile(join(pkg, 'dist', name), '');
+  for (const name of ['cli.js', 'hooks/session-start.js', 'hooks/stop.cjs', 'hooks/session-end.cjs']) await writeFile(join(pkg, 'dist', name), '');
   commands = createInstallCommands({ packageRoot: () => pkg });
 });
 afterEach(async () => {
