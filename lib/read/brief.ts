@@ -48,8 +48,8 @@ export function buildBrief(memory: ProjectMemory, now: Date, budget = BRIEF_BUDG
   const newestFirst = [...sessions].reverse();
   const context = viewContext(memory.context);
   const { recent, idle, earlier } = sortSessions(newestFirst, context.runs);
-  // Where more than one agent worked on the project, each session says which.
-  const byAgent = new Set(sessions.map((session) => session.agent)).size > 1;
+  // Where an agent other than Claude Code worked on the project, each session says which agent ran it.
+  const byAgent = sessions.some((session) => session.agent !== undefined && session.agent !== 'claude-code');
   const sections: Section[] = [];
   sections.push({
     title: 'Recent sessions that changed files, committed or were recorded (newest first):',

@@ -94,7 +94,7 @@ describe('the next Codex session', () => {
     expect(second, `${second.stdout}\n${second.stderr}`).toMatchObject({ exitCode: 0, timedOut: false });
     const told = instructionsText(api.requestsFor('Second session.')[0]?.body?.input ?? []);
     expect(told).toContain('Project memory for project');
-    expect(told).toMatch(/Last session \(session-\d{8}-\d{6}, \d{4}-\d{2}-\d{2}, codex\):\n- Asked: Do the four edits\. Outcome: All four done\./);
+    expect(told).toMatch(/\n- \d{4}-\d{2}-\d{2} \d{2}:\d{2}, by codex, [^\n]*"Asked: Do the four edits\. Outcome: All four done\."/);
   });
 
   it("records into its own entry from inside Codex: record finds the session by the agent's variable", async () => {
@@ -113,8 +113,8 @@ describe('a Claude Code session in the same project', () => {
       expect(claude, `${claude.stdout}\n${claude.stderr}`).toMatchObject({ exitCode: 0, timedOut: false });
       const first = messages.messageRequests(claude.sessionId)[0];
       const told = (first?.body?.messages ?? []).map((message) => contentText(message.content)).join('\n');
-      expect(told).toMatch(/Last session \(session-\d{8}-\d{6}, \d{4}-\d{2}-\d{2}, codex\):\n- Read the brief and logged it\./);
-      expect(told).toMatch(/Earlier sessions:\n- session-\d{8}-\d{6}, \d{4}-\d{2}-\d{2}, codex: Asked: Do the four edits\./);
+      expect(told).toMatch(/\n- \d{4}-\d{2}-\d{2} \d{2}:\d{2}, by codex, [^\n]*"Read the brief and logged it\."/);
+      expect(told).toMatch(/\n- \d{4}-\d{2}-\d{2} \d{2}:\d{2}, by codex, [^\n]*"Asked: Do the four edits\./);
     } finally {
       await waitForProcessesOfHome(project.home);
       await messages.close();
