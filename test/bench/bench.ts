@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { READ_BUDGET_BYTES } from '../../lib/clients/claude-code/read.js';
+import { READ_BUDGET_BYTES } from '../../lib/clients/lines.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';

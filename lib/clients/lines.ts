@@ -1,0 +1,168 @@
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { parseJson } from '../json.js';
+
+/**
+ * Reading an agent's transcript files a line at a time, from a byte offset, within budgets of bytes: the I/O every
+ * client's reader shares (what a line means is each client's fold).
+ */
+
+
+export const MiB = 1 << 20;
+const CHUNK_SIZE = MiB;
+const NEWLINE = 0x0a;
+
+/**
+ * The longest line read: a longer one is skipped, its bytes only looked through for the newline that ends it.
+ * The real transcripts here top out at 84 KB (a user line) and Claude Code's prompt snapshots at about 57 KB;
+ * 2.1.x api-request lines carry a whole request (a full context: some MB) but only lend the fold a timestamp. A
+ * line that matters can be large too: a prompt with pasted images (the API takes up to 5 MB each), an Edit's
+ * result quoting the whole file. 16 MiB keeps all of those and bounds what one line costs: held once as bytes,
+ * its message parsed (about three times its size at most).
+ */
+export const MAX_LINE_BYTES = 16 * MiB;
+
+/**
+ * Bytes one read goes through at most, main and sub-agent files together; the rest is read next time, from the
+ * saved offsets (the Stop hook runs after every turn, SessionStart catches up a session that ended). Transcripts
+ * of nothing but edits, every line parsed, go at 50-85 MiB/s here, so 64 MiB is about a second; real 2.1.x ones,
+ * mostly attachment lines, go at 400-650 MiB/s. It also bounds the new files one read takes in (about 47,000 in
+ * lines shaped like Claude Code's), which keeps a hook within 150 MB next to MAX_SESSION_FILES.
+ */
+export const READ_BUDGET_BYTES = 64 * MiB;
+
+/** A transcript path that names a FIFO, a device or a socket: reading it could block or never end. */
+export class NotRegularFileError extends Error {
+  override name = 'NotRegularFileError';
+  constructor(path: string, kind: string) {
+    super(`${path} is ${kind}, not a regular file`);
+  }
+}
+
+export interface OpenFile {
+  handle: FileHandle;
+  size: number;
+}
+
+/**
+ * Opens a file for reading without ever waiting on it: O_NONBLOCK, so the open of a FIFO nobody writes to returns
+ * at once, then what could block a read or never end it (a FIFO, /dev/zero, a socket) is refused before a byte is
+ * read. A folder fails its first read with EISDIR.
+ */
+export async function openWithoutBlocking(path: string): Promise<OpenFile> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() && !info.isDirectory()) throw new NotRegularFileError(path, fileKind(info));
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return info.isSocket() ? 'a socket' : 'not a file';
+}
+
+/** Bytes a read may still go through; each file read takes what it went through. */
+export interface ReadBudget {
+  left: number;
+}
+
+export interface LinesRead {
+  /** Just past the last line handled; inside a line over the cap, just past the part of it discarded so far. */
+  offset: number;
+  /** Lines over MAX_LINE_BYTES skipped; one already being skipped at `from` is not counted again. */
+  skipped: number;
+}
+
+/**
+ * Calls `onLine` with each complete line (without its '\n') from byte `from` on, reading 1 MiB at a time; a line
+ * that spans chunks is read again whole once its end is found. A line over MAX_LINE_BYTES is skipped: its bytes
+ * are only looked through for the newline that ends it. Stops early when `onLine` returns true, and once the
+ * budget's bytes are behind it (at the end of a line, or anywhere in a line being skipped), taking them from it.
+ * A partial last line is left for the next call; one over the cap is not: the offset moves past what was read of
+ * it. So an offset inside a line (the byte before it is not a newline) is one inside a line over the cap, which
+ * the next call goes on discarding.
+ */
+export async function readLines(
+  handle: FileHandle,
+  from: number,
+  budget: ReadBudget,
+  onLine: (line: Buffer) => boolean | void,
+  finalLine = false,
+): Promise<LinesRead> {
+  const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  let position = from;
+  let lineStart = from;
+  let skipping = from > 0 && !(await isNewlineAt(handle, from - 1));
+  let skipped = 0;
+  const done = (): LinesRead => {
+    const offset = skipping ? position : lineStart;
+    budget.left -= offset - from;
+    return { offset, skipped };
+  };
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, CHUNK_SIZE, position);
+    if (bytesRead === 0) {
+      if (finalLine && !skipping && position > lineStart) await readFinalLine(handle, lineStart, position, onLine);
+      return done();
+    }
+    const view = chunk.subarray(0, bytesRead);
+    for (let nl = view.indexOf(NEWLINE); nl !== -1; nl = view.indexOf(NEWLINE, nl + 1)) {
+      const lineEnd = position + nl;
+      let stop;
+      if (skipping) skipping = false;
+      else if (lineEnd - lineStart > MAX_LINE_BYTES) skipped++;
+      else stop = onLine(lineStart >= position ? view.subarray(lineStart - position, nl) : await readAt(handle, lineStart, lineEnd));
+      lineStart = lineEnd + 1;
+      if (stop === true || lineStart - from >= budget.left) return done();
+    }
+    position += bytesRead;
+    if (!skipping && position - lineStart > MAX_LINE_BYTES) {
+      skipping = true;
+      skipped++;
+    }
+    if (skipping && position - from >= budget.left) return done();
+  }
+}
+
+/**
+ * A last line with no newline after it (copies made by other tools end so), read once the session is over when it
+ * is complete JSON. The offset stays before it: should the line grow after all, it is read again whole, and the
+ * fold takes a line twice without counting anything twice.
+ */
+async function readFinalLine(handle: FileHandle, start: number, end: number, onLine: (line: Buffer) => boolean | void): Promise<void> {
+  if (end - start > MAX_LINE_BYTES) return;
+  const line = await readAt(handle, start, end);
+  if (parseJson(line.toString('utf8')).ok) onLine(line);
+}
+
+async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
+  const byte = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(byte, 0, 1, at);
+  return bytesRead === 1 && byte[0] === NEWLINE;
+}
+
+/** Bytes `start` to `end` of the file, read whole (they were there a moment ago: the file only grows). */
+async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(end - start);
+  for (let filled = 0; filled < bytes.length; ) {
+    const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+    if (bytesRead === 0) return bytes.subarray(0, filled);
+    filled += bytesRead;
+  }
+  return bytes;
+}
+
+/** One line for the log when a read skipped lines over MAX_LINE_BYTES. */
+export function noteSkippedLines(file: string, lines: LinesRead, notes: string[]): void {
+  if (lines.skipped === 0) return;
+  const what = lines.skipped === 1 ? '1 line' : `${lines.skipped} lines`;
+  notes.push(`${file}: skipped ${what} over ${MAX_LINE_BYTES / MiB} MiB (never read whole: what ${lines.skipped === 1 ? 'it' : 'they'} held is not recorded)`);
+}
+
