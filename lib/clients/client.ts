@@ -21,6 +21,14 @@ export interface Client {
   transcriptCwd(path: string): Promise<string | undefined>;
 }
 
+/**
+ * Paths a session's facts hold at most, both the files changed and the edits awaiting their result: twice the
+ * 50,000 changed files a real session must keep whole, so a transcript that lists millions still folds, and its
+ * state and entry are written, within a hook's memory (each file held costs about 0.7 KB across a capture). Once
+ * the session holds this many, edits are no longer read: each would repeat a held file or be left out.
+ */
+export const MAX_SESSION_FILES = 100_000;
+
 export interface TranscriptFacts {
   /** ISO, earliest line timestamp seen (main file). */
   firstTimestamp?: string;

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ShellRun, TranscriptFacts } from '../client.js';
+import { MAX_SESSION_FILES, type ShellRun, type TranscriptFacts } from '../client.js';
 import { isRecord } from '../../json.js';
+import { Timeline } from '../timeline.js';
 import { parseJsonBytes, QUOTE, scanEnvelope, tailTimestamp, type Envelope } from './scan.js';
 
 /**
@@ -29,14 +30,6 @@ const TOOLS: Record<string, { kind: 'file'; pathKey: string } | { kind: 'shell' 
 
 const NOT_A_PROMPT = ['<command-', '<local-command-', '<bash-', 'Caveat: The messages below were generated', '[Request interrupted'];
 
-/**
- * Paths a session's facts hold at most, both the files changed and the edits awaiting their result: twice the
- * 50,000 changed files a real session must keep whole, so a transcript that lists millions still folds, and its
- * state and entry are written, within a hook's memory (each file held costs about 0.7 KB across a capture). Once
- * the session holds this many, edits are no longer read: each would repeat a held file or be left out.
- */
-export const MAX_SESSION_FILES = 100_000;
-
 const TOOL_USE = Buffer.from('"tool_use"');
 const TOOL_RESULT = Buffer.from('"tool_result"');
 const TOOL_USE_ID = Buffer.from('"tool_use_id":"');
@@ -46,24 +39,11 @@ const EDIT_NAME = Buffer.from('Edit"');
 const WRITE_NAME = Buffer.from('"Write"');
 const SHELL_NAME = Buffer.from('"Bash"');
 
-/**
- * A pause between two lines longer than this is idle time, not work: the usual cutoff for an inactive session (web
- * analytics end a visit after 30 idle minutes). Claude Code writes lines as it works (messages, tool calls and
- * results, progress), so only a tool call that runs longer than this without a line (a very long build) is cut.
- */
-const IDLE_GAP_MS = 30 * 60_000;
-
 /** Facts being folded, line by line. */
 export class Fold {
-  private firstTimestamp?: string;
-  private firstTime = Infinity;
-  private lastTimestamp?: string;
-  private lastTime = -Infinity;
+  private readonly timeline: Timeline;
   private firstPrompt?: string;
   private runPrompt?: string;
-  /** A new run began (the first line after an idle gap): its first prompt is the run's. */
-  private runStarted = false;
-  private activeMs = 0;
   private lastAssistantText?: string;
   private cwd?: string;
   private gitBranch?: string;
@@ -73,18 +53,13 @@ export class Fold {
   private readonly pendingShell: Map<string, number>;
   /** Shell calls (main thread and sub-agents) whose results are among the lines added to this fold. */
   readonly shellRuns: ShellRun[] = [];
-  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
-  firstNewTimestamp?: string;
   /** This fold's edits took the session to MAX_SESSION_FILES changed files, or edits were left out past them. */
   filesCapped = false;
-  private firstNewTime = Infinity;
 
   constructor(facts: TranscriptFacts) {
-    this.noteTimestamp(facts.firstTimestamp, false);
-    this.noteTimestamp(facts.lastTimestamp, false);
+    this.timeline = new Timeline(facts);
     this.firstPrompt = facts.firstPrompt;
     this.runPrompt = facts.runPrompt;
-    this.activeMs = facts.activeMs ?? 0;
     this.lastAssistantText = facts.lastAssistantText;
     this.cwd = facts.cwd;
     this.gitBranch = facts.gitBranch;
@@ -93,14 +68,17 @@ export class Fold {
     this.pendingShell = new Map(Object.entries(facts.pendingShell ?? {}));
   }
 
+  /** Earliest main-file line time among the lines added to this fold, not the facts it started from. */
+  get firstNewTimestamp(): string | undefined {
+    return this.timeline.firstNewTimestamp;
+  }
+
   facts(): TranscriptFacts {
     const facts: TranscriptFacts = { changedFiles: [...this.changed].sort(), pendingEdits: Object.fromEntries(this.pending) };
     if (this.pendingShell.size) facts.pendingShell = Object.fromEntries(this.pendingShell);
-    if (this.firstTimestamp !== undefined) facts.firstTimestamp = this.firstTimestamp;
-    if (this.lastTimestamp !== undefined) facts.lastTimestamp = this.lastTimestamp;
+    Object.assign(facts, this.timeline.facts());
     if (this.firstPrompt !== undefined) facts.firstPrompt = this.firstPrompt;
     if (this.runPrompt !== undefined) facts.runPrompt = this.runPrompt;
-    if (this.activeMs > 0) facts.activeMs = this.activeMs;
     if (this.lastAssistantText !== undefined) facts.lastAssistantText = this.lastAssistantText;
     if (this.cwd !== undefined) facts.cwd = this.cwd;
     if (this.gitBranch !== undefined) facts.gitBranch = this.gitBranch;
@@ -112,7 +90,7 @@ export class Fold {
     const env = scanEnvelope(line);
     if (env === undefined) return;
     if (!inSubagentFile) {
-      this.noteTimestamp(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
+      this.timeline.note(env.timestamp ?? (env.complete ? undefined : tailTimestamp(line)), true);
       if (env.cwd) this.cwd = env.cwd;
       if (env.gitBranch) this.gitBranch = env.gitBranch;
     }
@@ -151,13 +129,13 @@ export class Fold {
       if (this.mentionsPending(message)) this.settle(parseJsonBytes(message), time);
       return;
     }
-    const wanted = this.firstPrompt === undefined || this.runStarted;
+    const wanted = this.firstPrompt === undefined || this.timeline.runStarted;
     if (!mainThread || !wanted || env.isMeta || env.isCompactSummary) return;
     const text = promptText(parseJsonBytes(message));
     if (text === undefined || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
     if (this.firstPrompt === undefined) this.firstPrompt = text;
     else this.runPrompt = text;
-    this.runStarted = false;
+    this.timeline.runStarted = false;
   }
 
   /** Whether any `"tool_use_id":"…"` in the message is a pending call; cheap, so other tools' results are never parsed. */
@@ -194,30 +172,6 @@ export class Fold {
     if (this.changed.has(path)) return;
     if (this.changed.size < MAX_SESSION_FILES) this.changed.add(path);
     if (this.changed.size >= MAX_SESSION_FILES) this.filesCapped = true;
-  }
-
-  private noteTimestamp(timestamp: string | undefined, isNew: boolean): void {
-    if (timestamp === undefined) return;
-    const time = Date.parse(timestamp);
-    if (Number.isNaN(time)) return;
-    if (isNew && time < this.firstNewTime) {
-      this.firstNewTime = time;
-      this.firstNewTimestamp = timestamp;
-    }
-    if (time < this.firstTime) {
-      this.firstTime = time;
-      this.firstTimestamp = timestamp;
-    }
-    if (time > this.lastTime) {
-      // Active time: the gaps between lines, but an idle one (a break, a resume days later) counts for nothing
-      // and starts a new run.
-      if (isNew && this.lastTime !== -Infinity) {
-        if (time - this.lastTime <= IDLE_GAP_MS) this.activeMs += time - this.lastTime;
-        else this.runStarted = true;
-      }
-      this.lastTime = time;
-      this.lastTimestamp = timestamp;
-    }
   }
 }
 

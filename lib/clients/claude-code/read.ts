@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { emptyScan, type TranscriptRead, type TranscriptScan } from '../client.js';
-import { Fold, MAX_SESSION_FILES } from './fold.js';
+import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
+import { Fold } from './fold.js';
 import { scanEnvelope, type Envelope } from './scan.js';
 import { MAX_LINE_BYTES, NotRegularFileError, noteSkippedLines, openWithoutBlocking, readLines, READ_BUDGET_BYTES, type LinesRead, type OpenFile, type ReadBudget } from '../lines.js';
 
