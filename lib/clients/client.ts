@@ -9,8 +9,11 @@ export interface Client {
   name: string;
   /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
-  /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
-  transcriptSessionKey(fileName: string): string | undefined;
+  /**
+   * The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript.
+   * Given the path, not the name: Gemini CLI's names hold only part of the session id, its first line the rest.
+   */
+  transcriptSessionKey(path: string): Promise<string | undefined>;
   /**
    * Reads only what was appended since `previous` (at most a budget of bytes: the rest next time), folded into its
    * facts. Throws the fs error when it cannot be read, or an error when the path names what could block a read or

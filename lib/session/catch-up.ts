@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Client } from '../clients/client.js';
 import { hasSessionState, readStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
@@ -58,9 +58,8 @@ export async function catchUpSessions(
     await capture({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd });
   }
 
-  for (const transcriptPath of current.transcriptPath ? await unseenTranscripts(client, dirname(current.transcriptPath), services) : []) {
+  for (const { sessionKey, transcriptPath } of current.transcriptPath ? await unseenTranscripts(client, dirname(current.transcriptPath), services) : []) {
     if (Date.now() - started >= budgetMs) break;
-    const sessionKey = client.transcriptSessionKey(basename(transcriptPath))!;
     if (sessionKey === current.sessionKey) continue;
     await capture({ sessionKey, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
   }
@@ -70,11 +69,11 @@ export async function catchUpSessions(
 }
 
 /** Session transcripts in `folder` that have no state yet and changed in the last 7 days, newest first. */
-async function unseenTranscripts(client: Client, folder: string, services: SessionServices): Promise<string[]> {
-  const unseen: string[] = [];
-  for (const path of await recentFiles(folder, (name) => client.transcriptSessionKey(name) !== undefined, services)) {
-    const sessionKey = client.transcriptSessionKey(basename(path))!;
-    if (!(await hasSessionState(services.paths, sessionKey))) unseen.push(path);
+async function unseenTranscripts(client: Client, folder: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
+  const unseen: { sessionKey: string; transcriptPath: string }[] = [];
+  for (const transcriptPath of await recentFiles(folder, () => true, services)) {
+    const sessionKey = await client.transcriptSessionKey(transcriptPath);
+    if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }
   return unseen;
 }
