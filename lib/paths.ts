@@ -6,6 +6,8 @@ export interface Paths {
   home: string;
   /** Claude Code's config folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`. */
   claudeConfigDir: string;
+  /** Gemini CLI's folder: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`. */
+  geminiDir: string;
   /** `$AICONFIG_HOME`, else `~/aiconfig`. */
   aiconfigHome: string;
   /** `<aiconfig>/memory/projects`: every project's memory folder lives directly below it. */
@@ -26,6 +28,7 @@ export function resolvePaths(env: Env): Paths {
   return {
     home: resolve(home),
     claudeConfigDir,
+    geminiDir: resolve(nonEmpty(env.GEMINI_CLI_HOME) ?? home, '.gemini'),
     aiconfigHome,
     projectsDir: join(aiconfigHome, 'memory', 'projects'),
     stateDir,

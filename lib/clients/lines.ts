@@ -149,7 +149,7 @@ async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
 }
 
 /** Bytes `start` to `end` of the file, read whole (they were there a moment ago: the file only grows). */
-async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+export async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(end - start);
   for (let filled = 0; filled < bytes.length; ) {
     const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
