@@ -17,6 +17,8 @@ const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'gemi
 /** 0.61.0, JSONL: write_file, replace, a replace that failed, a shell command; then resumed: a relative write_file. */
 const JSONL = 'session-2026-12-01T18-20-af809c90.jsonl';
 const SESSION_ID = 'af809c90-2017-4f5c-b48f-fa8948f696b1';
+/** 0.20.0, one JSON document: the same two prompts. */
+const OLD_JSON = 'session-2026-12-01T18-22-3c7e1563.json';
 const PROJECT = '/home/dev/demo';
 
 let home: string;
@@ -164,6 +166,22 @@ describe('sub-agents and rewinds', () => {
 });
 
 describe('the older format: one JSON document', () => {
+  it('a real 0.20.0 recording: the same session, its relative write left relative (the folder is a hash, no .project_root)', async () => {
+    const path = join(home, '.gemini', 'tmp', 'c6604f1ed37b2f8d96e8e55765a4a09cbc48bd090f4d5eae9b7959006114510f', 'chats', OLD_JSON);
+    await mkdir(dirname(path), { recursive: true });
+    await copyFile(join(FIXTURES, OLD_JSON), path);
+
+    const read = await gemini.readTranscript(path);
+    expect(read.scan.facts).toMatchObject({
+      changedFiles: [`${PROJECT}/edit.txt`, `${PROJECT}/src/notes.txt`, 'docs/relative.md'],
+      firstPrompt: 'Capture test.',
+      lastAssistantText: 'Wrote docs/relative.md.',
+      firstTimestamp: '2026-12-01T18:22:13.332Z',
+    });
+    expect(read.shellRuns).toEqual([{ start: Date.parse('2026-12-01T18:22:13.876Z'), end: Date.parse('2026-12-01T18:22:21.227Z') }]);
+    expect(await gemini.findTranscript(resolvePaths({ HOME: home }), '3c7e1563-84e4-40e6-993e-e98b0179e131')).toBe(path);
+  });
+
   const document = {
     sessionId: 'old-session',
     projectHash: 'x',
