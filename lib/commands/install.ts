@@ -80,15 +80,7 @@ export const statusCommand = commands.status;
 
 async function install(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'install', true);
-  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
-  const unsafe = /["$`\\\n]/.exec(root)?.[0];
-  if (unsafe) {
-    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
-  }
-  const missing = hookFiles(root).filter((file) => !existsSync(file));
-  if (missing.length) {
-    throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
-  }
+  checkInstallable(root, context.paths.home);
   const settingsPath = (await settingsFiles(context))[options.scope];
   const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
@@ -296,7 +288,7 @@ export function findPackageRoot(start: string): string {
  * A hook (of exactly our command form) is ours when it runs this package, a folder named log-session, one whose
  * package.json is ours, or a folder that no longer exists: a moved or deleted clone's hooks fail on every turn.
  */
-function ourRootCheck(root: string): IsOurRoot {
+export function ourRootCheck(root: string): IsOurRoot {
   return (candidate) =>
     resolve(candidate) === root ||
     candidate.split(sep).includes(PACKAGE_NAME) ||
@@ -313,6 +305,19 @@ function packageName(dir: string): string | undefined {
   }
   const manifest = parseJson(text);
   return manifest.ok && isRecord(manifest.value) && 'name' in manifest.value ? String(manifest.value.name) : undefined;
+}
+
+/** Refuses a package folder the hook commands cannot name safely, or one not built yet. */
+export function checkInstallable(root: string, home: string): void {
+  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
+  const unsafe = /["$`\\\n]/.exec(root)?.[0];
+  if (unsafe) {
+    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
+  }
+  const missing = hookFiles(root).filter((file) => !existsSync(file));
+  if (missing.length) {
+    throw new UsageError(`${missing.map((file) => displayPath(file, home)).join(', ')} not found: run 'npm run build' in ${root} first`);
+  }
 }
 
 function hookFiles(root: string): string[] {

@@ -30,9 +30,10 @@ export function desiredHooks(packageRoot: string): DesiredHook[] {
 
 /**
  * Exactly the command we register, `node "<root>/dist/hooks/<script>.cjs"` (or `.js`, which earlier builds
- * registered): a command that does more, e.g. `... && notify-send done`, is the user's and is never touched.
+ * registered), followed by `--client <name>` for another agent than Claude Code: a command that does more, e.g.
+ * `... && notify-send done`, is the user's and is never touched.
  */
-const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?$`);
+const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?(?: --client [\w-]+)?$`);
 
 /** The file a hook command runs, its package folder and script, when it runs one of our hook bundles. */
 export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string } | undefined {
@@ -82,7 +83,7 @@ export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHoo
  * Settings with exactly `wanted` as our hooks. An earlier hook of ours in the same event is replaced where it
  * stands (so a re-run changes nothing); other hooks of ours are removed; everything else is kept as it is.
  */
-export function addOurHooks(settings: Settings, wanted: DesiredHook[], isOurRoot: IsOurRoot): Settings {
+export function addOurHooks(settings: Settings, wanted: { event: string; hook: CommandHook }[], isOurRoot: IsOurRoot): Settings {
   const result = structuredClone(settings);
   const events = isRecord(result.hooks) ? (result.hooks as Record<string, unknown[]>) : {};
   const pending = new Map(wanted.map((entry) => [entry.event as string, entry.hook]));

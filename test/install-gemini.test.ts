@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import matter from 'gray-matter';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../lib/commands/command.js';
+import { UsageError } from '../lib/errors.js';
+import { installGemini, statusGemini, uninstallGemini } from '../lib/install/gemini.js';
+import { SKILLS } from '../lib/install/skills.js';
+import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+
+let home: TempHome;
+let pkg: string;
+
+/** A stand-in package folder: our package.json, the real skill sources, empty built hook files. */
+async function makePackage(dir: string): Promise<string> {
+  await mkdir(join(dir, 'dist', 'hooks'), { recursive: true });
+  await writeFile(join(dir, 'package.json'), '{"name":"log-session"}\n');
+  for (const { source } of SKILLS) {
+    await mkdir(dirname(join(dir, source)), { recursive: true });
+    await writeFile(join(dir, source), await readFile(join(repoRoot, source)));
+  }
+  await writeFile(join(dir, 'dist', 'cli.js'), '');
+  for (const name of ['session-start.js', 'stop.cjs', 'session-end.js']) await writeFile(join(dir, 'dist', 'hooks', name), '');
+  return dir;
+}
+
+beforeEach(async () => {
+  home = await makeHome();
+  pkg = await makePackage(join(home.dir, 'opt', 'my pkg'));
+});
+afterEach(async () => {
+  await home.remove();
+});
+
+async function run(action: typeof installGemini, ...args: string[]) {
+  let stdout = '';
+  const context: CommandContext = {
+    args,
+    env: home.env,
+    paths: home.paths,
+    cwd: home.project,
+    now: () => new Date('2026-01-02T03:04:05Z'),
+    readStdin: async () => '',
+    stdout: (text) => (stdout += text),
+    stderr: () => undefined,
+  };
+  return { code: await action(context, pkg), stdout };
+}
+
+const settingsPath = () => join(home.dir, '.gemini', 'settings.json');
+const skillPath = (folder: string) => join(home.dir, '.gemini', 'skills', folder, 'SKILL.md');
+
+/** A Gemini CLI settings file as a user keeps it: their own settings and hook, two-space JSON. */
+const usersOwn = `{
+  "security": {
+    "auth": {
+      "selectedType": "gemini-api-key"
+    }
+  },
+  "hooks": {
+    "BeforeTool": [
+      {
+        "matcher": "run_shell_command",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "check-shell",
+            "timeout": 2000
+          }
+        ]
+      }
+    ]
+  }
+}
+`;
+
+describe('install --client gemini', () => {
+  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and the skills', async () => {
+    const result = await run(installGemini);
+    expect(result.code).toBe(0);
+    const settings = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, unknown> };
+    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
+    expect(settings.hooks).toEqual({
+      SessionStart: hook('session-start.js', 10_000),
+      AfterAgent: hook('stop.cjs', 30_000),
+      SessionEnd: hook('session-end.js', 10_000),
+    });
+    for (const { folder, name } of SKILLS) {
+      const skill = matter(await readFile(skillPath(folder), 'utf8'));
+      // What Gemini CLI reads of a skill: its name and description.
+      expect(skill.data).toMatchObject({ name, description: expect.any(String) });
+      expect(skill.content).toContain(`node "${pkg}/dist/cli.js"`);
+    }
+  });
+
+  it('keeps the user settings and hooks, changes nothing when run again, and uninstall gives back the file byte for byte', async () => {
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), usersOwn);
+
+    await run(installGemini);
+    const installed = await readFile(settingsPath(), 'utf8');
+    expect(JSON.parse(installed)).toMatchObject({ security: { auth: { selectedType: 'gemini-api-key' } }, hooks: { BeforeTool: JSON.parse(usersOwn).hooks.BeforeTool } });
+    expect(await readFile(`${settingsPath()}.log-session.bak`, 'utf8')).toBe(usersOwn);
+
+    const again = await run(installGemini);
+    expect(again.stdout).toContain('up to date');
+    expect(await readFile(settingsPath(), 'utf8')).toBe(installed);
+
+    await run(uninstallGemini);
+    expect(await readFile(settingsPath(), 'utf8')).toBe(usersOwn);
+    for (const { folder } of SKILLS) expect(existsSync(dirname(skillPath(folder)))).toBe(false);
+
+    const twice = await run(uninstallGemini);
+    expect(twice.stdout).toContain('none of ours');
+    expect(await readFile(settingsPath(), 'utf8')).toBe(usersOwn);
+  });
+
+  it('uninstall from a home with no settings file writes none', async () => {
+    await run(uninstallGemini);
+    expect(existsSync(settingsPath())).toBe(false);
+  });
+
+  it('--dry-run writes nothing; status says what is installed', async () => {
+    const dry = await run(installGemini, '--dry-run');
+    expect(dry.stdout).toContain('would register');
+    expect(existsSync(settingsPath())).toBe(false);
+    expect((await run(statusGemini)).stdout).toContain('SessionStart not registered');
+
+    await run(installGemini);
+    const status = JSON.parse((await run(statusGemini, '--json')).stdout) as { hooks: { event: string; registrations: unknown[] }[] };
+    expect(status.hooks.map((hook) => [hook.event, hook.registrations.length])).toEqual([
+      ['SessionStart', 1],
+      ['AfterAgent', 1],
+      ['SessionEnd', 1],
+    ]);
+  });
+
+  it('refuses a settings file that is not JSON, and changes nothing', async () => {
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), '{ "hooks": ');
+    await expect(run(installGemini)).rejects.toThrow(UsageError);
+    expect(await readFile(settingsPath(), 'utf8')).toBe('{ "hooks": ');
+  });
+});
