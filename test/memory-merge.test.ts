@@ -49,6 +49,15 @@ describe('mergeEntry', () => {
     expect(entry).toMatchObject({ mood: 'good', duration_estimate: '~25min' });
   });
 
+  it("an agent outside aiconfig's client enum is 'other' with its name as a tag, which the model's tags never drop", () => {
+    const codex = { client: 'other', name: 'codex' };
+    const first = mergeEntry(undefined, 'x', captured(), undefined, none, start, codex);
+    expect(first).toMatchObject({ client: 'other', tags: ['codex'] });
+    const recorded = mergeEntry(first, 'x', captured(), { summary: 's', tags: ['parser', 'codex', 'ci'] }, none, start, codex);
+    expect(recorded.tags).toEqual(['codex', 'parser', 'ci']);
+    expect(mergeEntry(undefined, 'x', captured(), { summary: 's', tags: ['parser'] }, none, start)).toMatchObject({ client: 'claude-code', tags: ['parser'] });
+  });
+
   it('writes decisions as objects, a rationale only when given', () => {
     const entry = mergeEntry(undefined, 'x', captured(), { summary: 's', decisions_made: ['plain', { decision: 'd', rationale: 'r' }, { decision: 'e', rationale: '' }] }, none, start);
     expect(entry.decisions_made).toEqual([{ decision: 'plain' }, { decision: 'd', rationale: 'r' }, { decision: 'e' }]);

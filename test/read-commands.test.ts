@@ -74,7 +74,7 @@ describe('show, context and recall', () => {
     await writeMemory();
     const text = await cli('show', '--last', '2');
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('session-20260107-090000, 2026-01-07, 30m\n  Worked on step 7.\n  Files: 1 (src/step7.ts)\n  Follow-up: Finish step 7');
+    expect(text.stdout).toContain('session-20260107-090000, 2026-01-07, claude-code, 30m\n  Worked on step 7.\n  Files: 1 (src/step7.ts)\n  Follow-up: Finish step 7');
     expect(text.stdout.indexOf('session-20260107')).toBeLessThan(text.stdout.indexOf('session-20260106'));
     expect(text.stdout).not.toContain('session-20260105');
 
@@ -94,7 +94,7 @@ describe('show, context and recall', () => {
     const printed = await cli('context', '--project', 'widget');
     const injected = await startSession({ sessionKey: 'now', cwd: home.project }, { paths: home.paths, now: () => new Date(), warn: () => {} });
     expect(printed.stdout).toBe(`${injected}\n`);
-    expect(injected).toContain('Last session (session-20260107-090000, 2026-01-07):\n- Worked on step 7.\n- Next: After step 7');
+    expect(injected).toContain('Last session (session-20260107-090000, 2026-01-07, claude-code):\n- Worked on step 7.\n- Next: After step 7');
     expect(injected).toContain('- ADR-001: JWT auth');
   });
 
@@ -163,7 +163,7 @@ describe('show, context and recall', () => {
     const run = await runBuiltHook({ session_id: 'new-one', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
     expect(run.code).toBe(0);
     const brief = (JSON.parse(run.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
-    expect(brief).toContain('Last session (session-20260107-090000, 2026-01-07)');
+    expect(brief).toContain('Last session (session-20260107-090000, 2026-01-07, claude-code)');
     expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^log-session SessionStart hook: .*sessions\.json is not valid .*; went on from its backup/)]);
     expect(await readFile(home.paths.logFile, 'utf8')).toContain('sessions.json is not valid');
 

@@ -1,12 +1,23 @@
 import type { Paths } from '../paths.js';
+import type { ClientName, EntryClient } from './names.js';
 
 /**
- * What log-session needs from a coding agent (a "client"): where a session's transcript is, and the facts in it.
- * Claude Code is the one implementation (claude-code/); the facts are the same whatever the agent.
+ * What log-session needs from a coding agent (a "client"): how its hooks and shell name the session, where a
+ * session's transcript is, and the facts in it. One implementation per agent (claude-code/, codex/), found by
+ * name in index.ts; the facts are the same whatever the agent.
  */
 export interface Client {
-  /** The entry's `client` field. */
-  name: string;
+  /** The agent's name (`--client`, the state's `client`, and the entry's tag when `entryClient` is `other`). */
+  name: ClientName;
+  /** The entry's `client` field, within aiconfig's enum. */
+  entryClient: EntryClient;
+  /**
+   * The variable the agent sets to its session id in the shell commands it runs (how `record` finds its session);
+   * none for an agent that sets none (Gemini CLI sets only `GEMINI_CLI=1`).
+   */
+  sessionIdEnv?: string;
+  /** The variable that holds the folder the agent was launched in, for its hooks, when it sets one. */
+  projectDirEnv?: string;
   /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
   /**
@@ -22,6 +33,11 @@ export interface Client {
   readTranscript(path: string, previous?: TranscriptScan, options?: { ended?: boolean }): Promise<TranscriptRead>;
   /** The folder the session was started in, as its transcript says; `undefined` when it does not. */
   transcriptCwd(path: string): Promise<string | undefined>;
+  /**
+   * The folders that hold the transcripts of sessions that may have run beside the one at `transcriptPath` since
+   * `since` (catch-up looks there for sessions no hook ever reached).
+   */
+  transcriptFolders(transcriptPath: string, since: Date): string[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
+import { parseCommandArgs, sessionFrom, type Command } from './command.js';
 import { durationEstimate } from '../memory/merge.js';
 import { currentSessionFacts } from '../session/update.js';
 
@@ -8,7 +8,7 @@ Prints what log-session knows about a session without writing anything: project,
 (transcript and git), duration. The log-session skill shows this to the model.
 
 Options:
-  --session ID    Claude Code session id (default: $CLAUDE_CODE_SESSION_ID)
+  --session ID    the agent's session id (default: the calling agent's, $CLAUDE_CODE_SESSION_ID or $CODEX_THREAD_ID)
   --project NAME  project name (default: derived from the repository)
   --json          print JSON
 `;
@@ -20,8 +20,8 @@ export const factsCommand: Command = {
       args: context.args,
       options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
     });
-    const sessionKey = sessionKeyFrom(values.session, context.env);
-    const facts = await currentSessionFacts(context.paths, { sessionKey, cwd: context.cwd, explicitProject: values.project }, context.now());
+    const session = sessionFrom(values.session, context.env);
+    const facts = await currentSessionFacts(context.paths, { ...session, cwd: context.cwd, explicitProject: values.project }, context.now());
     const { captured } = facts;
     const duration = captured ? durationEstimate(captured.activeMs) : null;
     const files = captured?.files ?? [];

@@ -20,11 +20,12 @@ import {
   type Settings,
 } from '../install/settings-hooks.js';
 import { cliCommand, renderSkill, SKILL_NAME, SKILLS } from '../install/skills.js';
+import { CLIENT_CHOICES, runForClients } from '../install/clients.js';
 
 const PACKAGE_NAME = 'log-session';
 type Scope = 'user' | 'project';
 
-const installUsage = `Usage: log-session install [--scope user|project] [--dry-run] [--json]
+const installUsage = `Usage: log-session install [--client ${CLIENT_CHOICES}] [--scope user|project] [--dry-run] [--json]
 
 Installs log-session into Claude Code: the log-session skill into <claude config>/skills/log-session/, and
 SessionStart, Stop and SessionEnd hooks that run this package's built files (dist/hooks/). Running it
@@ -32,25 +33,27 @@ again changes nothing; other settings and hooks are kept. settings.json is backe
 settings.json${BACKUP_SUFFIX}, before the first change.
 
 Options:
+  --client NAME    the agent to install into (default claude-code; all: every agent, one after the other)
   --scope user     hooks in <claude config>/settings.json (default; $CLAUDE_CONFIG_DIR, else ~/.claude)
   --scope project  hooks in <repository root or current folder>/.claude/settings.json
   --dry-run        print what would change; write nothing
   --json           print JSON
 `;
 
-const uninstallUsage = `Usage: log-session uninstall [--scope user|project] [--dry-run] [--json]
+const uninstallUsage = `Usage: log-session uninstall [--client ${CLIENT_CHOICES}] [--scope user|project] [--dry-run] [--json]
 
 Removes what install added: log-session's hooks from the settings file of the scope (nothing else in it) and
 the skill folders <claude config>/skills/log-session*/, unless another settings file (user, project, project
 local) still runs log-session's hooks. Project memory is kept.
 
 Options:
+  --client NAME         the agent to remove it from (default claude-code; all: every agent)
   --scope user|project  the settings file to clean (default: user)
   --dry-run             print what would change; write nothing
   --json                print JSON
 `;
 
-const statusUsage = `Usage: log-session status [--json]
+const statusUsage = `Usage: log-session status [--client ${CLIENT_CHOICES}] [--json]
 
 Says what is installed where: the skill, each hook and the settings file that registers it (user, project,
 project local), whether each hook's file exists, and where project memory lives.
@@ -64,12 +67,15 @@ export interface InstallOptions {
   packageRoot: () => string;
 }
 
+/** Claude Code's install, uninstall and status; `--client` sends the other agents' to lib/install/clients.ts. */
+const claudeCode = { install, uninstall, status };
+
 /** The three commands for a package folder; tests pass a temp folder. */
 export function createInstallCommands({ packageRoot }: InstallOptions): Record<'install' | 'uninstall' | 'status', Command> {
   return {
-    install: { usage: installUsage, run: (context) => install(context, packageRoot()) },
-    uninstall: { usage: uninstallUsage, run: (context) => uninstall(context, packageRoot()) },
-    status: { usage: statusUsage, run: (context) => status(context, packageRoot()) },
+    install: { usage: installUsage, run: (context) => runForClients('install', context, packageRoot(), claudeCode) },
+    uninstall: { usage: uninstallUsage, run: (context) => runForClients('uninstall', context, packageRoot(), claudeCode) },
+    status: { usage: statusUsage, run: (context) => runForClients('status', context, packageRoot(), claudeCode) },
   };
 }
 

@@ -1,4 +1,4 @@
-import { parseCommandArgs, sessionKeyFrom, type Command } from './command.js';
+import { parseCommandArgs, sessionFrom, type Command } from './command.js';
 import { problemsError, UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
@@ -28,7 +28,8 @@ it), or one JSON object on stdin:
   project, client             override the derived project name / the client (claude-code | cursor | other)
 
 Options:
-  --session ID    Claude Code session id (default: $CLAUDE_CODE_SESSION_ID); recording it again updates its entry
+  --session ID    the agent's session id (default: the calling agent's, $CLAUDE_CODE_SESSION_ID or $CODEX_THREAD_ID),
+                  or the entry id show prints; recording it again updates its entry
   --project NAME  project name (default: git origin's repo name, else package.json name, else the folder name)
   --json          print the written entry as JSON instead of the summary block
   --summary, --decision, --rationale, --follow-up, --tag, --next (context_for_next_session), --focus (current_focus),
@@ -49,10 +50,11 @@ export const recordCommand: Command = {
   async run(context) {
     const { options, fields } = parseOptions(context.args);
     const input = validateInput(fields ?? parseInput(await context.readStdin(RECORD_LIMITS.inputBytes)));
-    const sessionKey = sessionKeyFrom(options.session, context.env);
+    const session = sessionFrom(options.session, context.env);
+    const { sessionKey } = session;
     const written = await updateSessionEntry(
       { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}\n`) },
-      { sessionKey, cwd: context.cwd, explicitProject: options.project ?? input.project },
+      { ...session, cwd: context.cwd, explicitProject: options.project ?? input.project },
       input,
     );
     // Said, not guessed: a session the tool knows nothing of gets only what was given.

@@ -29,7 +29,8 @@ export async function handOff(workerPath: string): Promise<void> {
     }
     // Present but not a string: the worker's check names the field.
     if (typeof input.session_id !== 'string') handed[HANDED_FIELDS.session_id] = '';
-    const worker = spawn(process.execPath, [workerPath], { detached: true, stdio: 'ignore', env: { ...process.env, ...handed } });
+    // The hook's own arguments (`--client codex`) go along: the worker reads them as the hook would.
+    const worker = spawn(process.execPath, [workerPath, ...process.argv.slice(2)], { detached: true, stdio: 'ignore', env: { ...process.env, ...handed } });
     worker.on('error', (error) => void report(new Error(`could not start the capture: ${error.message}`, { cause: error })));
     worker.unref();
   } catch (error) {

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { clientNamed } from '../clients/index.js';
+import { CLIENT_NAMES, isClientName, type ClientName } from '../clients/names.js';
 import { resolvePaths } from '../paths.js';
 import type { SessionSource } from '../session/facts.js';
 import type { SessionServices } from '../session/update.js';
@@ -6,20 +8,21 @@ import { noteProblems } from './problems.js';
 import type { HookEvent } from './table.js';
 import { readHookInput } from './stdin.js';
 
-/** The fields every hook needs; anything else Claude Code sends passes through untouched. */
+/** The fields every hook needs; anything else the agent sends passes through untouched. */
 const hookInputSchema = z.looseObject({
   session_id: z.string().check(z.minLength(1)),
-  transcript_path: z.optional(z.string()),
+  // Codex sends null when the session keeps no rollout (ephemeral).
+  transcript_path: z.optional(z.nullable(z.string())),
   // Claude Code sends it since 1.0.54.
   cwd: z.optional(z.string().check(z.minLength(1))),
 });
 
-/** A hook's work: the session as Claude Code named it. Returns text for SessionStart's additionalContext, or nothing. */
+/** A hook's work: the session as its agent named it. Returns text for SessionStart's additionalContext, or nothing. */
 export type HookHandler = (source: SessionSource & { sessionKey: string }, services: SessionServices) => Promise<string | undefined>;
 
 /**
  * Runs a hook so that it never gets in Claude Code's way: exit 0 on every path, stdout only for
- * SessionStart's context, and every problem in the log file plus one line on stderr.
+ * SessionStart's context (the same JSON serves Claude Code and Codex), and every problem in the log file plus one line on stderr.
  */
 export async function runHook(
   event: HookEvent,
@@ -30,10 +33,16 @@ export async function runHook(
   const problems: unknown[] = [];
   const warn = (message: string) => void problems.push(message);
   try {
+    const client = clientNamed(hookClientName(process.argv.slice(2)));
     const input = checkHookInput(await readInput());
-    // The launch folder stays put when the shell `cd`s into a sub-package, which must not move the session.
-    const cwd = process.env.CLAUDE_PROJECT_DIR || input.cwd;
-    const source = { sessionKey: input.session_id, transcriptPath: input.transcript_path, ...(cwd ? { cwd } : {}) };
+    // The launch folder, where the agent names one: the session's folder even after its shell `cd`s elsewhere.
+    const cwd = (client.projectDirEnv && process.env[client.projectDirEnv]) || input.cwd;
+    const source = {
+      sessionKey: input.session_id,
+      client: client.name,
+      ...(input.transcript_path ? { transcriptPath: input.transcript_path } : {}),
+      ...(cwd ? { cwd } : {}),
+    };
     const context = await handle(source, { paths, now: () => new Date(), warn });
     if (context && event === 'SessionStart') {
       process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
@@ -45,7 +54,19 @@ export async function runHook(
   process.exitCode = 0;
 }
 
-/** Claude Code's input, or an error whose first line says what was wrong with it. */
+/**
+ * The agent that runs this hook: the installer registers `--client NAME` after the hook file for every agent but
+ * Claude Code, whose hooks (and the plugin's) take no argument. An unknown name is an error the log shows.
+ */
+export function hookClientName(args: string[]): ClientName | undefined {
+  const at = args.indexOf('--client');
+  if (at === -1) return undefined;
+  const name = args[at + 1];
+  if (!isClientName(name)) throw new Error(`hook run with --client ${String(name)}: not one of ${CLIENT_NAMES.join(', ')}; reinstall with 'log-session install --client ...'`);
+  return name;
+}
+
+/** The agent's input, or an error whose first line says what was wrong with it. */
 function checkHookInput(value: Record<string, unknown>): z.infer<typeof hookInputSchema> {
   const result = hookInputSchema.safeParse(value);
   if (result.success) return result.data;

@@ -72,9 +72,18 @@ export interface ContextChanges {
   originUrl?: string;
 }
 
+/** Which agent ran the session: the entry's `client` (aiconfig's enum) and, for an agent outside it, its name. */
+export interface AgentMark {
+  client: string;
+  /** The agent's name, kept as a tag when `client` does not say it (`other`). */
+  name: string;
+}
+
 export interface SessionUpdate {
   /** A safe slug (see project/name.ts). */
   project: string;
+  /** The agent that ran the session; Claude Code when not given. */
+  agent?: AgentMark;
   /** What the machine knows of the session; none when it knows nothing (no transcript, no saved start). */
   captured?: CapturedFacts;
   /** The session worked since its entry was last written: the entry moves to the end, where the newest stands. */
@@ -120,7 +129,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   const id = earlier.entryId ?? allocateSessionId(update.captured?.startedAt ?? now, idsOf(sessions));
   const index = sessions.items.findIndex((item) => isRecord(item) && item.id === id);
   const existing = index >= 0 ? (sessions.items[index] as Record<string, unknown>) : undefined;
-  const entry = mergeEntry(existing, id, update.captured, update.authored, earlier, now);
+  const entry = mergeEntry(existing, id, update.captured, update.authored, earlier, now, update.agent);
   if (index >= 0 && !update.active) sessions.items[index] = entry;
   else {
     if (index >= 0) sessions.items.splice(index, 1);
@@ -152,7 +161,7 @@ const PLACEHOLDER_SUMMARY = 'Session in progress.';
  * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a
  * new entry without them is dated `now`); the model's fields replace
  * the previous ones; an automatic summary only fills a gap or replaces the previous automatic one, never the
- * model's words or a person's edit.
+ * model's words or a person's edit. The agent's name stays among the tags whatever the model's tags are.
  */
 export function mergeEntry(
   existing: Record<string, unknown> | undefined,
@@ -161,11 +170,12 @@ export function mergeEntry(
   authored: AuthoredFields | undefined,
   earlier: Pick<EarlierWrites, 'authored' | 'autoSummary'>,
   now: Date,
+  agent: AgentMark = CLAUDE_CODE,
 ): SessionEntry {
   const base = (existing ?? {
     id,
     date: localDate(captured?.startedAt ?? now),
-    client: 'claude-code',
+    client: agent.client,
     duration_estimate: '',
     summary: '',
     files_modified: [],
@@ -188,8 +198,11 @@ export function mergeEntry(
     merged.summary = captured.autoSummary;
   }
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
+  if (agent.name !== agent.client) merged.tags = uniqueStrings([agent.name, ...asStrings(merged.tags)]);
   return merged;
 }
+
+const CLAUDE_CODE: AgentMark = { client: 'claude-code', name: 'claude-code' };
 
 function isAutomatic(summary: unknown, autoSummary: string | undefined): boolean {
   return summary === undefined || summary === '' || summary === PLACEHOLDER_SUMMARY || summary === autoSummary;

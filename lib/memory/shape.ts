@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { isClientName } from '../clients/names.js';
 import { isRecord } from '../json.js';
 import { comparableText } from '../text.js';
 import type { Paths } from '../paths.js';
@@ -135,7 +136,9 @@ export function documentValue(document: ListDocument, listKey: ListKey, project:
 export interface SessionView {
   id?: string;
   date?: string;
-  /** `id, date`, or `undated`. */
+  /** The agent that ran it: `client`, or for `other` the agent's name among its tags. */
+  agent?: string;
+  /** `id, date, agent` (those it has), or `undated`. */
   label: string;
   duration?: string;
   summary?: string;
@@ -150,16 +153,20 @@ export interface SessionView {
 export function viewSession(entry: Record<string, unknown>): SessionView {
   const id = textOf(entry, 'id');
   const date = textOf(entry, 'date');
+  const tags = textsOf(entry, 'tags');
+  const client = textOf(entry, 'client');
+  const agent = client === 'other' ? tags.find(isClientName) : client;
   return {
     id,
     date,
-    label: [id, date].filter(Boolean).join(', ') || 'undated',
+    ...(agent ? { agent } : {}),
+    label: [id, date, agent].filter(Boolean).join(', ') || 'undated',
     duration: textOf(entry, 'duration_estimate'),
     summary: textOf(entry, 'summary'),
     files: textsOf(entry, 'files_modified'),
     decisions: decisionsOf(entry),
     followUps: textsOf(entry, 'follow_up'),
-    tags: textsOf(entry, 'tags'),
+    tags,
     nextHint: textOf(entry, 'context_for_next_session'),
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { TranscriptScan } from '../clients/client.js';
+import type { ClientName } from '../clients/names.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
 import { orAbsent } from '../disk.js';
 import { StoreError } from '../errors.js';
@@ -14,6 +15,8 @@ import { isStoreFolder, makeStoreFolder, readStoreFile, replaceStoreFile } from 
 export interface SessionState {
   /** Whose state this is: a file named by a hash (see `stateFileStem`) says it only here. */
   sessionKey?: string;
+  /** The agent that runs the session (saved at its start): `record --session ID` and catch-up read it with that agent's client. */
+  client?: ClientName;
   project?: string;
   entryId?: string;
   /** The model recorded this session: automatic summaries no longer touch it. */

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
 import { hasSessionState, readStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
@@ -58,20 +58,22 @@ export async function catchUpSessions(
     await capture({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd });
   }
 
-  for (const { sessionKey, transcriptPath } of current.transcriptPath ? await unseenTranscripts(client, dirname(current.transcriptPath), services) : []) {
+  for (const { sessionKey, transcriptPath } of current.transcriptPath ? await unseenTranscripts(client, current.transcriptPath, services) : []) {
     if (Date.now() - started >= budgetMs) break;
     if (sessionKey === current.sessionKey) continue;
-    await capture({ sessionKey, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
+    await capture({ sessionKey, client: client.name, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
   }
 
   if (failures.length) services.warn(`could not catch up ${failures.length} earlier session(s): ${failures.join('; ')}`);
   return caughtUp;
 }
 
-/** Session transcripts in `folder` that have no state yet and changed in the last 7 days, newest first. */
-async function unseenTranscripts(client: Client, folder: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
+/** The client's session transcripts beside the current one that have no state yet and changed in the last 7 days, newest first. */
+async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
   const unseen: { sessionKey: string; transcriptPath: string }[] = [];
-  for (const transcriptPath of await recentFiles(folder, () => true, services)) {
+  const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
+  const found = await Promise.all(client.transcriptFolders(currentTranscript, since).map((folder) => recentFiles(folder, () => true, services)));
+  for (const transcriptPath of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
     if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }

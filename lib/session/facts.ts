@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Client, ShellRun, TranscriptFacts } from '../clients/client.js';
+import type { ClientName } from '../clients/names.js';
 import { orAbsent } from '../disk.js';
 import type { CapturedFacts } from '../memory/merge.js';
 import type { SessionState } from '../memory/state.js';
@@ -14,10 +15,12 @@ import { attributeGitChanges, SLACK_MS } from './attribution.js';
 export interface SessionSource {
   /** The agent's session id. Without one, `record` makes a new entry each time. */
   sessionKey?: string;
+  /** The agent, when the caller knows it (a hook's `--client`, the shell variable `record` found); else the session's saved one. */
+  client?: ClientName;
   transcriptPath?: string;
   /**
-   * The folder the session runs in, as the caller knows it: for a hook the folder Claude Code was launched in
-   * (`CLAUDE_PROJECT_DIR`, which stays put when the shell `cd`s), else the hook input's cwd; for a command, its
+   * The folder the session runs in, as the caller knows it: for a hook the folder the agent was launched in
+   * (Claude Code's `CLAUDE_PROJECT_DIR`, which stays put when the shell `cd`s), else the hook input's cwd; for a command, its
    * working folder. Without it, the transcript's first cwd (Claude Code before 1.0.54 sent none), else ours.
    */
   cwd?: string;
@@ -36,7 +39,7 @@ export interface SessionFacts {
   active: boolean;
   repo?: RepoFacts;
   /** What to save in the session's state so the next run reads only new transcript bytes and new git changes. */
-  saved: Pick<SessionState, 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git'>;
+  saved: Pick<SessionState, 'client' | 'transcriptPath' | 'cwd' | 'startedAt' | 'scan' | 'git'>;
   /** What the transcript read left out and why, for the log. */
   notes: string[];
 }
@@ -70,7 +73,7 @@ export async function gatherSessionFacts(
   const repo = cwd ? await readRepo(cwd) : undefined;
   const projectRoot = repo?.root ?? cwd ?? facts?.cwd ?? folder;
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
-  const saved = { ...(transcriptPath ? { transcriptPath } : {}), cwd: projectRoot, ...(scan ? { scan } : {}) };
+  const saved = { client: client.name, ...(transcriptPath ? { transcriptPath } : {}), cwd: projectRoot, ...(scan ? { scan } : {}) };
   // Nothing known of the session (no transcript, no saved start): nothing is guessed, not even from git.
   const knownStart = facts?.firstTimestamp ?? state.startedAt;
   const active = read?.firstNewTimestamp !== undefined;

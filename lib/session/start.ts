@@ -1,4 +1,5 @@
-import { claudeCode } from '../clients/claude-code/index.js';
+import { clientNamed } from '../clients/index.js';
+import type { ClientName } from '../clients/names.js';
 import { stat } from 'node:fs/promises';
 import { orAbsent } from '../disk.js';
 import { readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
@@ -15,14 +16,15 @@ import type { SessionServices } from './update.js';
  * return the brief (nothing when the project has no memory).
  */
 export async function startSession(source: SessionSource & { sessionKey: string }, services: SessionServices): Promise<string | undefined> {
-  const cwd = await sessionFolder(claudeCode, source);
+  const client = clientNamed(source.client);
+  const cwd = await sessionFolder(client, source);
   const repo = await readRepo(cwd);
   const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // Bookkeeping only: failing to save it must not cost the session its brief.
-  await rememberStart({ ...source, cwd }, project, repo?.root, services).catch((error: unknown) =>
+  await rememberStart({ ...source, client: client.name, cwd }, project, repo?.root, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
   );
-  await catchUpSessions(claudeCode, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
+  await catchUpSessions(client, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
   const memory = await readProjectMemory(services.paths, project);
   if (memory.problems?.length) services.warn(memory.problems.join('; '));
   return buildBrief(memory, services.now());
@@ -35,7 +37,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
  * the session, or while a resumed one was away, is never taken for its work.
  */
 async function rememberStart(
-  source: SessionSource & { sessionKey: string; cwd: string },
+  source: SessionSource & { sessionKey: string; client: ClientName; cwd: string },
   project: string,
   repoRoot: string | undefined,
   services: SessionServices,
@@ -51,7 +53,7 @@ async function rememberStart(
     const now = services.now();
     await writeSessionState(paths, source.sessionKey, {
       ...state,
-      ...(known ? {} : { project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) }),
+      ...(known ? {} : { client: source.client, project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) }),
       ...(repoRoot && caughtUp ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}),
     });
   });

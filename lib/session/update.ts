@@ -1,4 +1,4 @@
-import { claudeCode } from '../clients/claude-code/index.js';
+import { clientNamed } from '../clients/index.js';
 import { isSessionEntryId } from '../memory/merge.js';
 import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
 import { projectForFolder } from '../project/name.js';
@@ -31,12 +31,14 @@ export async function updateSessionEntry(
   const update = async () => {
     const now = services.now();
     const state = key ? await readSessionState(paths, key) : {};
-    const facts = await gatherSessionFacts(paths, claudeCode, source, state, now);
+    const client = clientNamed(source.client ?? state.client);
+    const facts = await gatherSessionFacts(paths, client, source, state, now);
     for (const note of facts.notes) services.warn(note);
     const written = await writeSessionMemory(
       paths,
       {
         project: facts.project,
+        agent: { client: client.entryClient, name: client.name },
         captured: facts.captured,
         active: facts.active,
         authored,
@@ -86,5 +88,5 @@ export function endSession(source: SessionSource, services: SessionServices): Pr
 /** What the machine knows about a session now, every file it changed included; writes nothing. */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
   const state = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
-  return gatherSessionFacts(paths, claudeCode, source, state, now, { everyFile: true });
+  return gatherSessionFacts(paths, clientNamed(source.client ?? state.client), source, state, now, { everyFile: true });
 }

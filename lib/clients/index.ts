@@ -1,0 +1,27 @@
+import type { Env } from '../paths.js';
+import type { Client } from './client.js';
+import { claudeCode } from './claude-code/index.js';
+import { gemini } from './gemini/index.js';
+import { CLIENT_NAMES, type ClientName } from './names.js';
+
+/** Every agent log-session records, by name. A new agent: its name in names.ts, its Client here. */
+export const CLIENTS: Record<ClientName, Client> = { 'claude-code': claudeCode, gemini };
+
+/** The agent named (a hook's `--client`, a session's saved state); Claude Code when none is. */
+export function clientNamed(name: ClientName | undefined): Client {
+  return CLIENTS[name ?? 'claude-code'];
+}
+
+/**
+ * The session of the agent whose shell runs us, from the variable each agent sets in its shell commands. An agent
+ * started inside another's shell inherits the outer one's variable too, so the agents other than Claude Code are
+ * asked first: their variable is set only by them, while Claude Code's is inherited by whatever runs in its Bash.
+ */
+export function sessionFromEnv(env: Env): { client: ClientName; sessionKey: string } | undefined {
+  for (const name of [...CLIENT_NAMES.filter((name) => name !== 'claude-code'), 'claude-code' as const]) {
+    const variable = CLIENTS[name].sessionIdEnv;
+    const sessionKey = variable && env[variable];
+    if (sessionKey) return { client: name, sessionKey };
+  }
+  return undefined;
+}

@@ -1,0 +1,16 @@
+/**
+ * The agents log-session records, by the name a user gives `--client` and that an entry's tag carries. A leaf:
+ * memory views read an entry's agent from these names without loading any transcript reader.
+ */
+export const CLIENT_NAMES = ['claude-code', 'gemini'] as const;
+
+export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** aiconfig's enum for an entry's `client` field; an agent outside it is `other`, its name kept as a tag. */
+export const ENTRY_CLIENTS = ['claude-code', 'cursor', 'other'] as const;
+
+export type EntryClient = (typeof ENTRY_CLIENTS)[number];
+
+export function isClientName(name: unknown): name is ClientName {
+  return (CLIENT_NAMES as readonly unknown[]).includes(name);
+}
