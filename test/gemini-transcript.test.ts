@@ -128,6 +128,14 @@ describe('a real 0.61.0 recording (JSONL)', () => {
   });
 });
 
+describe('a real recording with a SessionStart brief', () => {
+  it('the prompt is what was typed, without the hook context Gemini CLI puts before it', async () => {
+    const { scan } = await gemini.readTranscript(await placed('session-2026-12-01T18-36-f6c78278.jsonl'));
+    expect(scan.facts.firstPrompt).toBe('Capture test.');
+    expect(scan.facts.changedFiles).toEqual([`${PROJECT}/docs/relative.md`, `${PROJECT}/edit.txt`, `${PROJECT}/src/notes.txt`]);
+  });
+});
+
 describe('sub-agents and rewinds', () => {
   it("a sub-agent's recording under chats/<session id>/ counts for its edits, not its prompt", async () => {
     const path = await placed(JSONL);

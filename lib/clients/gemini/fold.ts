@@ -27,6 +27,8 @@ const SHELL_TOOL = 'run_shell_command';
  * (chatRecordingService.ts, isIgnoredUserContent): commands, help, and the context it adds.
  */
 const NOT_A_PROMPT = ['/', '?', '<session_context>', '<hook_context>'];
+/** A hook's context (our brief, at SessionStart) is put before the prompt it came with, in the same message. */
+const HOOK_CONTEXT = /^<hook_context>[\s\S]*?<\/hook_context>/;
 
 export class GeminiFold {
   private readonly timeline: Timeline;
@@ -103,7 +105,7 @@ export class GeminiFold {
     const timestamp = typeof message.timestamp === 'string' ? message.timestamp : undefined;
     if (main) this.timeline.note(timestamp, isNew);
     if (message.type === 'user' && main) {
-      const text = contentText(message.content).trim();
+      const text = contentText(message.content).trim().replace(HOOK_CONTEXT, '').trim();
       if (text === '' || NOT_A_PROMPT.some((prefix) => text.startsWith(prefix))) return;
       if (this.firstPrompt === undefined) this.firstPrompt = text;
       else if (this.timeline.runStarted) this.runPrompt = text;
