@@ -166,3 +166,31 @@ export function noteSkippedLines(file: string, lines: LinesRead, notes: string[]
   notes.push(`${file}: skipped ${what} over ${MAX_LINE_BYTES / MiB} MiB (never read whole: what ${lines.skipped === 1 ? 'it' : 'they'} held is not recorded)`);
 }
 
+
+/**
+ * Reads what was appended to a file (a sub-agent's) from `from`, within `budget`; a shorter file is read from 0.
+ * Returns the new offset; undefined when the file cannot be opened (it vanished; one that is not a regular file is
+ * noted).
+ */
+export async function readAppendedLines(
+  file: string,
+  from: number,
+  budget: ReadBudget,
+  onLine: (line: Buffer) => void,
+  notes: string[],
+): Promise<number | undefined> {
+  let opened: OpenFile;
+  try {
+    opened = await openWithoutBlocking(file);
+  } catch (error) {
+    if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
+    return undefined;
+  }
+  try {
+    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, onLine);
+    noteSkippedLines(file, lines, notes);
+    return lines.offset;
+  } finally {
+    await opened.handle.close();
+  }
+}

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { Fold } from './fold.js';
 import { scanEnvelope, type Envelope } from './scan.js';
-import { MAX_LINE_BYTES, NotRegularFileError, noteSkippedLines, openWithoutBlocking, readLines, READ_BUDGET_BYTES, type LinesRead, type OpenFile, type ReadBudget } from '../lines.js';
+import { MAX_LINE_BYTES, NotRegularFileError, noteSkippedLines, openWithoutBlocking, readAppendedLines, readLines, READ_BUDGET_BYTES, type LinesRead } from '../lines.js';
 
 /**
  * Reads a Claude Code transcript (JSONL) from a byte offset, with its sub-agents' files, and hands each complete
@@ -39,7 +39,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 ? await readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
@@ -54,26 +54,6 @@ export function transcriptCwd(transcriptPath: string): Promise<string | undefine
   return firstEnvelopeValue(transcriptPath, (env) => env.cwd).catch(() => undefined);
 }
 
-/**
- * Reads what was appended to one sub-agent file, within `budget`; a shorter file is read from 0. Returns the new
- * offset; undefined when the file cannot be opened (it vanished; one that is not a regular file is noted).
- */
-async function readSubagent(file: string, from: number, budget: ReadBudget, fold: Fold, notes: string[]): Promise<number | undefined> {
-  let opened: OpenFile;
-  try {
-    opened = await openWithoutBlocking(file);
-  } catch (error) {
-    if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
-    return undefined;
-  }
-  try {
-    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, (line) => fold.addLine(line, true));
-    noteSkippedLines(file, lines, notes);
-    return lines.offset;
-  } finally {
-    await opened.handle.close();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sub-agent files

@@ -4,9 +4,9 @@ import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan 
 import {
   MAX_LINE_BYTES,
   MiB,
-  NotRegularFileError,
   noteSkippedLines,
   openWithoutBlocking,
+  readAppendedLines,
   readAt,
   readLines,
   READ_BUDGET_BYTES,
@@ -44,7 +44,7 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
   const subagents: Record<string, number> = {};
   for (const file of await subagentFiles(path)) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 ? await readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
   return finish(path, { offset, subagents, facts: fold.facts() }, fold, notes);
 }
@@ -103,22 +103,6 @@ function finish(path: string, scan: TranscriptScan, fold: GeminiFold, notes: str
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
-async function readSubagent(file: string, from: number, budget: ReadBudget, fold: GeminiFold, notes: string[]): Promise<number | undefined> {
-  let opened;
-  try {
-    opened = await openWithoutBlocking(file);
-  } catch (error) {
-    if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
-    return undefined;
-  }
-  try {
-    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, (line) => fold.addLine(line, true));
-    noteSkippedLines(file, lines, notes);
-    return lines.offset;
-  } finally {
-    await opened.handle.close();
-  }
-}
 
 /**
  * A sub-agent's recording: `chats/<parent session id, as a file name>/<its own id>.jsonl`
