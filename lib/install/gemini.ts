@@ -12,8 +12,8 @@ import { cliCommand, renderSkill, SKILLS } from './skills.js';
 
 /**
  * log-session in Gemini CLI: our three hooks in its user settings (`<gemini>/settings.json`, `hooks` shaped as
- * Claude Code's: `{Event: [{hooks: [{type, command, timeout}]}]}`, docs/hooks/reference.md) and our skills in
- * `<gemini>/skills/<folder>/SKILL.md`, which Gemini CLI loads by their `name` and `description` frontmatter.
+ * Claude Code's: `{Event: [{hooks: [{type, command, timeout}]}]}`, docs/hooks/reference.md) and the recall skill
+ * in `<gemini>/skills/<folder>/SKILL.md`, which Gemini CLI loads by its `name` and `description` frontmatter.
  */
 
 /** Gemini CLI's event for each of ours: it has no Stop; AfterAgent fires once the agent has answered a prompt. */
@@ -39,8 +39,15 @@ export function geminiSettingsPath(paths: Paths): string {
   return join(paths.geminiDir, 'settings.json');
 }
 
+/**
+ * The skills Gemini CLI can run: recall. Not the log-session skill: it records the calling session by the id the
+ * agent gives it (`${CLAUDE_SESSION_ID}` in Claude Code), and Gemini CLI gives its skills and shell commands none,
+ * so a record from Gemini would make a second entry beside the one its hooks keep.
+ */
+const GEMINI_SKILLS = SKILLS.filter(({ folder }) => folder === 'log-session-recall');
+
 function skillFolders(paths: Paths): { source: string; name: string; dir: string }[] {
-  return SKILLS.map(({ source, folder, name }) => ({ source, name, dir: join(paths.geminiDir, 'skills', folder) }));
+  return GEMINI_SKILLS.map(({ source, folder, name }) => ({ source, name, dir: join(paths.geminiDir, 'skills', folder) }));
 }
 
 function options(context: CommandContext, name: string, dryRun: boolean): { dryRun: boolean; json: boolean } {
