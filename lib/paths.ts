@@ -8,6 +8,8 @@ export interface Paths {
   claudeConfigDir: string;
   /** Codex's home (config, hooks, skills, rollouts): `$CODEX_HOME`, else `~/.codex`. */
   codexHome: string;
+  /** Gemini CLI's folder: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`. */
+  geminiDir: string;
   /** `$AICONFIG_HOME`, else `~/aiconfig`. */
   aiconfigHome: string;
   /** `<aiconfig>/memory/projects`: every project's memory folder lives directly below it. */
@@ -32,6 +34,7 @@ export function resolvePaths(env: Env): Paths {
     home: resolve(home),
     claudeConfigDir,
     codexHome,
+    geminiDir: resolve(nonEmpty(env.GEMINI_CLI_HOME) ?? home, '.gemini'),
     aiconfigHome,
     projectsDir: join(aiconfigHome, 'memory', 'projects'),
     stateDir,

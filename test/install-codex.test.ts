@@ -7,8 +7,8 @@ import type { CommandContext } from '../lib/commands/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { trustedHash } from '../lib/install/codex-trust.js';
-import { SKILLS } from '../lib/install/skills.js';
-import { makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+import { makePackageFolder } from './helpers/package-folder.js';
+import { makeHome, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
 let pkg: string;
@@ -16,14 +16,7 @@ let commands: ReturnType<typeof createInstallCommands>;
 
 beforeEach(async () => {
   home = await makeHome();
-  pkg = join(home.dir, 'opt', 'my pkg');
-  await mkdir(join(pkg, 'dist', 'hooks'), { recursive: true });
-  await writeFile(join(pkg, 'package.json'), '{"name":"log-session"}\n');
-  for (const { source } of SKILLS) {
-    await mkdir(dirname(join(pkg, source)), { recursive: true });
-    await writeFile(join(pkg, source), await readFile(join(repoRoot, source)));
-  }
-  for (const name of ['cli.js', 'hooks/session-start.js', 'hooks/stop.cjs', 'hooks/session-end.cjs']) await writeFile(join(pkg, 'dist', name), '');
+  pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
   commands = createInstallCommands({ packageRoot: () => pkg });
 });
 afterEach(async () => {
@@ -149,12 +142,13 @@ describe('install --client codex', () => {
 describe('--client', () => {
   it('all installs into every agent, and --json keys each report by agent', async () => {
     const result = await run('install', '--client', 'all', '--json');
-    expect(Object.keys(JSON.parse(result.stdout))).toEqual(['claude-code', 'codex']);
+    expect(Object.keys(JSON.parse(result.stdout))).toEqual(['claude-code', 'codex', 'gemini']);
     expect(existsSync(join(home.dir, '.claude', 'settings.json'))).toBe(true);
     expect(existsSync(hooksFile())).toBe(true);
+    expect(existsSync(join(home.dir, '.gemini', 'settings.json'))).toBe(true);
   });
 
   it('an unknown agent is a usage error naming the choices', async () => {
-    await expect(run('install', '--client', 'vim')).rejects.toThrow("--client must be one of claude-code|codex|all, got 'vim'");
+    await expect(run('install', '--client', 'vim')).rejects.toThrow("--client must be one of claude-code|codex|gemini|all, got 'vim'");
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../lib/commands/command.js';
@@ -9,28 +9,16 @@ import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/install/skills.js';
 import { builtCli, makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
+import { makePackageFolder } from './helpers/package-folder.js';
 
 let home: TempHome;
 let pkg: string;
 let commands: ReturnType<typeof createInstallCommands>;
 
-/** A stand-in package folder: our package.json, the real skill template, empty built hook files. */
-async function makePackage(dir: string): Promise<string> {
-  await mkdir(join(dir, 'dist', 'hooks'), { recursive: true });
-  await mkdir(join(dir, 'skill'), { recursive: true });
-  await writeFile(join(dir, 'package.json'), '{"name":"log-session"}\n');
-  for (const { source } of SKILLS) {
-    await mkdir(dirname(join(dir, source)), { recursive: true });
-    await writeFile(join(dir, source), await readFile(join(repoRoot, source)));
-  }
-  await writeFile(join(dir, 'dist', 'cli.js'), '');
-  for (const name of ['session-start.js', 'stop.cjs', 'session-end.cjs']) await writeFile(join(dir, 'dist', 'hooks', name), '');
-  return dir;
-}
 
 beforeEach(async () => {
   home = await makeHome();
-  pkg = await makePackage(join(home.dir, 'opt', 'my pkg'));
+  pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
   commands = createInstallCommands({ packageRoot: () => pkg });
 });
 afterEach(async () => {
@@ -147,7 +135,7 @@ describe('install', () => {
   });
 
   it('refuses a package folder whose path the shell would expand, before writing anything', async () => {
-    pkg = await makePackage(join(home.dir, 'a$HOME', 'pkg'));
+    pkg = await makePackageFolder(join(home.dir, 'a$HOME', 'pkg'));
     await expect(run('install')).rejects.toThrow(/holds "\$", which the shell would expand/);
     expect(existsSync(userSettings())).toBe(false);
     expect(existsSync(skillPath())).toBe(false);
@@ -276,7 +264,7 @@ describe('install', () => {
   });
 
   it('refuses to register hooks whose built files are missing', async () => {
-    pkg = await makePackage(join(home.dir, 'unbuilt'));
+    pkg = await makePackageFolder(join(home.dir, 'unbuilt'));
     await rm(join(pkg, 'dist', 'hooks', 'stop.cjs'));
     await expect(run('install')).rejects.toThrow(/stop\.cjs not found: run 'npm run build'/);
     expect(existsSync(userSettings())).toBe(false);

@@ -3,7 +3,7 @@ import type { ClientName, EntryClient } from './names.js';
 
 /**
  * What log-session needs from a coding agent (a "client"): how its hooks and shell name the session, where a
- * session's transcript is, and the facts in it. One implementation per agent (claude-code/, codex/), found by
+ * session's transcript is, and the facts in it. One implementation per agent (claude-code/, codex/, gemini/), found by
  * name in index.ts; the facts are the same whatever the agent.
  */
 export interface Client {
@@ -11,14 +11,20 @@ export interface Client {
   name: ClientName;
   /** The entry's `client` field, within aiconfig's enum. */
   entryClient: EntryClient;
-  /** The variable the agent sets to its session id in the shell commands it runs (how `record` finds its session). */
-  sessionIdEnv: string;
+  /**
+   * The variable the agent sets to its session id in the shell commands it runs (how `record` finds its session);
+   * none for an agent that sets none (Gemini CLI sets only `GEMINI_CLI=1`).
+   */
+  sessionIdEnv?: string;
   /** The variable that holds the folder the agent was launched in, for its hooks, when it sets one. */
   projectDirEnv?: string;
   /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */
   findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined>;
-  /** The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript. */
-  transcriptSessionKey(fileName: string): string | undefined;
+  /**
+   * The session key of a file in a transcripts folder, or `undefined` when it is not a session's main transcript.
+   * Given the path, not the name: Gemini CLI's names hold only part of the session id, its first line the rest.
+   */
+  transcriptSessionKey(path: string): Promise<string | undefined>;
   /**
    * Reads only what was appended since `previous` (at most a budget of bytes: the rest next time), folded into its
    * facts. Throws the fs error when it cannot be read, or an error when the path names what could block a read or

@@ -2,10 +2,11 @@ import type { Env } from '../paths.js';
 import type { Client } from './client.js';
 import { claudeCode } from './claude-code/index.js';
 import { codex } from './codex/index.js';
+import { gemini } from './gemini/index.js';
 import { CLIENT_NAMES, type ClientName } from './names.js';
 
 /** Every agent log-session records, by name. A new agent: its name in names.ts, its Client here. */
-export const CLIENTS: Record<ClientName, Client> = { 'claude-code': claudeCode, codex };
+export const CLIENTS: Record<ClientName, Client> = { 'claude-code': claudeCode, codex, gemini };
 
 /** The agent named (a hook's `--client`, a session's saved state); Claude Code when none is. */
 export function clientNamed(name: ClientName | undefined): Client {
@@ -19,7 +20,8 @@ export function clientNamed(name: ClientName | undefined): Client {
  */
 export function sessionFromEnv(env: Env): { client: ClientName; sessionKey: string } | undefined {
   for (const name of [...CLIENT_NAMES.filter((name) => name !== 'claude-code'), 'claude-code' as const]) {
-    const sessionKey = env[CLIENTS[name].sessionIdEnv];
+    const variable = CLIENTS[name].sessionIdEnv;
+    const sessionKey = variable && env[variable];
     if (sessionKey) return { client: name, sessionKey };
   }
   return undefined;

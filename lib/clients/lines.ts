@@ -7,7 +7,7 @@ import { parseJson } from '../json.js';
  * regular file, within a budget of bytes and a cap on one line. Every client's transcript reader goes through here.
  */
 
-const MiB = 1 << 20;
+export const MiB = 1 << 20;
 const CHUNK_SIZE = MiB;
 const NEWLINE = 0x0a;
 
@@ -148,7 +148,7 @@ async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
 }
 
 /** Bytes `start` to `end` of the file, read whole (they were there a moment ago: the file only grows). */
-async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+export async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(end - start);
   for (let filled = 0; filled < bytes.length; ) {
     const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
@@ -163,4 +163,32 @@ export function noteSkippedLines(file: string, lines: LinesRead, notes: string[]
   if (lines.skipped === 0) return;
   const what = lines.skipped === 1 ? '1 line' : `${lines.skipped} lines`;
   notes.push(`${file}: skipped ${what} over ${MAX_LINE_BYTES / MiB} MiB (never read whole: what ${lines.skipped === 1 ? 'it' : 'they'} held is not recorded)`);
+}
+
+/**
+ * Reads what was appended to one more file of a session (a sub-agent's) from `from`, within `budget`; a shorter
+ * file is read from 0. Returns the new offset; undefined when the file cannot be opened (it vanished; one that is
+ * not a regular file is noted).
+ */
+export async function readAppendedLines(
+  file: string,
+  from: number,
+  budget: ReadBudget,
+  onLine: (line: Buffer) => boolean | void,
+  notes: string[],
+): Promise<number | undefined> {
+  let opened: OpenFile;
+  try {
+    opened = await openWithoutBlocking(file);
+  } catch (error) {
+    if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
+    return undefined;
+  }
+  try {
+    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, onLine);
+    noteSkippedLines(file, lines, notes);
+    return lines.offset;
+  } finally {
+    await opened.handle.close();
+  }
 }

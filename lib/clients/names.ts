@@ -2,7 +2,7 @@
  * The agents log-session records, by the name a user gives `--client` and that an entry's tag carries. A leaf:
  * memory views read an entry's agent from these names without loading any transcript reader.
  */
-export const CLIENT_NAMES = ['claude-code', 'codex'] as const;
+export const CLIENT_NAMES = ['claude-code', 'codex', 'gemini'] as const;
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
 

@@ -3,7 +3,7 @@ import { Timeline } from './timeline.js';
 
 /**
  * What every client's fold keeps as a transcript's lines come in: times, prompts, the last answer, the folder and
- * branch, the files changed and the shell commands run. Each client's fold (claude-code/fold.ts, codex/fold.ts)
+ * branch, the files changed and the shell commands run. Each client's fold (claude-code/, codex/, gemini/fold.ts)
  * reads its own line format into these.
  */
 export class SessionFold {

@@ -9,15 +9,13 @@ import { isRecord, parseJson } from '../json.js';
 import { readRepo } from '../project/git.js';
 import type { HookEvent } from '../hook/table.js';
 import { displayPath } from '../paths.js';
-import { nextReceipt, readReceipt, removeCreatedFolders, removeReceipt, restoredText, writeReceipt } from '../install/receipt.js';
-import { editSettingsText, readOptional, readSettingsFile, removeSettingsFile, writeSettingsFile } from '../install/settings-file.js';
+import { removeOurSettings, writeSettingsWithReceipt } from '../install/receipt.js';
+import { editSettingsText, readOptional, readSettingsFile } from '../install/settings-file.js';
 import {
   addOurHooks,
   desiredHooks,
-  emptyHooksOf,
   findOurHooks,
   parseHookCommand,
-  removeOurHooks,
   type IsOurRoot,
   type Settings,
 } from '../install/settings-hooks.js';
@@ -93,15 +91,7 @@ export const statusCommand = commands.status;
 
 async function install(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'install', true);
-  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
-  const unsafe = /["$`\\\n]/.exec(root)?.[0];
-  if (unsafe) {
-    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
-  }
-  const missing = hookFiles(root).filter((file) => !existsSync(file));
-  if (missing.length) {
-    throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
-  }
+  checkInstallable(root, context.paths.home);
   const settingsPath = (await settingsFiles(context))[scopeFile[options.scope]];
   const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
@@ -133,13 +123,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
     // Folders that do not exist yet, noted before anything creates them: uninstall removes them again when empty.
     const createdFolders = [dirname(settingsPath), join(context.paths.claudeConfigDir, 'skills')].filter((folder) => !existsSync(folder));
     // Settings first: the write most likely to be refused (permissions), before anything else is changed.
-    if (settingsChange) {
-      const earlier = await readReceipt(context.paths, settingsPath);
-      const holdsOurHooks = findOurHooks(current.settings, isOurs).length > 0;
-      await writeSettingsFile(current, next.text);
-      const receipt = nextReceipt(settingsPath, current.text, next.text, next.edits, { earlier, holdsOurHooks, createdFolders, keptEmpty: emptyHooksOf(current.settings) });
-      await writeReceipt(context.paths, receipt);
-    }
+    if (settingsChange) await writeSettingsWithReceipt(context.paths, current, next, isOurs, createdFolders);
     for (const skill of skills.filter((each) => each.changed)) {
       // Modes spelled out: under a permissive umask nobody else may edit what Claude Code runs as this user.
       await mkdir(dirname(skill.path), { recursive: true, mode: 0o755 });
@@ -181,17 +165,8 @@ async function uninstall(context: CommandContext, root: string): Promise<number>
   const keptFor = await filesWithOurHooks(distinctFiles(files), isOurs, settingsPath);
   const removeSkills = skillPresent && keptFor.length === 0;
   if (!options.dryRun) {
-    const receipt = await readReceipt(context.paths, settingsPath);
-    // The user's bytes when the file is as install left it; else only our hooks are taken out.
-    const restored = receipt && restoredText(current.text, receipt);
-    if (restored === null) await removeSettingsFile(settingsPath);
-    else if (restored !== undefined) await writeSettingsFile(current, restored);
-    else if (removed.length) await writeSettingsFile(current, editSettingsText(current, removeOurHooks(current.settings, isOurs, receipt?.keptEmpty)).text);
     if (removeSkills) for (const dir of skillDirs) await rm(dir, { recursive: true, force: true });
-    if (receipt) {
-      await removeCreatedFolders(receipt.createdFolders);
-      await removeReceipt(context.paths, settingsPath);
-    }
+    await removeOurSettings(context.paths, current, isOurs);
   }
   if (options.json) {
     const skill = { path: skillDir, removed: removeSkills, ...(skillPresent && keptFor.length ? { keptFor } : {}) };
@@ -330,7 +305,7 @@ export function findPackageRoot(start: string): string {
  * A hook (of exactly our command form) is ours when it runs this package, a folder named log-session, one whose
  * package.json is ours, or a folder that no longer exists: a moved or deleted clone's hooks fail on every turn.
  */
-function ourRootCheck(root: string): IsOurRoot {
+export function ourRootCheck(root: string): IsOurRoot {
   return (candidate) =>
     resolve(candidate) === root ||
     candidate.split(sep).includes(PACKAGE_NAME) ||
@@ -347,6 +322,19 @@ function packageName(dir: string): string | undefined {
   }
   const manifest = parseJson(text);
   return manifest.ok && isRecord(manifest.value) && 'name' in manifest.value ? String(manifest.value.name) : undefined;
+}
+
+/** Refuses a package folder the hook commands cannot name safely, or one not built yet. */
+export function checkInstallable(root: string, home: string): void {
+  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
+  const unsafe = /["$`\\\n]/.exec(root)?.[0];
+  if (unsafe) {
+    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
+  }
+  const missing = hookFiles(root).filter((file) => !existsSync(file));
+  if (missing.length) {
+    throw new UsageError(`${missing.map((file) => displayPath(file, home)).join(', ')} not found: run 'npm run build' in ${root} first`);
+  }
 }
 
 function hookFiles(root: string): string[] {

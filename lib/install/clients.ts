@@ -21,6 +21,7 @@ export interface ClientInstaller {
  */
 const OTHER_INSTALLERS: Record<Exclude<ClientName, 'claude-code'>, () => Promise<ClientInstaller>> = {
   codex: async () => (await import('./codex.js')).codexInstaller,
+  gemini: async () => (await import('./gemini.js')).geminiInstaller,
 };
 
 /** What `--client` takes, for the usage texts. */

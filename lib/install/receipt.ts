@@ -16,8 +16,8 @@ import { errorCode } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { Paths } from '../paths.js';
 import { inverseEdit, type Edit } from './json-edit.js';
-import type { EmptyHooks } from './settings-hooks.js';
-import { readOptional } from './settings-file.js';
+import { emptyHooksOf, findOurHooks, removeOurHooks, type EmptyHooks, type IsOurRoot } from './settings-hooks.js';
+import { editSettingsText, readOptional, removeSettingsFile, writeSettingsFile, type SettingsFile } from './settings-file.js';
 
 const editSchema = z.object({ offset: z.number(), length: z.number(), content: z.string() });
 
@@ -126,5 +126,42 @@ async function removeEmptyFolder(folder: string): Promise<void> {
     await rmdir(folder);
   } catch (error) {
     if (!['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes(errorCode(error) ?? '')) throw error;
+  }
+}
+
+/**
+ * Writes install's `next` text of a settings file, and the receipt that lets uninstall give the user's bytes back.
+ * `createdFolders`: the folders install is about to create, noted before anything creates them.
+ */
+export async function writeSettingsWithReceipt(
+  paths: Paths,
+  current: SettingsFile,
+  next: { text: string; edits: Edit[] },
+  isOurRoot: IsOurRoot,
+  createdFolders: string[],
+): Promise<void> {
+  const earlier = await readReceipt(paths, current.path);
+  const holdsOurHooks = findOurHooks(current.settings, isOurRoot).length > 0;
+  await writeSettingsFile(current, next.text);
+  const keptEmpty = emptyHooksOf(current.settings);
+  await writeReceipt(paths, nextReceipt(current.path, current.text, next.text, next.edits, { earlier, holdsOurHooks, createdFolders, keptEmpty }));
+}
+
+/**
+ * Takes install's changes out of a settings file: the user's bytes when it is as install left it (the receipt),
+ * else only our hooks; then the folders install created, when empty (so whatever else install put in them goes
+ * first), and the receipt.
+ */
+export async function removeOurSettings(paths: Paths, current: SettingsFile, isOurRoot: IsOurRoot): Promise<void> {
+  const receipt = await readReceipt(paths, current.path);
+  const restored = receipt && restoredText(current.text, receipt);
+  if (restored === null) await removeSettingsFile(current.path);
+  else if (restored !== undefined) await writeSettingsFile(current, restored);
+  else if (findOurHooks(current.settings, isOurRoot).length) {
+    await writeSettingsFile(current, editSettingsText(current, removeOurHooks(current.settings, isOurRoot, receipt?.keptEmpty)).text);
+  }
+  if (receipt) {
+    await removeCreatedFolders(receipt.createdFolders);
+    await removeReceipt(paths, current.path);
   }
 }

@@ -83,7 +83,7 @@ export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHoo
  * Settings with exactly `wanted` as our hooks. An earlier hook of ours in the same event is replaced where it
  * stands (so a re-run changes nothing); other hooks of ours are removed; everything else is kept as it is.
  */
-export function addOurHooks(settings: Settings, wanted: DesiredHook[], isOurRoot: IsOurRoot): Settings {
+export function addOurHooks(settings: Settings, wanted: { event: string; hook: CommandHook }[], isOurRoot: IsOurRoot): Settings {
   const result = structuredClone(settings);
   const events = isRecord(result.hooks) ? (result.hooks as Record<string, unknown[]>) : {};
   const pending = new Map(wanted.map((entry) => [entry.event as string, entry.hook]));

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
 import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
@@ -60,9 +60,8 @@ export async function catchUpSessions(
     await capture({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd });
   }
 
-  for (const transcriptPath of current.transcriptPath ? await unseenTranscripts(client, current.transcriptPath, services) : []) {
+  for (const { sessionKey, transcriptPath } of current.transcriptPath ? await unseenTranscripts(client, current.transcriptPath, services) : []) {
     if (Date.now() - started >= budgetMs) break;
-    const sessionKey = client.transcriptSessionKey(basename(transcriptPath))!;
     if (sessionKey === current.sessionKey) continue;
     await capture({ sessionKey, client: client.name, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
   }
@@ -72,13 +71,13 @@ export async function catchUpSessions(
 }
 
 /** The client's session transcripts beside the current one that have no state yet and changed in the last 7 days, newest first. */
-async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<string[]> {
-  const unseen: string[] = [];
+async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
+  const unseen: { sessionKey: string; transcriptPath: string }[] = [];
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
-  const found = await Promise.all((await client.transcriptFolders(currentTranscript, since)).map((folder) => recentFiles(folder, (name) => client.transcriptSessionKey(name) !== undefined, services)));
-  for (const path of found.flat()) {
-    const sessionKey = client.transcriptSessionKey(basename(path))!;
-    if (!(await hasSessionState(services.paths, sessionKey))) unseen.push(path);
+  const found = await Promise.all((await client.transcriptFolders(currentTranscript, since)).map((folder) => recentFiles(folder, () => true, services)));
+  for (const transcriptPath of found.flat()) {
+    const sessionKey = await client.transcriptSessionKey(transcriptPath);
+    if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }
   return unseen;
 }

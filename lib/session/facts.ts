@@ -100,7 +100,7 @@ export async function gatherSessionFacts(
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.
-    bookkeeping: [paths.claudeConfigDir, paths.codexHome, paths.projectsDir, paths.stateDir],
+    bookkeeping: [paths.claudeConfigDir, paths.codexHome, paths.geminiDir, paths.projectsDir, paths.stateDir],
   });
   return {
     project,

@@ -133,7 +133,7 @@ export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
-      body: parseJson(raw),
+      body: parseBody<MessagesRequestBody>(raw),
       sessionId: header(req.headers, 'x-claude-code-session-id'),
     };
     requests.push(request);
@@ -291,10 +291,11 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function parseJson(raw: string): MessagesRequestBody | undefined {
+/** A request's JSON body, when it is an object (the stand-in APIs take its shape on trust: a test drives them). */
+export function parseBody<Body>(raw: string): Body | undefined {
   try {
     const value: unknown = JSON.parse(raw);
-    return value !== null && typeof value === 'object' ? (value as MessagesRequestBody) : undefined;
+    return value !== null && typeof value === 'object' ? (value as Body) : undefined;
   } catch {
     return undefined;
   }
@@ -305,7 +306,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './fake-messages-api.js';
+import { parseBody, readBody } from './fake-messages-api.js';
 
 /** One answer: a text, or one tool call (the CLI runs it and sends its output in the next request). */
 export type ResponsesTurn = { text: string } | { patch: string } | { exec: string };
@@ -61,7 +61,7 @@ export async function startFakeResponsesApi(): Promise<FakeResponsesApi> {
 
   const server = createServer((req, res) => {
     void readBody(req).then((raw) => {
-      const request: ResponsesRequest = { url: req.url ?? '/', body: parseBody(raw) };
+      const request: ResponsesRequest = { url: req.url ?? '/', body: parseBody<ResponsesBody>(raw) };
       requests.push(request);
       if (req.method !== 'POST' || request.url.split('?')[0] !== '/v1/responses' || !Array.isArray(request.body?.input)) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not served by the fake API"}}');
@@ -135,14 +135,6 @@ function answer(res: ServerResponse, turn: ResponsesTurn): void {
   res.end();
 }
 
-function parseBody(raw: string): ResponsesBody | undefined {
-  try {
-    const value: unknown = JSON.parse(raw);
-    return value !== null && typeof value === 'object' ? (value as ResponsesBody) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function randomId(prefix: string): string {
   return prefix + randomBytes(12).toString('hex');

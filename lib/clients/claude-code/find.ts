@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Paths } from '../../paths.js';
 
 /** `<config>/projects/<encoded cwd>/<session id>.jsonl`; the folder name is lossy, so look, don't decode. */
@@ -14,7 +14,8 @@ export async function findTranscript(paths: Paths, sessionKey: string): Promise<
 }
 
 /** `<session id>.jsonl`; `agent-*.jsonl` beside it is a sub-agent's (2.0.28-2.1.1), read with its session. */
-export function transcriptSessionKey(fileName: string): string | undefined {
-  if (!fileName.endsWith('.jsonl') || fileName.startsWith('agent-')) return undefined;
-  return fileName.slice(0, -'.jsonl'.length);
+export function transcriptSessionKey(path: string): Promise<string | undefined> {
+  const fileName = basename(path);
+  if (!fileName.endsWith('.jsonl') || fileName.startsWith('agent-')) return Promise.resolve(undefined);
+  return Promise.resolve(fileName.slice(0, -'.jsonl'.length));
 }

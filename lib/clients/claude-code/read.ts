@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
-import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, READ_BUDGET_BYTES, readLines, type LinesRead, type OpenFile, type ReadBudget } from '../lines.js';
+import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, readAppendedLines, READ_BUDGET_BYTES, readLines, type LinesRead } from '../lines.js';
 import { Fold } from './fold.js';
 import { scanEnvelope, type Envelope } from './scan.js';
 
@@ -39,7 +39,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 && !fold.full ? await readSubagent(file, from, budget, fold, notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? await readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);
@@ -68,27 +68,6 @@ export async function hasNewLines(transcriptPath: string, previous: TranscriptSc
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
 export function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
   return firstEnvelopeValue(transcriptPath, (env) => env.cwd).catch(() => undefined);
-}
-
-/**
- * Reads what was appended to one sub-agent file, within `budget`; a shorter file is read from 0. Returns the new
- * offset; undefined when the file cannot be opened (it vanished; one that is not a regular file is noted).
- */
-async function readSubagent(file: string, from: number, budget: ReadBudget, fold: Fold, notes: string[]): Promise<number | undefined> {
-  let opened: OpenFile;
-  try {
-    opened = await openWithoutBlocking(file);
-  } catch (error) {
-    if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
-    return undefined;
-  }
-  try {
-    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, (line) => fold.addLine(line, true));
-    noteSkippedLines(file, lines, notes);
-    return lines.offset;
-  } finally {
-    await opened.handle.close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

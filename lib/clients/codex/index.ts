@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Client } from '../client.js';
 import { findTranscript, transcriptFolders, transcriptSessionKey } from './find.js';
 import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
@@ -9,7 +10,7 @@ export const codex: Client = {
   entryClient: 'other',
   sessionIdEnv: 'CODEX_THREAD_ID',
   findTranscript,
-  transcriptSessionKey,
+  transcriptSessionKey: async (path) => transcriptSessionKey(basename(path)),
   readTranscript,
   hasNewLines,
   transcriptCwd,

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import matter from 'gray-matter';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../lib/commands/command.js';
+import { createInstallCommands } from '../lib/commands/install.js';
+import { UsageError } from '../lib/errors.js';
+import { SKILLS } from '../lib/install/skills.js';
+import { makeHome, type TempHome } from './helpers/temp-home.js';
+import { makePackageFolder } from './helpers/package-folder.js';
+
+let home: TempHome;
+let pkg: string;
+
+
+beforeEach(async () => {
+  home = await makeHome();
+  pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
+});
+afterEach(async () => {
+  await home.remove();
+});
+
+/** `log-session <name> --client gemini <args>`, as the CLI runs it. */
+async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  let stdout = '';
+  const context: CommandContext = {
+    args: ['--client', 'gemini', ...args],
+    env: home.env,
+    paths: home.paths,
+    cwd: home.project,
+    now: () => new Date('2026-01-02T03:04:05Z'),
+    readStdin: async () => '',
+    stdout: (text) => (stdout += text),
+    stderr: () => undefined,
+  };
+  return { code: await createInstallCommands({ packageRoot: () => pkg })[name].run(context), stdout };
+}
+
+const settingsPath = () => join(home.dir, '.gemini', 'settings.json');
+const skillPath = (folder: string) => join(home.dir, '.gemini', 'skills', folder, 'SKILL.md');
+
+/** A Gemini CLI settings file as a user keeps it: their own settings and hook, two-space JSON. */
+const usersOwn = `{
+  "security": {
+    "auth": {
+      "selectedType": "gemini-api-key"
+    }
+  },
+  "hooks": {
+    "BeforeTool": [
+      {
+        "matcher": "run_shell_command",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "check-shell",
+            "timeout": 2000
+          }
+        ]
+      }
+    ]
+  }
+}
+`;
+
+describe('install --client gemini', () => {
+  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and the recall skill', async () => {
+    const result = await run('install');
+    expect(result.code).toBe(0);
+    const settings = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, unknown> };
+    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
+    expect(settings.hooks).toEqual({
+      SessionStart: hook('session-start.js', 10_000),
+      AfterAgent: hook('stop.cjs', 30_000),
+      SessionEnd: hook('session-end.cjs', 10_000),
+    });
+    const skill = matter(await readFile(skillPath('log-session-recall'), 'utf8'));
+    // What Gemini CLI reads of a skill: its name and description.
+    expect(skill.data).toMatchObject({ name: 'recall', description: expect.any(String) });
+    expect(skill.content).toContain(`node "${pkg}/dist/cli.js" recall`);
+    // The record skill needs the session id Gemini CLI does not give: not installed.
+    expect(existsSync(skillPath('log-session'))).toBe(false);
+  });
+
+  it('keeps the user settings and hooks, changes nothing when run again, and uninstall gives back the file byte for byte', async () => {
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), usersOwn);
+
+    await run('install');
+    const installed = await readFile(settingsPath(), 'utf8');
+    expect(JSON.parse(installed)).toMatchObject({ security: { auth: { selectedType: 'gemini-api-key' } }, hooks: { BeforeTool: JSON.parse(usersOwn).hooks.BeforeTool } });
+    // What uninstall needs to give the bytes back is kept in log-session's state, never as a copy beside them.
+    expect(existsSync(`${settingsPath()}.log-session.bak`)).toBe(false);
+
+    const again = await run('install');
+    expect(again.stdout).toContain('up to date');
+    expect(await readFile(settingsPath(), 'utf8')).toBe(installed);
+
+    await run('uninstall');
+    expect(await readFile(settingsPath(), 'utf8')).toBe(usersOwn);
+    for (const { folder } of SKILLS) expect(existsSync(dirname(skillPath(folder)))).toBe(false);
+
+    const twice = await run('uninstall');
+    expect(twice.stdout).toContain('none of ours');
+    expect(await readFile(settingsPath(), 'utf8')).toBe(usersOwn);
+  });
+
+  it('into a home without Gemini CLI settings, uninstall leaves no trace: no settings file, no folders', async () => {
+    await run('install');
+    expect(existsSync(settingsPath())).toBe(true);
+    await run('uninstall');
+    expect(existsSync(join(home.dir, '.gemini'))).toBe(false);
+  });
+
+  it('uninstall from a home with no settings file writes none', async () => {
+    await run('uninstall');
+    expect(existsSync(settingsPath())).toBe(false);
+  });
+
+  it('--dry-run writes nothing; status says what is installed', async () => {
+    const dry = await run('install', '--dry-run');
+    expect(dry.stdout).toContain('would register');
+    expect(existsSync(settingsPath())).toBe(false);
+    expect((await run('status')).stdout).toContain('SessionStart not registered');
+
+    await run('install');
+    const status = JSON.parse((await run('status', '--json')).stdout) as { hooks: { event: string; registrations: unknown[] }[] };
+    expect(status.hooks.map((hook) => [hook.event, hook.registrations.length])).toEqual([
+      ['SessionStart', 1],
+      ['AfterAgent', 1],
+      ['SessionEnd', 1],
+    ]);
+  });
+
+  it('refuses a settings file that is not JSON, and changes nothing', async () => {
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), '{ "hooks": ');
+    await expect(run('install')).rejects.toThrow(UsageError);
+    expect(await readFile(settingsPath(), 'utf8')).toBe('{ "hooks": ');
+  });
+});
