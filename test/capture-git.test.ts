@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,21 @@ describe('what git adds to a session', () => {
     await captureSession(input, contextAt(Date.now()));
 
     expect((await entries())[0]!.files_modified).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it("a commit made just before the session started is not the session's, though its first shell command follows within a second", async () => {
+    home = await makeHome();
+    await writeFile(join(home.project, 'b.txt'), 'b\n');
+    // The session's clock is placed around b.txt's change: its shell run ends a second before it.
+    const start = (await stat(join(home.project, 'b.txt'))).mtimeMs - 1000;
+    await commitAt(start - 400, 'setup.txt');
+    const t = transcript({ cwd: home.project, sessionId: 'sess-1', start: new Date(start).toISOString(), stepMs: 100 })
+      .prompt('change b')
+      .tool('Bash', { command: 'echo b > b.txt' }, { id: 'bash-1', noResult: true });
+    const transcriptPath = await t.resultOf('bash-1').say('Changed b.txt.').saveUnder(home.paths);
+    await captureSession({ sessionKey: 'sess-1', transcriptPath, cwd: home.project }, contextAt(Date.now()));
+
+    expect((await entries())[0]!.files_modified).toEqual(['b.txt']);
   });
 
   it('committed file names keep their spaces and newlines', async () => {
