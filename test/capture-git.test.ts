@@ -74,9 +74,10 @@ describe('what git adds to a session', () => {
   it("a commit made just before the session started is not the session's, though its first shell command follows within a second", async () => {
     home = await makeHome();
     await writeFile(join(home.project, 'b.txt'), 'b\n');
-    // The session's clock is placed around b.txt's change: its shell run ends a second before it.
-    const start = (await stat(join(home.project, 'b.txt'))).mtimeMs - 1000;
-    await commitAt(start - 400, 'setup.txt');
+    // The session's clock is placed around b.txt's change (its shell run ends 0.3-1.3 s before it), half-way into a
+    // second; the commit is stamped in the second before, 1.5 s before its first shell command.
+    const start = Math.floor(((await stat(join(home.project, 'b.txt'))).mtimeMs - 1000) / 1000) * 1000 + 500;
+    await commitAt(start - 1000, 'setup.txt');
     const t = transcript({ cwd: home.project, sessionId: 'sess-1', start: new Date(start).toISOString(), stepMs: 100 })
       .prompt('change b')
       .tool('Bash', { command: 'echo b > b.txt' }, { id: 'bash-1', noResult: true });

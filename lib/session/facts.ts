@@ -139,9 +139,9 @@ async function observeGit(
   const last = Math.max(...runs.map((run) => run.end));
   const [current, commits] = await Promise.all([
     readWorkTree(root),
-    // A commit stamped before or in the second the session started is never its own (commit times are whole
-    // seconds), however soon its first shell command follows.
-    runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.ceil(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [],
+    // A commit stamped before the second the session started in is never its own, however soon its first shell
+    // command follows (commit times are whole seconds: one in that very second may be the session's).
+    runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.floor(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [],
   ]);
   const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
   return { ...made, snapshot: snapshotOf(current, now) };

@@ -80,15 +80,22 @@ export async function makeTempProject(files: Record<string, string> = { 'README.
   await git(cwd, 'config', 'user.name', 'E2E Test');
   await git(cwd, 'config', 'user.email', 'e2e@example.invalid');
   await git(cwd, 'add', '-A');
-  await git(cwd, 'commit', '-q', '-m', 'initial');
+  // Dated an hour back, as a project's last commit usually is: one stamped in the second a session starts could be
+  // the session's own (commit times are whole seconds).
+  const anHourAgo = `@${Math.floor(Date.now() / 1000) - 3600} +0000`;
+  const env = { ...gitEnv(cwd), GIT_AUTHOR_DATE: anHourAgo, GIT_COMMITTER_DATE: anHourAgo };
+  check(await run('git', ['commit', '-q', '-m', 'initial'], { cwd, env, timeoutMs: 10_000 }));
   // A Stop hook's detached worker can still be writing when claude has exited: retry what it adds meanwhile.
   return { root, home, cwd, cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** Runs git in `cwd` without the machine's global/system config; returns stdout, throws unless exit 0. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const env = { PATH: inheritedPath(), HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-  return check(await run('git', args, { cwd, env, timeoutMs: 10_000 })).stdout;
+  return check(await run('git', args, { cwd, env: gitEnv(cwd), timeoutMs: 10_000 })).stdout;
+}
+
+function gitEnv(cwd: string): Record<string, string> {
+  return { PATH: inheritedPath(), HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 }
 
 export interface ClaudeEnvOptions {
