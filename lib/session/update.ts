@@ -1,5 +1,4 @@
 import { clientNamed } from '../clients/index.js';
-import type { ClientName } from '../clients/names.js';
 import { isSessionEntryId } from '../memory/merge.js';
 import { findSessionOfEntry, hasSessionState, readSessionState, withSessionLock } from '../memory/state.js';
 import { projectForFolder } from '../project/name.js';

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentText, startFakeMessagesApi, type FakeMessagesApi, type RecordedRequest, type ToolResult } from './fake-messages-api.js';
+import { contentText, startFakeMessagesApi, type FakeMessagesApi, type RecordedRequest } from './fake-messages-api.js';
 import {
   git,
   installLocalPlugin,
