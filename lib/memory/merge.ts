@@ -186,7 +186,7 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   };
 }
 
-const PLACEHOLDER_SUMMARY = 'Session in progress.';
+export const PLACEHOLDER_SUMMARY = 'Session in progress.';
 
 /**
  * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a

@@ -1,6 +1,6 @@
 import type { ProjectMemory } from '../memory/read.js';
 import { openFollowUps, viewAdr, viewContext, viewSession, type ContextView, type OpenFollowUp, type RunView, type SessionView } from '../memory/shape.js';
-import { isAutomaticSummary } from '../memory/merge.js';
+import { isAutomaticSummary, PLACEHOLDER_SUMMARY } from '../memory/merge.js';
 import { clip } from '../text.js';
 
 /** SessionStart's additionalContext stays under this many characters. */
@@ -119,7 +119,7 @@ function describeSession(session: SessionView, run: RunView | undefined, now: Da
     run?.unfinished && describeUnfinished(run, now),
     describeFiles(session.files),
   ].filter(Boolean);
-  const summary = session.summary && session.summary !== 'Session in progress.' ? `: ${quoted(clip(session.summary, SUMMARY_PART))}` : '';
+  const summary = session.summary && session.summary !== PLACEHOLDER_SUMMARY ? `: ${quoted(clip(session.summary, SUMMARY_PART))}` : '';
   const hint = session.nextHint ? `${summary ? '' : '.'} Hint for the next session: ${quoted(clip(session.nextHint, HINT_PART))}` : '';
   return `${facts.join(', ')}${summary}${hint}`;
 }
