@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { adrStatusSchema, severitySchema } from '../memory/shape.js';
+import { adrStatusSchema, severitySchema } from '../memory/schemas.js';
 
 // zod/mini loads in ~4 ms where classic zod takes ~23 ms, paid by every hook and command. It ships without
 // messages: English covers the issues that carry no message of ours.
