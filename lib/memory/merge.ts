@@ -1,5 +1,6 @@
 import { isRecord } from '../json.js';
 import { clip, comparableText, uniqueStrings } from '../text.js';
+import { PLACEHOLDER_SUMMARY } from './summary.js';
 import {
   documentValue,
   knownIssueText,
@@ -186,8 +187,6 @@ export function planSessionWrite(snapshot: MemorySnapshot, update: SessionUpdate
   };
 }
 
-export const PLACEHOLDER_SUMMARY = 'Session in progress.';
-
 /**
  * Brings a session's entry up to date. Facts, when the machine knows any, refresh the duration and join files (a
  * new entry without them is dated `now`); the model's fields replace
@@ -233,27 +232,6 @@ export function mergeEntry(
   if (typeof merged.summary !== 'string' || merged.summary === '') merged.summary = PLACEHOLDER_SUMMARY;
   if (agent.name !== agent.client) merged.tags = uniqueStrings([agent.name, ...asStrings(merged.tags)]);
   return merged;
-}
-
-/** How the automatic summary's parts start (session/facts.ts writes them): what tells it from the model's words on disk. */
-export const AUTO_SUMMARY_LABELS = {
-  done: 'Done:',
-  commits: 'Commits:',
-  title: 'Title:',
-  compaction: 'Compaction summary:',
-  plan: 'Plan:',
-  asked: 'Asked:',
-  outcome: 'Outcome:',
-  earlier: 'Earlier:',
-} as const;
-
-/**
- * Whether a stored summary is one the hooks wrote: the placeholder, or the automatic form (it opens with one of
- * the labels). Only for a merge of two machines' versions, where no session state says which text the hooks wrote
- * last (see isAutomatic).
- */
-export function isAutomaticSummary(summary: string): boolean {
-  return summary === '' || summary === PLACEHOLDER_SUMMARY || Object.values(AUTO_SUMMARY_LABELS).some((label) => summary.startsWith(`${label} `));
 }
 
 const CLAUDE_CODE: AgentMark = { client: 'claude-code', name: 'claude-code' };

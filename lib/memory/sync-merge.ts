@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { isRecord } from '../json.js';
 import { comparableText } from '../text.js';
-import { allocateSessionId, isAutomaticSummary } from './merge.js';
+import { allocateSessionId } from './merge.js';
+import { isAutomaticSummary } from './summary.js';
 import { documentValue, knownIssueText, listDocument, type ListDocument, type ListKey } from './shape.js';
 import type { MemoryFileKind } from './files.js';
 

@@ -1,6 +1,6 @@
 import type { ProjectMemory } from '../memory/read.js';
 import { openFollowUps, viewAdr, viewContext, viewSession, type ContextView, type OpenFollowUp, type RunView, type SessionView } from '../memory/shape.js';
-import { isAutomaticSummary, PLACEHOLDER_SUMMARY } from '../memory/merge.js';
+import { isAutomaticSummary, PLACEHOLDER_SUMMARY } from '../memory/summary.js';
 import { clip } from '../text.js';
 
 /** SessionStart's additionalContext stays under this many characters. */

@@ -2,15 +2,17 @@ import { stat } from 'node:fs/promises';
 import { KEPT_TEXT_CHARS, type Client, type SessionTask, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
 import { orAbsent } from '../disk.js';
-import { AUTO_SUMMARY_LABELS, type CapturedFacts } from '../memory/merge.js';
+import type { CapturedFacts } from '../memory/merge.js';
+import { AUTO_SUMMARY_LABELS } from '../memory/summary.js';
 import type { SessionState } from '../memory/state.js';
 import type { Paths } from '../paths.js';
 import { realProjectFiles } from '../project/files.js';
-import { readCommits, readRepo, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
+import { readCommits, readRepoWithBranch, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
 import { projectNameAt } from '../project/name.js';
 import { redactSecrets } from '../redact.js';
 import { clip, uniqueStrings } from '../text.js';
 import { attributeGitChanges, SLACK_MS } from './attribution.js';
+import { sessionFolder } from './folder.js';
 
 export interface SessionSource {
   /** The agent's session id. Without one, `record` makes a new entry each time. */
@@ -76,7 +78,7 @@ export async function gatherSessionFacts(
   const folder = state.cwd ?? (await sessionFolder(client, source));
   const cwdSeen = (read?.scan ?? state.scan)?.facts.cwd;
   const cwd = (await isFolder(folder)) ? folder : cwdSeen && (await isFolder(cwdSeen)) ? cwdSeen : undefined;
-  const repo = cwd ? await readRepo(cwd) : undefined;
+  const repo = cwd ? await readRepoWithBranch(cwd) : undefined;
   const projectRoot = repo?.root ?? cwd ?? cwdSeen ?? folder;
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   // The files earlier reads found went into the entry of the project the state names; the entry of another one
@@ -145,12 +147,6 @@ async function observeGit(
   ]);
   const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
   return { ...made, snapshot: snapshotOf(current, now) };
-}
-
-/** The folder a session runs in before any capture fixed it (see SessionSource.cwd). */
-export async function sessionFolder(client: Client, source: SessionSource): Promise<string> {
-  if (source.cwd) return source.cwd;
-  return (source.transcriptPath && (await client.transcriptCwd(source.transcriptPath))) || process.cwd();
 }
 
 /**
