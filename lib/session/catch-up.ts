@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
 import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
-import { updateSessionEntry, type SessionServices } from './update.js';
+import type { SessionServices } from './update.js';
 
 /** SessionStart spends at most this long bringing earlier sessions up to date; the rest waits for the next start. */
 export const CATCH_UP_BUDGET_MS = 300;
@@ -36,6 +36,8 @@ export async function catchUpSessions(
   const failures: string[] = [];
   const capture = async (source: SessionSource & { sessionKey: string }) => {
     try {
+      // Loaded only when there is a session to catch up: most starts have none, and skip compiling the capture.
+      const { updateSessionEntry } = await import('./update.js');
       await updateSessionEntry(services, { ...source, ended: true });
       caughtUp.push(source.sessionKey);
     } catch (error) {

@@ -8,7 +8,8 @@ import { readProjectMemory } from '../memory/read.js';
 import { projectNameAt } from '../project/name.js';
 import { buildBrief } from '../read/brief.js';
 import { catchUpSessions } from './catch-up.js';
-import { sessionFolder, type SessionSource } from './facts.js';
+import type { SessionSource } from './facts.js';
+import { sessionFolder } from './folder.js';
 import type { SessionServices } from './update.js';
 
 /**

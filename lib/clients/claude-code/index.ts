@@ -1,7 +1,10 @@
 import { dirname } from 'node:path';
 import type { Client } from '../client.js';
+import { hasNewLines } from './agent-files.js';
 import { findTranscript, transcriptSessionKey } from './find.js';
-import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
+
+/** The reader, compiled only when a transcript is read: never by a SessionStart with nothing to catch up, or a turn with nothing new. */
+const reader = () => import('./read.js');
 
 /** Claude Code: transcripts under `<config>/projects/`, file edits from Edit/MultiEdit/Write/NotebookEdit results. */
 export const claudeCode: Client = {
@@ -12,9 +15,9 @@ export const claudeCode: Client = {
   projectDirEnv: 'CLAUDE_PROJECT_DIR',
   findTranscript,
   transcriptSessionKey,
-  readTranscript,
+  readTranscript: async (...args) => (await reader()).readTranscript(...args),
   hasNewLines,
-  transcriptCwd,
+  transcriptCwd: async (path) => (await reader()).transcriptCwd(path),
   // One folder per launch folder: the project's other sessions sit beside this one.
   transcriptFolders: async (transcriptPath) => [dirname(transcriptPath)],
 };

@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, readAppendedLines, READ_BUDGET_BYTES, readLines, type LinesRead } from '../lines.js';
+import { AGENT_FILE, listAgentFiles, readdirNames } from './agent-files.js';
 import { Fold } from './fold.js';
 import { scanEnvelope, type Envelope } from './scan.js';
 
@@ -49,22 +49,6 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   return fold.firstNewTimestamp === undefined ? read : { ...read, firstNewTimestamp: fold.firstNewTimestamp };
 }
 
-/**
- * Whether the transcript or a sub-agent file of its session grew (or shrank: rewritten) since `previous`, or a
- * sub-agent file appeared that it has not placed yet. Stats and folder listings only.
- */
-export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
-  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
-  if ((await sizeNow(transcriptPath)) !== previous.offset) return true;
-  const dir = dirname(transcriptPath);
-  const known = new Set([...Object.keys(previous.subagents), ...(previous.foreignAgentFiles ?? []).map((name) => join(dir, name))]);
-  const siblings = (await readdirNames(dir)).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
-  const nested = await listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
-  if ([...siblings, ...nested].some((file) => !known.has(file))) return true;
-  for (const [file, offset] of Object.entries(previous.subagents)) if ((await sizeNow(file)) !== offset) return true;
-  return false;
-}
-
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
 export function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
   return firstEnvelopeValue(transcriptPath, (env) => env.cwd).catch(() => undefined);
@@ -72,8 +56,6 @@ export function transcriptCwd(transcriptPath: string): Promise<string | undefine
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sub-agent files
-
-const AGENT_FILE = /^agent-.*\.jsonl$/;
 
 /**
  * Sub-agent transcripts of this session: `<dir>/<session>/subagents/**\/agent-*.jsonl` (2.1.2 on) and
@@ -115,29 +97,6 @@ async function findSubagentFiles(
   return { files: files.sort(), foreign: [...foreign].sort() };
 }
 
-async function listAgentFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listAgentFiles(path)));
-    else if (entry.isFile() && AGENT_FILE.test(entry.name)) files.push(path);
-  }
-  return files;
-}
-
-async function readdirNames(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
 
 /**
  * A value from the first complete line that has one, looked for in the file's first MAX_LINE_BYTES (a line or

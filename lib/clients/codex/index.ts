@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import type { Client } from '../client.js';
 import { findTranscript, transcriptFolders, transcriptSessionKey } from './find.js';
-import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
+
+/** The reader, compiled only when a transcript is read: never by a SessionStart with nothing to catch up. */
+const reader = () => import('./read.js');
 
 /** Codex CLI: rollouts under `<codex home>/sessions/`, file edits from apply_patch calls that succeeded. */
 export const codex: Client = {
@@ -11,8 +13,8 @@ export const codex: Client = {
   sessionIdEnv: 'CODEX_THREAD_ID',
   findTranscript,
   transcriptSessionKey: async (path) => transcriptSessionKey(basename(path)),
-  readTranscript,
-  hasNewLines,
-  transcriptCwd,
+  readTranscript: async (...args) => (await reader()).readTranscript(...args),
+  hasNewLines: async (...args) => (await reader()).hasNewLines(...args),
+  transcriptCwd: async (path) => (await reader()).transcriptCwd(path),
   transcriptFolders,
 };

@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Paths } from '../../paths.js';
-import { recordingSessionId } from './read.js';
 
 /**
  * A main session's recording: `<gemini>/tmp/<project>/chats/session-<start time>-<first 8 characters of its id>.jsonl`
@@ -19,7 +18,7 @@ export async function findTranscript(paths: Paths, sessionKey: string): Promise<
     for (const name of await readdir(chats).catch(() => [] as string[])) {
       if (!RECORDING.test(name) || !(name.endsWith(suffix) || name.endsWith(`${suffix}l`))) continue;
       const path = join(chats, name);
-      if ((await recordingSessionId(path).catch(() => undefined)) === sessionKey) found.push(path);
+      if ((await recordingSessionId(path)) === sessionKey) found.push(path);
     }
   }
   // A `.json` recording resumed by a newer build lives on as `.jsonl`: the newer one is the session's.
@@ -29,5 +28,10 @@ export async function findTranscript(paths: Paths, sessionKey: string): Promise<
 /** The session id of a main session's recording (from its metadata); undefined for any other file. */
 export async function transcriptSessionKey(path: string): Promise<string | undefined> {
   if (!RECORDING.test(basename(path))) return undefined;
-  return recordingSessionId(path).catch(() => undefined);
+  return recordingSessionId(path);
+}
+
+/** The reader's, loaded only when a recording is looked into; undefined when it cannot be read. */
+async function recordingSessionId(path: string): Promise<string | undefined> {
+  return (await import('./read.js')).recordingSessionId(path).catch(() => undefined);
 }

@@ -1,7 +1,9 @@
 import { dirname } from 'node:path';
 import type { Client } from '../client.js';
 import { findTranscript, transcriptSessionKey } from './find.js';
-import { hasNewLines, readTranscript, transcriptCwd } from './read.js';
+
+/** The reader, compiled only when a transcript is read: never by a SessionStart with nothing to catch up. */
+const reader = () => import('./read.js');
 
 /** Gemini CLI: chat recordings under `<gemini>/tmp/<project>/chats/`, file edits from write_file and replace calls that succeeded. */
 export const gemini: Client = {
@@ -11,9 +13,9 @@ export const gemini: Client = {
   projectDirEnv: 'GEMINI_PROJECT_DIR',
   findTranscript,
   transcriptSessionKey,
-  readTranscript,
-  hasNewLines,
-  transcriptCwd,
+  readTranscript: async (...args) => (await reader()).readTranscript(...args),
+  hasNewLines: async (...args) => (await reader()).hasNewLines(...args),
+  transcriptCwd: async (path) => (await reader()).transcriptCwd(path),
   // One chats folder per project: the project's other sessions sit beside this one.
   transcriptFolders: async (transcriptPath) => [dirname(transcriptPath)],
 };
