@@ -8,16 +8,21 @@ export interface RepoFacts {
   originUrl?: string;
 }
 
-/** Git outside a repo (or without git) is an expected absence: `undefined`, never an error. */
+/**
+ * The repository holding `cwd`: its root and origin, without its branch (SessionStart needs none, and each git
+ * process costs Node a fork). Git outside a repo (or without git) is an expected absence: `undefined`, never an error.
+ */
 export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
-  // All three answer the same from any folder of the work tree: one round, not two.
-  const [root, branch, originUrl] = await Promise.all([
-    git(cwd, ['rev-parse', '--show-toplevel']),
-    git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
-    git(cwd, ['remote', 'get-url', 'origin']),
-  ]);
+  // Both answer the same from any folder of the work tree: one round, not two.
+  const [root, originUrl] = await Promise.all([git(cwd, ['rev-parse', '--show-toplevel']), git(cwd, ['remote', 'get-url', 'origin'])]);
   if (!root) return undefined;
-  return { root, ...(branch ? { branch } : {}), ...(originUrl ? { originUrl } : {}) };
+  return { root, ...(originUrl ? { originUrl } : {}) };
+}
+
+/** `readRepo` with the branch checked out (none when detached). */
+export async function readRepoWithBranch(cwd: string): Promise<RepoFacts | undefined> {
+  const [repo, branch] = await Promise.all([readRepo(cwd), git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD'])]);
+  return repo && { ...repo, ...(branch ? { branch } : {}) };
 }
 
 /** What `git status` names in a work tree, each path with its times (none: it is gone). */
