@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -62,7 +61,8 @@ export async function replaceStoreFile(path: string, bytes: Buffer): Promise<voi
   // A link or special file at `path` is refused here: the rename would replace it.
   await isThere(path, 'file');
   // Named as write-file-atomic named its temp files (`sessions.json.<number>`), which tools and tests already know.
-  const temp = `${path}.${randomBytes(4).readUInt32BE()}`;
+  // Unique, not secret: O_EXCL refuses a name taken, so Math.random serves, and no hook loads node:crypto for it.
+  const temp = `${path}.${Math.floor(Math.random() * 2 ** 32)}`;
   let created = false;
   try {
     const handle = await open(temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
