@@ -66,7 +66,7 @@ const usersOwn = `{
 `;
 
 describe('install --client gemini', () => {
-  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and the recall skill', async () => {
+  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and both skills', async () => {
     const result = await run('install');
     expect(result.code).toBe(0);
     const settings = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, unknown> };
@@ -80,8 +80,12 @@ describe('install --client gemini', () => {
     // What Gemini CLI reads of a skill: its name and description.
     expect(skill.data).toMatchObject({ name: 'recall', description: expect.any(String) });
     expect(skill.content).toContain(`node "${pkg}/dist/cli.js" recall`);
-    // The record skill needs the session id Gemini CLI does not give: not installed.
-    expect(existsSync(skillPath('log-session'))).toBe(false);
+    // The record skill tells the model the commands to run: record finds the session by the gemini process itself.
+    const record = await readFile(skillPath('log-session'), 'utf8');
+    expect(matter(record).data).toEqual({ name: 'log-session', description: expect.any(String) });
+    expect(record).toContain(`Run this first and read what it prints:\n\n\`\`\`bash\nnode "${pkg}/dist/cli.js" facts\n\`\`\``);
+    expect(record).toContain(`\`\`\`bash\nnode "${pkg}/dist/cli.js" record --summary "..."`);
+    expect(record).not.toContain('CLAUDE');
   });
 
   it('keeps the user settings and hooks, changes nothing when run again, and uninstall gives back the file byte for byte', async () => {

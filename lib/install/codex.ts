@@ -12,7 +12,7 @@ import type { ClientInstaller } from './clients.js';
 import { hookStateKey, trustBlockKeys, trustedHash, withoutTrustBlock, withTrustBlock, type TrustEntry } from './codex-trust.js';
 import { editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from './settings-file.js';
 import { addOurHooks, findOurHooks, removeOurHooks, type DesiredHook, type IsOurRoot, type Settings } from './settings-hooks.js';
-import { cliCommand, renderCodexSkill, SKILLS } from './skills.js';
+import { cliCommand, renderShellSkill, SKILLS } from './skills.js';
 
 /**
  * log-session in Codex: SessionStart and Stop hooks in `<codex home>/hooks.json` (Codex has no SessionEnd: a
@@ -74,7 +74,7 @@ async function install(context: CommandContext, root: string, isOurRoot: IsOurRo
   const command = cliCommand(join(root, 'dist', 'cli.js'));
   const skills = await Promise.all(
     files.skills.map(async (skill) => {
-      const text = renderCodexSkill(await readFile(join(root, skill.source), 'utf8'), command, skill.name);
+      const text = renderShellSkill(await readFile(join(root, skill.source), 'utf8'), command, skill.name);
       return { path: skill.path, text, changed: (await readOptional(skill.path)) !== text };
     }),
   );
