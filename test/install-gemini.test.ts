@@ -70,7 +70,7 @@ describe('install --client gemini', () => {
     const result = await run('install');
     expect(result.code).toBe(0);
     const settings = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, unknown> };
-    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
+    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `"${process.execPath}" "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
     expect(settings.hooks).toEqual({
       SessionStart: hook('session-start.js', 10_000),
       AfterAgent: hook('stop.cjs', 30_000),
@@ -136,6 +136,20 @@ describe('install --client gemini', () => {
       ['AfterAgent', 1],
       ['SessionEnd', 1],
     ]);
+  });
+
+  it('an older install that called node by name: uninstall removes exactly those hooks, install puts the absolute Node in their place', async () => {
+    const byName = { type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs" --client gemini`, timeout: 30_000 };
+    const older = JSON.parse(usersOwn) as { hooks: Record<string, unknown> };
+    older.hooks.AfterAgent = [{ hooks: [byName] }];
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), JSON.stringify(older));
+    expect(JSON.parse((await run('uninstall', '--dry-run', '--json')).stdout).removedHooks.map((hook: { command: string }) => hook.command)).toEqual([byName.command]);
+    await run('install');
+    const installed = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, { hooks: { command: string }[] }[]> };
+    expect(installed.hooks.AfterAgent!.map((group) => group.hooks[0]!.command)).toEqual([`"${process.execPath}" "${pkg}/dist/hooks/stop.cjs" --client gemini`]);
+    await run('uninstall');
+    expect(JSON.parse(await readFile(settingsPath(), 'utf8'))).toEqual(JSON.parse(usersOwn));
   });
 
   it('refuses a settings file that is not JSON, and changes nothing', async () => {

@@ -8,8 +8,8 @@ import { HOOKS, type HookEvent } from '../hook/table.js';
 import { displayPath, type Paths } from '../paths.js';
 import type { ClientInstaller } from './clients.js';
 import { removeOurSettings, writeSettingsWithReceipt } from './receipt.js';
-import { editSettingsText, readOptional, readSettingsFile } from './settings-file.js';
-import { addOurHooks, findOurHooks, type CommandHook, type IsOurRoot } from './settings-hooks.js';
+import { editSettingsText, hookFilesExist, readOptional, readSettingsFile } from './settings-file.js';
+import { addOurHooks, findOurHooks, hookCommand, type CommandHook, type IsOurRoot } from './settings-hooks.js';
 import { cliCommand, renderShellSkill, SKILLS } from './skills.js';
 
 /**
@@ -33,7 +33,7 @@ export interface GeminiHook {
 export function geminiHooks(packageRoot: string): GeminiHook[] {
   return HOOKS.map(({ event, file, timeout }) => ({
     event: GEMINI_EVENTS[event],
-    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}" --client gemini`, timeout: timeout * 1000 },
+    hook: { type: 'command', command: hookCommand(packageRoot, file, 'gemini'), timeout: timeout * 1000 },
   }));
 }
 
@@ -139,7 +139,7 @@ async function status(context: CommandContext, root: string, isOurRoot: IsOurRoo
   const found = findOurHooks((await readSettingsFile(settingsPath)).settings, isOurRoot);
   const hooks = geminiHooks(root).map(({ event }) => ({
     event,
-    registrations: found.filter((hook) => hook.event === event).map((hook) => ({ command: hook.command, fileExists: existsSync(hook.file) })),
+    registrations: found.filter((hook) => hook.event === event).map((hook) => ({ command: hook.command, fileExists: hookFilesExist(hook) })),
   }));
   const skills = skillFolders(context.paths).map(({ dir }) => ({ path: join(dir, 'SKILL.md'), installed: existsSync(join(dir, 'SKILL.md')) }));
   if (json) {
