@@ -19,6 +19,8 @@ export interface Paths {
   logFile: string;
   /** What each install changed in a settings file, so that uninstall can give back its bytes (lib/install/receipt.ts). */
   installReceiptsDir: string;
+  /** Linux's process table, where `record` finds the agent process that runs it (lib/ancestry.ts). */
+  procDir: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +42,7 @@ export function resolvePaths(env: Env): Paths {
     stateDir,
     logFile: join(stateDir, 'log-session.log'),
     installReceiptsDir: join(stateDir, 'installs'),
+    procDir: '/proc',
   };
 }
 

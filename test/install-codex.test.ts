@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../lib/commands/command.js';
 import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
-import { trustedHash } from '../lib/install/codex-trust.js';
+import { hookStateKey, trustedHash, withTrustBlock } from '../lib/install/codex-trust.js';
 import { makePackageFolder } from './helpers/package-folder.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 
@@ -64,7 +64,8 @@ describe('install --client codex', () => {
   it("registers SessionStart and Stop, trusts exactly them, writes the skills; a second run changes no byte; uninstall gives the user's files back", async () => {
     await writeUsers(configFile(), usersConfig);
     expect(await run('install', '--client', 'codex')).toMatchObject({ code: 0, stderr: '' });
-    const commandOf = (file: string) => `node "${pkg}/dist/hooks/${file}" --client codex`;
+    // Node by absolute path: Codex runs hooks through a login shell, whose PATH may not hold the installer's Node.
+    const commandOf = (file: string) => `"${process.execPath}" "${pkg}/dist/hooks/${file}" --client codex`;
     expect(JSON.parse(await readFile(hooksFile(), 'utf8'))).toEqual({
       hooks: {
         SessionStart: [{ hooks: [{ type: 'command', command: commandOf('session-start.js'), timeout: 10 }] }],
@@ -117,6 +118,28 @@ describe('install --client codex', () => {
     expect(config).toContain(':stop:0:0');
     await run('uninstall', '--client', 'codex');
     expect(await readFile(configFile(), 'utf8')).toBe(own);
+  });
+
+  it('an older install that called node by name: install puts the absolute Node in its place and trusts that; uninstall gives the config back', async () => {
+    const byName = (file: string) => ({ type: 'command' as const, command: `node "${pkg}/dist/hooks/${file}" --client codex`, timeout: 10 });
+    const older = { hooks: { SessionStart: [{ hooks: [byName('session-start.js')] }], Stop: [{ hooks: [byName('stop.cjs')] }] } };
+    await writeUsers(hooksFile(), `${JSON.stringify(older, null, 2)}\n`);
+    const trust = (hooks: typeof older) =>
+      withTrustBlock(usersConfig, [
+        { key: hookStateKey(hooksFile(), 'SessionStart', 0, 0), hash: trustedHash('SessionStart', hooks.hooks.SessionStart[0]!.hooks[0]!) },
+        { key: hookStateKey(hooksFile(), 'Stop', 0, 0), hash: trustedHash('Stop', hooks.hooks.Stop[0]!.hooks[0]!) },
+      ]);
+    await writeUsers(configFile(), trust(older));
+
+    expect(await run('install', '--client', 'codex')).toMatchObject({ code: 0, stderr: '' });
+    const installed = JSON.parse(await readFile(hooksFile(), 'utf8'));
+    expect(installed.hooks.SessionStart).toEqual([{ hooks: [{ type: 'command', command: `"${process.execPath}" "${pkg}/dist/hooks/session-start.js" --client codex`, timeout: 10 }] }]);
+    expect(installed.hooks.Stop[0].hooks[0].command).toBe(`"${process.execPath}" "${pkg}/dist/hooks/stop.cjs" --client codex`);
+    expect(await readFile(configFile(), 'utf8')).toBe(trust(installed));
+
+    expect((await run('uninstall', '--client', 'codex')).code).toBe(0);
+    expect(await readFile(configFile(), 'utf8')).toBe(usersConfig);
+    expect(existsSync(hooksFile())).toBe(false);
   });
 
   it('a config.toml that is not TOML: nothing changes, a usage error names the file', async () => {

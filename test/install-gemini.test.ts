@@ -66,11 +66,11 @@ const usersOwn = `{
 `;
 
 describe('install --client gemini', () => {
-  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and the recall skill', async () => {
+  it('registers SessionStart, AfterAgent and SessionEnd in <gemini>/settings.json, timeouts in ms, and both skills', async () => {
     const result = await run('install');
     expect(result.code).toBe(0);
     const settings = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, unknown> };
-    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
+    const hook = (file: string, timeout: number) => [{ hooks: [{ type: 'command', command: `"${process.execPath}" "${pkg}/dist/hooks/${file}" --client gemini`, timeout }] }];
     expect(settings.hooks).toEqual({
       SessionStart: hook('session-start.js', 10_000),
       AfterAgent: hook('stop.cjs', 30_000),
@@ -80,8 +80,12 @@ describe('install --client gemini', () => {
     // What Gemini CLI reads of a skill: its name and description.
     expect(skill.data).toMatchObject({ name: 'recall', description: expect.any(String) });
     expect(skill.content).toContain(`node "${pkg}/dist/cli.js" recall`);
-    // The record skill needs the session id Gemini CLI does not give: not installed.
-    expect(existsSync(skillPath('log-session'))).toBe(false);
+    // The record skill tells the model the commands to run: record finds the session by the gemini process itself.
+    const record = await readFile(skillPath('log-session'), 'utf8');
+    expect(matter(record).data).toEqual({ name: 'log-session', description: expect.any(String) });
+    expect(record).toContain(`Run this first and read what it prints:\n\n\`\`\`bash\nnode "${pkg}/dist/cli.js" facts\n\`\`\``);
+    expect(record).toContain(`\`\`\`bash\nnode "${pkg}/dist/cli.js" record --summary "..."`);
+    expect(record).not.toContain('CLAUDE');
   });
 
   it('keeps the user settings and hooks, changes nothing when run again, and uninstall gives back the file byte for byte', async () => {
@@ -132,6 +136,20 @@ describe('install --client gemini', () => {
       ['AfterAgent', 1],
       ['SessionEnd', 1],
     ]);
+  });
+
+  it('an older install that called node by name: uninstall removes exactly those hooks, install puts the absolute Node in their place', async () => {
+    const byName = { type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs" --client gemini`, timeout: 30_000 };
+    const older = JSON.parse(usersOwn) as { hooks: Record<string, unknown> };
+    older.hooks.AfterAgent = [{ hooks: [byName] }];
+    await mkdir(dirname(settingsPath()), { recursive: true });
+    await writeFile(settingsPath(), JSON.stringify(older));
+    expect(JSON.parse((await run('uninstall', '--dry-run', '--json')).stdout).removedHooks.map((hook: { command: string }) => hook.command)).toEqual([byName.command]);
+    await run('install');
+    const installed = JSON.parse(await readFile(settingsPath(), 'utf8')) as { hooks: Record<string, { hooks: { command: string }[] }[]> };
+    expect(installed.hooks.AfterAgent!.map((group) => group.hooks[0]!.command)).toEqual([`"${process.execPath}" "${pkg}/dist/hooks/stop.cjs" --client gemini`]);
+    await run('uninstall');
+    expect(JSON.parse(await readFile(settingsPath(), 'utf8'))).toEqual(JSON.parse(usersOwn));
   });
 
   it('refuses a settings file that is not JSON, and changes nothing', async () => {

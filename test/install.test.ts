@@ -14,6 +14,8 @@ import { makePackageFolder } from './helpers/package-folder.js';
 let home: TempHome;
 let pkg: string;
 let commands: ReturnType<typeof createInstallCommands>;
+/** How our hooks name Node: the one that runs the installer, by absolute path. */
+const NODE = `"${process.execPath}"`;
 
 
 beforeEach(async () => {
@@ -61,14 +63,14 @@ const usersOwn = {
 };
 
 describe('install', () => {
-  it('into an empty home: skill written, three hooks with their timeouts, built files run by node', async () => {
+  it("into an empty home: skill written, three hooks with their timeouts, built files run by the installer's Node by absolute path", async () => {
     const result = await run('install');
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const settings = await readJson(userSettings());
     expect(settings.hooks).toEqual({
-      SessionStart: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
-      Stop: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }],
-      SessionEnd: [{ hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/session-end.cjs"`, timeout: 10 }] }],
+      SessionStart: [{ hooks: [{ type: 'command', command: `${NODE} "${pkg}/dist/hooks/session-start.js"`, timeout: 10 }] }],
+      Stop: [{ hooks: [{ type: 'command', command: `${NODE} "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }],
+      SessionEnd: [{ hooks: [{ type: 'command', command: `${NODE} "${pkg}/dist/hooks/session-end.cjs"`, timeout: 10 }] }],
     });
     expect(await readFile(userSettings(), 'utf8')).toBe(`${JSON.stringify(settings, null, 2)}\n`);
     expect(existsSync(skillPath())).toBe(true);
@@ -101,8 +103,24 @@ describe('install', () => {
     await run('install');
     const { hooks } = await readJson(userSettings());
     expect(hooks.Stop).toEqual([
-      { hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
+      { hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `${NODE} "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
     ]);
+  });
+
+  it('an older install calling node by name: install puts the absolute Node in its place, uninstall removes exactly our hooks', async () => {
+    const byName = (file: string) => ({ type: 'command', command: `node "${pkg}/dist/hooks/${file}"`, timeout: 30 });
+    const original = JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine' }, byName('stop.cjs')] }], SessionEnd: [{ hooks: [byName('session-end.cjs')] }] } });
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), original);
+    expect(JSON.parse((await run('uninstall', '--dry-run', '--json')).stdout).removedHooks.map((hook: any) => hook.command)).toEqual([
+      `node "${pkg}/dist/hooks/stop.cjs"`,
+      `node "${pkg}/dist/hooks/session-end.cjs"`,
+    ]);
+    await run('install');
+    const { hooks } = await readJson(userSettings());
+    expect(hooks.Stop).toEqual([{ hooks: [{ type: 'command', command: 'mine' }, { type: 'command', command: `${NODE} "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] }]);
+    await run('uninstall');
+    expect(await readJson(userSettings())).toEqual({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine' }] }] } });
   });
 
   it("leaves alone another package's look-alike hook and a command of ours that does more", async () => {
@@ -130,7 +148,7 @@ describe('install', () => {
     ]);
     await run('install');
     expect((await readJson(userSettings())).hooks.Stop).toEqual([
-      { hooks: [{ type: 'command', command: `node "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
+      { hooks: [{ type: 'command', command: `${NODE} "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 }] },
     ]);
   });
 
@@ -203,7 +221,7 @@ describe('install', () => {
     const installed = await readFile(userSettings(), 'utf8');
     expect(installed.startsWith(original.slice(0, original.indexOf('        ]')))).toBe(true);
     expect(installed.replaceAll('\r\n', '')).not.toContain('\n');
-    expect(JSON.parse(installed).hooks.Stop[0].hooks[0].command).toBe(`node "${pkg}/dist/hooks/stop.cjs"`);
+    expect(JSON.parse(installed).hooks.Stop[0].hooks[0].command).toBe(`${NODE} "${pkg}/dist/hooks/stop.cjs"`);
     await run('uninstall');
     expect(await readFile(userSettings(), 'utf8')).toBe(original);
     expect(await readdir(join(home.dir, '.claude'))).toEqual(['settings.json']);
@@ -233,7 +251,7 @@ describe('install', () => {
     const result = await run('install', '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('~/.claude/skills/log-session/SKILL.md');
-    expect(result.stdout).toContain(`node "${pkg}/dist/hooks/session-end.cjs"`);
+    expect(result.stdout).toContain(`${NODE} "${pkg}/dist/hooks/session-end.cjs"`);
     expect(existsSync(join(home.dir, '.claude'))).toBe(false);
   });
 
@@ -300,7 +318,7 @@ describe('uninstall gives back every byte', () => {
     const before = await treeOf(join(home.dir, '.claude'));
     await run('install');
     await run('install');
-    expect(JSON.parse(await readFile(userSettings(), 'utf8')).hooks.Stop.at(-1).hooks[0].command).toBe(`node "${pkg}/dist/hooks/stop.cjs"`);
+    expect(JSON.parse(await readFile(userSettings(), 'utf8')).hooks.Stop.at(-1).hooks[0].command).toBe(`${NODE} "${pkg}/dist/hooks/stop.cjs"`);
     expect((await run('uninstall')).code).toBe(0);
     expect(original === undefined ? existsSync(userSettings()) : await readFile(userSettings(), 'utf8')).toBe(original ?? false);
     expect(await treeOf(join(home.dir, '.claude'))).toEqual(before);
@@ -358,8 +376,17 @@ describe('status', () => {
     expect(json.skill).toEqual({ path: skillPath(), installed: true });
     expect(json.memoryRoot).toBe(home.paths.projectsDir);
     const byEvent = Object.fromEntries(json.hooks.map((hook: any) => [hook.event, hook.registrations]));
-    expect(byEvent.Stop).toEqual([{ settingsFile: userSettings(), command: `node "${pkg}/dist/hooks/stop.cjs"`, fileExists: true }]);
+    expect(byEvent.Stop).toEqual([{ settingsFile: userSettings(), command: `${NODE} "${pkg}/dist/hooks/stop.cjs"`, fileExists: true }]);
     expect(byEvent.SessionEnd[0].fileExists).toBe(false);
+  });
+
+  it('reports a hook whose Node is gone (a Node version removed since install) as missing', async () => {
+    const gone = { type: 'command', command: `"${home.dir}/gone/bin/node" "${pkg}/dist/hooks/stop.cjs"`, timeout: 30 };
+    await mkdir(join(home.dir, '.claude'));
+    await writeFile(userSettings(), JSON.stringify({ hooks: { Stop: [{ hooks: [gone] }] } }));
+    const json = JSON.parse((await run('status', '--json')).stdout);
+    expect(json.hooks.find((hook: any) => hook.event === 'Stop').registrations).toEqual([{ settingsFile: userSettings(), command: gone.command, fileExists: false }]);
+    expect((await run('status')).stdout).toMatch(/Stop .*stop\.cjs"  \(file missing: rebuild or reinstall\)/);
   });
 
   it('says what is missing in an empty home', async () => {

@@ -16,6 +16,12 @@ export interface Client {
    * none for an agent that sets none (Gemini CLI sets only `GEMINI_CLI=1`).
    */
   sessionIdEnv?: string;
+  /**
+   * For an agent that sets no session id in its shell commands: the variable it sets there instead (Gemini CLI:
+   * `GEMINI_CLI`), and where a user finds a session's id. Its SessionStart saves the agent's process, by which
+   * `record` run in that shell finds the session (lib/ancestry.ts).
+   */
+  shellMark?: { env: string; sessionIdHint: string };
   /** The variable that holds the folder the agent was launched in, for its hooks, when it sets one. */
   projectDirEnv?: string;
   /** A session's transcript when the hook did not say where it is; `undefined` when there is none. */

@@ -14,15 +14,17 @@ export function clientNamed(name: ClientName | undefined): Client {
 }
 
 /**
- * The session of the agent whose shell runs us, from the variable each agent sets in its shell commands. An agent
- * started inside another's shell inherits the outer one's variable too, so the agents other than Claude Code are
- * asked first: their variable is set only by them, while Claude Code's is inherited by whatever runs in its Bash.
+ * The agent whose shell runs us, and its session, from the variables each agent sets in its shell commands. An
+ * agent started inside another's shell inherits the outer one's variables too, so the agents other than Claude
+ * Code are asked first: their variables are set only by them, while Claude Code's is inherited by whatever runs in
+ * its Bash. No `sessionKey` for an agent that names no session there (see Client.shellMark).
  */
-export function sessionFromEnv(env: Env): { client: ClientName; sessionKey: string } | undefined {
+export function agentFromEnv(env: Env): { client: ClientName; sessionKey?: string } | undefined {
   for (const name of [...CLIENT_NAMES.filter((name) => name !== 'claude-code'), 'claude-code' as const]) {
-    const variable = CLIENTS[name].sessionIdEnv;
-    const sessionKey = variable && env[variable];
+    const { sessionIdEnv, shellMark } = CLIENTS[name];
+    const sessionKey = sessionIdEnv && env[sessionIdEnv];
     if (sessionKey) return { client: name, sessionKey };
+    if (shellMark && env[shellMark.env]) return { client: name };
   }
   return undefined;
 }

@@ -1,6 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { sessionFromEnv } from '../clients/index.js';
-import type { ClientName } from '../clients/names.js';
 import { UsageError } from '../errors.js';
 import type { Env, Paths } from '../paths.js';
 
@@ -31,15 +29,4 @@ export function parseCommandArgs<T extends ParseArgsConfig>(command: string, con
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. See 'log-session ${command} --help'.`, { cause: error });
   }
-}
-
-/**
- * Which session, and whose: `--session ID`, else the session id the calling agent sets in its shell commands
- * (`CLAUDE_CODE_SESSION_ID`, `CODEX_THREAD_ID`, …). The agent is known when that variable names it; otherwise the
- * session's saved state tells.
- */
-export function sessionFrom(option: string | undefined, env: Env): { sessionKey?: string; client?: ClientName } {
-  const calling = sessionFromEnv(env);
-  if (!option) return calling ?? {};
-  return calling?.sessionKey === option ? calling : { sessionKey: option };
 }

@@ -1,4 +1,5 @@
-import { parseCommandArgs, sessionFrom, type Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
+import { callingSession } from './session-option.js';
 import { durationEstimate } from '../memory/merge.js';
 import { currentSessionFacts } from '../session/update.js';
 
@@ -8,7 +9,8 @@ Prints what log-session knows about a session without writing anything: project,
 (transcript and git), duration. The log-session skill shows this to the model.
 
 Options:
-  --session ID    the agent's session id (default: the calling agent's, $CLAUDE_CODE_SESSION_ID or $CODEX_THREAD_ID)
+  --session ID    the agent's session id (default: the calling agent's: $CLAUDE_CODE_SESSION_ID, $CODEX_THREAD_ID,
+                  or in Gemini CLI the session whose start saved the gemini process this runs under)
   --project NAME  project name (default: derived from the repository)
   --json          print JSON
 `;
@@ -20,7 +22,7 @@ export const factsCommand: Command = {
       args: context.args,
       options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
     });
-    const session = sessionFrom(values.session, context.env);
+    const session = await callingSession(values.session, context);
     const facts = await currentSessionFacts(context.paths, { ...session, cwd: context.cwd, explicitProject: values.project }, context.now());
     const { captured } = facts;
     const duration = captured ? durationEstimate(captured.activeMs) : null;

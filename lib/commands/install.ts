@@ -10,7 +10,7 @@ import { readRepo } from '../project/git.js';
 import type { HookEvent } from '../hook/table.js';
 import { displayPath } from '../paths.js';
 import { removeOurSettings, writeSettingsWithReceipt } from '../install/receipt.js';
-import { editSettingsText, readOptional, readSettingsFile } from '../install/settings-file.js';
+import { editSettingsText, hookFilesExist, readOptional, readSettingsFile } from '../install/settings-file.js';
 import {
   addOurHooks,
   desiredHooks,
@@ -220,8 +220,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
       plugins = Object.entries(settings.enabledPlugins).filter(([key, on]) => key.startsWith(`${PACKAGE_NAME}@`) && on === true).map(([key]) => key);
     }
     for (const found of findOurHooks(settings, isOurs)) {
-      const fileExists = existsSync(found.file);
-      hooks.find((hook) => hook.event === found.event)?.registrations.push({ settingsFile: file, command: found.command, fileExists });
+      hooks.find((hook) => hook.event === found.event)?.registrations.push({ settingsFile: file, command: found.command, fileExists: hookFilesExist(found) });
     }
   }
   const skills = SKILLS.map(({ folder }) => {
@@ -326,10 +325,14 @@ function packageName(dir: string): string | undefined {
 
 /** Refuses a package folder the hook commands cannot name safely, or one not built yet. */
 export function checkInstallable(root: string, home: string): void {
-  // Hook commands run through `sh -c`, and skills through Bash: inside double quotes these still expand.
-  const unsafe = /["$`\\\n]/.exec(root)?.[0];
-  if (unsafe) {
-    throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
+  // Hook commands run through a shell, and skills through Bash: inside double quotes these still expand.
+  const unsafe = (path: string) => /["$`\\\n]/.exec(path)?.[0];
+  for (const [path, fix] of [
+    [root, 'move log-session to a folder without it and install from there'],
+    [process.execPath, 'install with a Node installed in a folder without it'],
+  ] as const) {
+    const found = unsafe(path);
+    if (found) throw new UsageError(`${path} holds ${JSON.stringify(found)}, which the shell would expand in the hook commands: ${fix}`);
   }
   const missing = hookFiles(root).filter((file) => !existsSync(file));
   if (missing.length) {

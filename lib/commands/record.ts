@@ -1,4 +1,5 @@
-import { parseCommandArgs, sessionFrom, type Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
+import { callingSession } from './session-option.js';
 import { problemsError, UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { displayPath } from '../paths.js';
@@ -28,8 +29,9 @@ it), or one JSON object on stdin:
   project, client             override the derived project name / the client (claude-code | cursor | other)
 
 Options:
-  --session ID    the agent's session id (default: the calling agent's, $CLAUDE_CODE_SESSION_ID or $CODEX_THREAD_ID),
-                  or the entry id show prints; recording it again updates its entry
+  --session ID    the agent's session id, or the entry id show prints; recording it again updates its entry
+                  (default: the calling agent's: $CLAUDE_CODE_SESSION_ID, $CODEX_THREAD_ID, or in Gemini CLI
+                  the session whose start saved the gemini process this runs under)
   --project NAME  project name (default: git origin's repo name, else package.json name, else the folder name)
   --json          print the written entry as JSON instead of the summary block
   --summary, --decision, --rationale, --follow-up, --tag, --next (context_for_next_session), --focus (current_focus),
@@ -50,7 +52,7 @@ export const recordCommand: Command = {
   async run(context) {
     const { options, fields } = parseOptions(context.args);
     const input = validateInput(fields ?? parseInput(await context.readStdin(RECORD_LIMITS.inputBytes)));
-    const session = sessionFrom(options.session, context.env);
+    const session = await callingSession(options.session, context);
     const { sessionKey } = session;
     const written = await updateSessionEntry(
       { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}\n`) },

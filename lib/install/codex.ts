@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseCommandArgs, type CommandContext } from '../commands/command.js';
+import { checkInstallable } from '../commands/install.js';
 import { replaceFile } from '../disk.js';
 import { UsageError } from '../errors.js';
 import { HOOKS } from '../hook/table.js';
@@ -10,9 +11,9 @@ import { isRecord } from '../json.js';
 import { displayPath } from '../paths.js';
 import type { ClientInstaller } from './clients.js';
 import { hookStateKey, trustBlockKeys, trustedHash, withoutTrustBlock, withTrustBlock, type TrustEntry } from './codex-trust.js';
-import { editSettingsText, readOptional, readSettingsFile, writeSettingsFile } from './settings-file.js';
-import { addOurHooks, findOurHooks, removeOurHooks, type DesiredHook, type IsOurRoot, type Settings } from './settings-hooks.js';
-import { cliCommand, renderCodexSkill, SKILLS } from './skills.js';
+import { editSettingsText, hookFilesExist, readOptional, readSettingsFile, writeSettingsFile } from './settings-file.js';
+import { addOurHooks, findOurHooks, hookCommand, removeOurHooks, type DesiredHook, type IsOurRoot, type Settings } from './settings-hooks.js';
+import { cliCommand, renderShellSkill, SKILLS } from './skills.js';
 
 /**
  * log-session in Codex: SessionStart and Stop hooks in `<codex home>/hooks.json` (Codex has no SessionEnd: a
@@ -40,21 +41,18 @@ function codexFiles(context: CommandContext): CodexFiles {
   };
 }
 
-/** Our hooks as Codex runs them: the built bundles with `--client codex`, through `$SHELL -lc`, so by absolute path. */
+/** Our hooks as Codex runs them: the built bundles with `--client codex`, through `$SHELL -lc`, so by absolute paths. */
 export function desiredCodexHooks(packageRoot: string): DesiredHook[] {
   return HOOKS.filter(({ event }) => CODEX_EVENTS.has(event)).map(({ event, file, timeout }) => ({
     event,
-    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}" --client codex`, timeout },
+    hook: { type: 'command', command: hookCommand(packageRoot, file, 'codex'), timeout },
   }));
 }
 
 async function install(context: CommandContext, root: string, isOurRoot: IsOurRoot): Promise<number> {
   const options = parseOptions(context, 'install');
-  const unsafe = /["$`\\\n]/.exec(root)?.[0];
-  if (unsafe) throw new UsageError(`${root} holds ${JSON.stringify(unsafe)}, which the shell would expand in the hook commands: move log-session to a folder without it and install from there`);
+  checkInstallable(root, context.paths.home);
   const wanted = desiredCodexHooks(root);
-  const missing = wanted.map(({ hook }) => /"(.+)"/.exec(hook.command)![1]!).filter((file) => !existsSync(file));
-  if (missing.length) throw new UsageError(`${missing.map((file) => displayPath(file, context.paths.home)).join(', ')} not found: run 'npm run build' in ${root} first`);
   const files = codexFiles(context);
 
   const hooksFile = await readSettingsFile(files.hooks);
@@ -74,7 +72,7 @@ async function install(context: CommandContext, root: string, isOurRoot: IsOurRo
   const command = cliCommand(join(root, 'dist', 'cli.js'));
   const skills = await Promise.all(
     files.skills.map(async (skill) => {
-      const text = renderCodexSkill(await readFile(join(root, skill.source), 'utf8'), command, skill.name);
+      const text = renderShellSkill(await readFile(join(root, skill.source), 'utf8'), command, skill.name);
       return { path: skill.path, text, changed: (await readOptional(skill.path)) !== text };
     }),
   );
@@ -159,7 +157,7 @@ async function status(context: CommandContext, _root: string, isOurRoot: IsOurRo
     const entry = trustEntries(files.hooks, settings, [{ event: found.event as DesiredHook['event'], hook: { type: 'command', command: found.command, timeout: 0 } }])[0];
     const state = entry && states[entry.key];
     const trusted = entry !== undefined && (ours.has(entry.key) || (state !== undefined && state.enabled !== false && typeof state.trusted_hash === 'string'));
-    return { event: found.event, command: found.command, fileExists: existsSync(found.file), trusted };
+    return { event: found.event, command: found.command, fileExists: hookFilesExist(found), trusted };
   });
   const skills = files.skills.map((skill) => ({ path: skill.path, installed: existsSync(skill.path) }));
   if (options.json) {

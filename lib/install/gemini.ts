@@ -8,14 +8,14 @@ import { HOOKS, type HookEvent } from '../hook/table.js';
 import { displayPath, type Paths } from '../paths.js';
 import type { ClientInstaller } from './clients.js';
 import { removeOurSettings, writeSettingsWithReceipt } from './receipt.js';
-import { editSettingsText, readOptional, readSettingsFile } from './settings-file.js';
-import { addOurHooks, findOurHooks, type CommandHook, type IsOurRoot } from './settings-hooks.js';
-import { cliCommand, renderSkill, SKILLS } from './skills.js';
+import { editSettingsText, hookFilesExist, readOptional, readSettingsFile } from './settings-file.js';
+import { addOurHooks, findOurHooks, hookCommand, type CommandHook, type IsOurRoot } from './settings-hooks.js';
+import { cliCommand, renderShellSkill, SKILLS } from './skills.js';
 
 /**
  * log-session in Gemini CLI: our three hooks in its user settings (`<gemini>/settings.json`, `hooks` shaped as
- * Claude Code's: `{Event: [{hooks: [{type, command, timeout}]}]}`, docs/hooks/reference.md) and the recall skill
- * in `<gemini>/skills/<folder>/SKILL.md`, which Gemini CLI loads by its `name` and `description` frontmatter.
+ * Claude Code's: `{Event: [{hooks: [{type, command, timeout}]}]}`, docs/hooks/reference.md) and both skills in
+ * `<gemini>/skills/<folder>/SKILL.md`, which Gemini CLI loads by their `name` and `description` frontmatter.
  */
 
 /** Gemini CLI's event for each of ours: it has no Stop; AfterAgent fires once the agent has answered a prompt. */
@@ -33,7 +33,7 @@ export interface GeminiHook {
 export function geminiHooks(packageRoot: string): GeminiHook[] {
   return HOOKS.map(({ event, file, timeout }) => ({
     event: GEMINI_EVENTS[event],
-    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}" --client gemini`, timeout: timeout * 1000 },
+    hook: { type: 'command', command: hookCommand(packageRoot, file, 'gemini'), timeout: timeout * 1000 },
   }));
 }
 
@@ -41,15 +41,8 @@ export function geminiSettingsPath(paths: Paths): string {
   return join(paths.geminiDir, 'settings.json');
 }
 
-/**
- * The skills Gemini CLI can run: recall. Not the log-session skill: it records the calling session by the id the
- * agent gives it (`${CLAUDE_SESSION_ID}` in Claude Code), and Gemini CLI gives its skills and shell commands none,
- * so a record from Gemini would make a second entry beside the one its hooks keep.
- */
-const GEMINI_SKILLS = SKILLS.filter(({ folder }) => folder === 'log-session-recall');
-
 function skillFolders(paths: Paths): { source: string; name: string; dir: string }[] {
-  return GEMINI_SKILLS.map(({ source, folder, name }) => ({ source, name, dir: join(paths.geminiDir, 'skills', folder) }));
+  return SKILLS.map(({ source, folder, name }) => ({ source, name, dir: join(paths.geminiDir, 'skills', folder) }));
 }
 
 function options(context: CommandContext, name: string, dryRun: boolean): { dryRun: boolean; json: boolean } {
@@ -73,7 +66,7 @@ async function install(context: CommandContext, root: string, isOurRoot: IsOurRo
   const skills = await Promise.all(
     skillFolders(context.paths).map(async ({ source, name, dir }) => {
       const path = join(dir, 'SKILL.md');
-      const text = renderSkill(await readFile(join(root, source), 'utf8'), command, name);
+      const text = renderShellSkill(await readFile(join(root, source), 'utf8'), command, name);
       return { path, text, changed: (await readOptional(path)) !== text };
     }),
   );
@@ -146,7 +139,7 @@ async function status(context: CommandContext, root: string, isOurRoot: IsOurRoo
   const found = findOurHooks((await readSettingsFile(settingsPath)).settings, isOurRoot);
   const hooks = geminiHooks(root).map(({ event }) => ({
     event,
-    registrations: found.filter((hook) => hook.event === event).map((hook) => ({ command: hook.command, fileExists: existsSync(hook.file) })),
+    registrations: found.filter((hook) => hook.event === event).map((hook) => ({ command: hook.command, fileExists: hookFilesExist(hook) })),
   }));
   const skills = skillFolders(context.paths).map(({ dir }) => ({ path: join(dir, 'SKILL.md'), installed: existsSync(join(dir, 'SKILL.md')) }));
   if (json) {

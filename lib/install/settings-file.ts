@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { orAbsent, replaceFile } from '../disk.js';
@@ -35,6 +36,11 @@ export function editSettingsText(file: SettingsFile, next: Settings): { text: st
     return { text, edits: [{ offset: 0, length: file.text?.length ?? 0, content: text }] };
   }
   return editJsonText(file.text, next);
+}
+
+/** Whether the files a hook of ours runs exist: its bundle, and the Node it names (a bare `node` is PATH's). */
+export function hookFilesExist(hook: { file: string; node?: string }): boolean {
+  return existsSync(hook.file) && (hook.node === undefined || existsSync(hook.node));
 }
 
 /** Writes `text` atomically, through a symlink to its target, keeping the file's mode. */

@@ -20,26 +20,36 @@ export interface DesiredHook {
 export type Settings = Record<string, unknown>;
 export type IsOurRoot = (packageRoot: string) => boolean;
 
-/** The hooks that run the built bundles of the package at `packageRoot` (never tsx: startup time). */
+/**
+ * The command that runs our built hook `file` (never tsx: startup time) of the package at `packageRoot`, with
+ * `--client NAME` for an agent other than Claude Code. Node by the absolute path of the one that runs the
+ * installer: an agent's PATH (Codex runs hooks through a login shell, which may reset it; an IDE's) must not
+ * decide which Node runs them, or find none. Both paths double-quoted; install refuses paths the shell would
+ * still expand there.
+ */
+export function hookCommand(packageRoot: string, file: string, client?: string, node: string = process.execPath): string {
+  return `"${node}" "${packageRoot}/dist/hooks/${file}"${client ? ` --client ${client}` : ''}`;
+}
+
+/** Claude Code's hooks that run the built bundles of the package at `packageRoot`. */
 export function desiredHooks(packageRoot: string): DesiredHook[] {
-  return HOOKS.map(({ event, file, timeout }) => ({
-    event,
-    hook: { type: 'command', command: `node "${packageRoot}/dist/hooks/${file}"`, timeout },
-  }));
+  return HOOKS.map(({ event, file, timeout }) => ({ event, hook: { type: 'command', command: hookCommand(packageRoot, file), timeout } }));
 }
 
 /**
- * Exactly the command we register, `node "<root>/dist/hooks/<script>.cjs"` (or `.js`, which earlier builds
- * registered), for another agent than Claude Code followed by `--client NAME`: a command that does more, e.g.
- * `... && notify-send done`, is the user's and is never touched.
+ * Exactly the command we register (see hookCommand), or as earlier installs registered it: `node` by name, a
+ * `.js` bundle. A command that does more, e.g. `... && notify-send done`, is the user's and is never touched.
  */
-const hookScriptPattern = new RegExp(String.raw`^node ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?(?: --client ([\w-]+))?$`);
+const hookScriptPattern = new RegExp(String.raw`^(?:node|"(/[^"]+)") ["']?(([^"']*?)/dist/hooks/(${HOOKS.map(({ file }) => hookScript(file)).join('|')})\.c?js)["']?(?: --client ([\w-]+))?$`);
 
-/** The file a hook command runs, its package folder, script and agent (none: Claude Code), when it runs one of our hook bundles. */
-export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string; client?: string } | undefined {
+/**
+ * The file a hook command runs, its package folder, script and agent (none: Claude Code), and the Node it names
+ * (none: `node` found on PATH), when it runs one of our hook bundles.
+ */
+export function parseHookCommand(command: string): { file: string; packageRoot: string; script: string; client?: string; node?: string } | undefined {
   const match = hookScriptPattern.exec(command.trim());
-  if (!match?.[1] || !match[2] || !match[3]) return undefined;
-  return { file: match[1], packageRoot: match[2], script: match[3], ...(match[4] ? { client: match[4] } : {}) };
+  if (!match?.[2] || !match[3] || !match[4]) return undefined;
+  return { file: match[2], packageRoot: match[3], script: match[4], ...(match[5] ? { client: match[5] } : {}), ...(match[1] ? { node: match[1] } : {}) };
 }
 
 /** Settings keys we read; a malformed shape is the user's to fix, so it is reported, never rewritten. */
@@ -64,6 +74,7 @@ export interface FoundHook {
   file: string;
   packageRoot: string;
   script: string;
+  node?: string;
 }
 
 export function findOurHooks(settings: Settings, isOurRoot: IsOurRoot): FoundHook[] {

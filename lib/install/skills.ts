@@ -44,13 +44,13 @@ export function renderSkill(source: string, command: string, name: string = SKIL
 }
 
 /**
- * A shipped skill in the form Codex reads (`<codex home>/skills/<folder>/SKILL.md`, frontmatter `name` and
- * `description`): Codex runs no command lines inside a skill and knows neither `allowed-tools` nor
- * `${CLAUDE_SESSION_ID}`, so a `!`command`` line becomes a command to run first, and the session is the one
- * `$CODEX_THREAD_ID` names, which our CLI reads itself. Throws when the result lost its name or description, or
- * still holds a Claude Code variable.
+ * A shipped skill in the form Codex and Gemini CLI read (`<home>/skills/<folder>/SKILL.md`, frontmatter `name` and
+ * `description`): they run no command lines inside a skill and know neither `allowed-tools` nor
+ * `${CLAUDE_SESSION_ID}`, so a `!`command`` line becomes a command to run first, and the session is the calling
+ * agent's, which our CLI finds itself (`$CODEX_THREAD_ID`; Gemini CLI's process). Throws when the result lost its
+ * name or description, or still holds a Claude Code variable.
  */
-export function renderCodexSkill(source: string, command: string, name: string = SKILL_NAME): string {
+export function renderShellSkill(source: string, command: string, name: string = SKILL_NAME): string {
   const rendered = source
     .replace(/^allowed-tools:.*\n/m, '')
     .replace(/^!`(.+)`$/gm, 'Run this first and read what it prints:\n\n```bash\n$1\n```')
@@ -58,8 +58,8 @@ export function renderCodexSkill(source: string, command: string, name: string =
     .replaceAll(PLUGIN_CLI_COMMAND, command);
   const data = matter({ content: rendered }).data;
   if (data.name !== name || typeof data.description !== 'string' || !data.description) {
-    throw new Error(`the skill rendered for Codex lacks name '${name}' or a description`);
+    throw new Error(`the skill rendered for an agent's shell lacks name '${name}' or a description`);
   }
-  if (rendered.includes('${CLAUDE')) throw new Error(`the skill rendered for Codex still names a Claude Code variable: ${name}`);
+  if (rendered.includes('${CLAUDE')) throw new Error(`the skill rendered for an agent's shell still names a Claude Code variable: ${name}`);
   return rendered;
 }

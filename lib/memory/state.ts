@@ -1,6 +1,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { sameProcess, type ProcessId } from '../ancestry.js';
 import type { TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
@@ -31,6 +32,11 @@ export interface SessionState {
   git?: WorkTreeSnapshot;
   /** Subjects of the commits the session made, all turns and runs, redacted (the newest 50): its automatic summary's. */
   commits?: string[];
+  /**
+   * The agent process that ran the session's newest SessionStart, and when, for an agent whose shell commands name
+   * no session (Gemini CLI): `record` run there finds its session by it.
+   */
+  agentProcess?: ProcessId & { since: string };
 }
 
 /** Where the sessions' states live; one `<key>.json` each. */
@@ -123,6 +129,24 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
     }
   }
   return undefined;
+}
+
+/**
+ * The session run by the nearest of `ancestors` (a process's, parent first) that a session's start saved as its
+ * agent process; of the sessions one process ran (Gemini CLI's /clear starts another), the one that started there
+ * last. `undefined` when none is. Reads every recent state: `record` asks this once, no hook does.
+ */
+export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): Promise<string | undefined> {
+  const dir = sessionStateDir(paths);
+  let best: { sessionKey: string; depth: number; since: string } | undefined;
+  for (const name of ((await orAbsent(readdir(dir))) ?? []).filter((each) => each.endsWith('.json'))) {
+    const saved = await readStateFile(join(dir, name));
+    const agent = saved?.state.agentProcess;
+    const depth = agent ? ancestors.findIndex((ancestor) => sameProcess(ancestor, agent)) : -1;
+    if (!saved || !agent || depth === -1) continue;
+    if (!best || depth < best.depth || (depth === best.depth && agent.since > best.since)) best = { sessionKey: saved.sessionKey, depth, since: agent.since };
+  }
+  return best?.sessionKey;
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {

@@ -1,3 +1,4 @@
+import { readHookRunner, type ProcessId } from '../ancestry.js';
 import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
 import { stat } from 'node:fs/promises';
@@ -21,8 +22,10 @@ export async function startSession(source: SessionSource & { sessionKey: string 
   const cwd = await sessionFolder(client, source);
   const repo = await readRepo(cwd);
   const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
+  // An agent whose shell commands name no session: `record` run there finds this one by the process that runs us.
+  const agentProcess = client.shellMark ? await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '') : undefined;
   // Bookkeeping only: failing to save it must not cost the session its brief.
-  await rememberStart({ ...source, client: client.name, cwd }, project, repo?.root, services).catch((error: unknown) =>
+  await rememberStart({ ...source, client: client.name, cwd, agentProcess }, project, repo?.root, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
   );
   await catchUpSessions(client, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
@@ -38,7 +41,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
  * the session, or while a resumed one was away, is never taken for its work.
  */
 async function rememberStart(
-  source: SessionSource & { sessionKey: string; client: ClientName; cwd: string },
+  source: SessionSource & { sessionKey: string; client: ClientName; cwd: string; agentProcess?: ProcessId },
   project: string,
   repoRoot: string | undefined,
   services: SessionServices,
@@ -50,10 +53,11 @@ async function rememberStart(
     const known = Object.keys(state).length > 0;
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
     const caughtUp = !state.scan || !state.transcriptPath || (await orAbsent(stat(state.transcriptPath)))?.size === state.scan.offset;
-    if (known && !(repoRoot && caughtUp)) return;
+    if (known && !(repoRoot && caughtUp) && !source.agentProcess) return;
     const now = services.now();
     await writeSessionState(paths, source.sessionKey, {
       ...state,
+      ...(source.agentProcess ? { agentProcess: { ...source.agentProcess, since: now.toISOString() } } : {}),
       ...(known ? {} : { client: source.client, project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) }),
       ...(repoRoot && caughtUp ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}),
     });

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, makeTempProject, runLogSession, type TempProject } from './claude-session.js';
-import { contentText, startFakeGeminiApi, type FakeGeminiApi, type RecordedRequest } from './fake-gemini-api.js';
+import { git, LOG_SESSION_CLI, makeTempProject, runLogSession, type TempProject } from './claude-session.js';
+import { contentText, startFakeGeminiApi, type FakeGeminiApi, type RecordedRequest, type Turn, type TurnContext } from './fake-gemini-api.js';
 import { runGemini, writeGeminiSettings, type GeminiRun } from './gemini-session.js';
 
 let api: FakeGeminiApi;
@@ -98,4 +98,54 @@ describe('Gemini CLI: a session captured exactly, and the next one briefed', () 
     expect(JSON.stringify(entries[1])).toContain('Second session.');
     expect(JSON.stringify(entries[1])).not.toContain('Project memory for');
   });
+
+  it("logs a session through the installed log-session skill: record, run by Gemini CLI's shell tool, fills the session's one entry", async () => {
+    const seen: { skill?: string; facts?: string; record?: string; recordOutput?: string } = {};
+    const output = (context: TurnContext) => String(context.responses[0]?.response.output ?? JSON.stringify(context.responses[0]?.response));
+    const shell = (command: string, description: string): Turn => ({ calls: [{ name: 'run_shell_command', args: { command, description } }] });
+    api.script(
+      [
+        { calls: [{ name: 'write_file', args: { file_path: join(project.cwd, 'docs/log.md'), content: 'logged\n' } }] },
+        { calls: [{ name: 'activate_skill', args: { name: 'log-session' } }] },
+        (context) => {
+          seen.skill = output(context);
+          // The skill's first command shows what log-session knows of this session.
+          return shell(bashBlocks(seen.skill)[0]!, 'What log-session knows');
+        },
+        (context) => {
+          seen.facts = output(context);
+          const values: Record<string, string> = { summary: 'Wrote the log page.', decision: 'Keep the log in docs', rationale: 'it ships with the code', tag: 'docs' };
+          const template = bashBlocks(seen.skill!).find((block) => / record /.test(block))!;
+          seen.record = template.replace(/ --([a-z-]+) "\.\.\."/g, (whole, name: string) => (name in values ? ` --${name} "${values[name]}"` : ''));
+          return shell(seen.record, 'Record this session');
+        },
+        (context) => {
+          seen.recordOutput = output(context);
+          return { text: 'Logged.' };
+        },
+      ],
+      { promptIncludes: 'Log this session' },
+    );
+    const run = await runGemini({ home: project.home, cwd: project.cwd, apiUrl: api.url, prompt: 'Log this session.' });
+    expectOk(run);
+    expect(api.errors).toEqual([]);
+    expect(seen.facts).toContain('- Files changed (1): docs/log.md');
+    // The command as the skill gives it: no session id, which Gemini CLI's shell commands lack.
+    expect(seen.record).toMatch(new RegExp(`^node ${LOG_SESSION_CLI} record --summary "Wrote the log page\\." --decision "Keep the log in docs" --rationale "it ships with the code" --tag "docs"$`));
+    expect(seen.recordOutput).toContain('Session logged to:');
+    const entries = await pollSessions(project.home, (e) => e.length === 3 && e[2]?.summary === 'Wrote the log page.' && JSON.stringify(e[2]?.files_modified) === '["docs/log.md"]');
+    expect(entries).toHaveLength(3);
+    expect(entries[2]).toMatchObject({
+      summary: 'Wrote the log page.',
+      decisions_made: [{ decision: 'Keep the log in docs', rationale: 'it ships with the code' }],
+      files_modified: ['docs/log.md'],
+      tags: ['gemini', 'docs'],
+      client: 'other',
+    });
+  });
 });
+
+/** The commands of ```bash blocks in a text (a loaded skill). */
+function bashBlocks(text: string): string[] {
+  return [...text.matchAll(/```bash\n([\s\S]*?)\n```/g)].map((match) => match[1]!);
+}

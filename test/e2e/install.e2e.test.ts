@@ -65,7 +65,7 @@ describe('settings route: log-session install into a user home', () => {
     expect(session.stdout).toBe('Session over.\n');
     const transcript = await transcriptText(session.transcriptPath);
     // Claude Code notes a Stop hook in the transcript even when it prints nothing; SessionStart only with output.
-    expect(transcript).toContain(JSON.stringify(`node "${REPO_ROOT}/dist/hooks/stop.cjs"`));
+    expect(transcript).toContain(JSON.stringify(`"${process.execPath}" "${REPO_ROOT}/dist/hooks/stop.cjs"`));
     expect(transcript).toContain('users-own-stop');
     expect(JSON.parse(await readFile(settingsPath(), 'utf8')).hooks.Stop[0]).toEqual(usersOwn.hooks.Stop[0]);
   });

@@ -111,7 +111,10 @@ describe.each(startingFiles)('installed from the tarball, %s', (_, original) => 
     expect(installed, installed.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(installed.stdout).toContain('skill recall:');
     const settings = await readFile(settingsPath(), 'utf8');
-    expect(settings).toContain(`node \\"${prefix}/lib/node_modules/log-session/dist/hooks/stop.cjs\\"`);
+    // The Node that ran the installed CLI, by absolute path, runs the installed package's hook.
+    const stop = (JSON.parse(settings) as { hooks: { Stop: { hooks: { command: string }[] }[] } }).hooks.Stop.at(-1)!.hooks[0]!.command;
+    const hookFile = `${prefix}/lib/node_modules/log-session/dist/hooks/stop.cjs`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(stop).toMatch(new RegExp(`^"/[^"]+" "${hookFile}"$`));
     expect(settings).not.toContain(REPO_ROOT);
 
     api.script([{ tools: [{ name: 'Write', input: { file_path: join(project.cwd, 'shipped.txt'), content: 's\n' } }] }, { text: 'Shipped.' }]);

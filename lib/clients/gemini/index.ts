@@ -9,8 +9,9 @@ const reader = () => import('./read.js');
 export const gemini: Client = {
   name: 'gemini',
   entryClient: 'other',
-  // Its hooks get the launch folder (hookRunner.ts); its shell commands get no session id.
+  // Its hooks get the launch folder (hookRunner.ts); its shell commands get no session id, only GEMINI_CLI=1.
   projectDirEnv: 'GEMINI_PROJECT_DIR',
+  shellMark: { env: 'GEMINI_CLI', sessionIdHint: "'gemini --list-sessions' in the project's folder prints each of its sessions with its id in brackets" },
   findTranscript,
   transcriptSessionKey,
   readTranscript: async (...args) => (await reader()).readTranscript(...args),
