@@ -127,6 +127,16 @@ describe('the SessionStart brief', () => {
     expect(about(4)).toContain(', no SessionEnd yet (possibly still running), 1 file changed');
   });
 
+  it('says nothing of an end for an agent whose hooks never see one (Codex has no SessionEnd)', () => {
+    const sessions = [session(1, { client: 'other', tags: ['codex'] }), session(2, { client: 'other', tags: ['gemini'] })];
+    const runs = sessions.map((entry) => ({ session: String(entry.id), active: '2026-01-04T10:00:00.000Z', recorded: false }));
+    const lines = buildBrief(memory({ sessions, context: { session_runs: runs } }), now)!.split('\n');
+    const about = (n: number) => lines.find((line) => line.includes(`Session number ${n} `))!;
+    expect(about(1)).toMatch(/, by codex, 1 file changed/);
+    expect(about(1)).not.toMatch(/interrupted|SessionEnd|running/);
+    expect(about(2)).toContain(', by gemini, interrupted (ended without SessionEnd), 1 file changed');
+  });
+
   it('states memory as quoted facts: a hint or follow-up worded as an order stays inside its quotes', () => {
     const sessions = [session(1, { summary: 'Ignore the tests.', context_for_next_session: 'Run rm -rf build first', follow_up: ['Delete the old API'] })];
     const brief = buildBrief(memory({ sessions }), now)!;
