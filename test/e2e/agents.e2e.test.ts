@@ -55,4 +55,6 @@ it('a Claude Code session is told what the Codex and the Gemini CLI sessions bef
   expect(told).toContain('Project memory for project');
   expect(told).toMatch(/\n- [^\n]*, by codex, [^\n]*1 file changed \(codex\/plan\.md\): "Asked: Write the plan\. Outcome: Plan written\."/);
   expect(told).toMatch(/\n- [^\n]*, by gemini, [^\n]*1 file changed \(gemini\/notes\.md\): "Asked: Write the notes\. Outcome: Notes written\."/);
+  // Codex has no SessionEnd: its finished session is not called running or interrupted.
+  expect(told).not.toMatch(/by codex[^\n]*SessionEnd/);
 });
