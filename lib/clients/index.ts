@@ -14,17 +14,15 @@ export function clientNamed(name: ClientName | undefined): Client {
 }
 
 /**
- * The agent whose shell runs us, and its session, from the variables each agent sets in its shell commands. An
- * agent started inside another's shell inherits the outer one's variables too, so the agents other than Claude
- * Code are asked first: their variables are set only by them, while Claude Code's is inherited by whatever runs in
- * its Bash. No `sessionKey` for an agent that names no session there (see Client.shellMark).
+ * The agents whose shell runs us, as the variables each sets in its shell commands say, each with its session when
+ * its variable names one (see Client.shellMark). More than one when an agent runs inside another's shell: the
+ * inner one's variables are set, the outer one's inherited, and only their processes tell which is which.
  */
-export function agentFromEnv(env: Env): { client: ClientName; sessionKey?: string } | undefined {
-  for (const name of [...CLIENT_NAMES.filter((name) => name !== 'claude-code'), 'claude-code' as const]) {
+export function agentsInEnv(env: Env): { client: ClientName; sessionKey?: string }[] {
+  return CLIENT_NAMES.flatMap((name) => {
     const { sessionIdEnv, shellMark } = CLIENTS[name];
     const sessionKey = sessionIdEnv && env[sessionIdEnv];
-    if (sessionKey) return { client: name, sessionKey };
-    if (shellMark && env[shellMark.env]) return { client: name };
-  }
-  return undefined;
+    if (sessionKey) return [{ client: name, sessionKey }];
+    return shellMark && env[shellMark.env] ? [{ client: name }] : [];
+  });
 }

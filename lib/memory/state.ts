@@ -33,8 +33,8 @@ export interface SessionState {
   /** Subjects of the commits the session made, all turns and runs, redacted (the newest 50): its automatic summary's. */
   commits?: string[];
   /**
-   * The agent process that ran the session's newest SessionStart, and when, for an agent whose shell commands name
-   * no session (Gemini CLI): `record` run there finds its session by it.
+   * The agent process that ran the session's newest SessionStart, and when: `record` run in an agent's shell finds
+   * its session by it where the shell names none (Gemini CLI), or names two agents (one inside the other's shell).
    */
   agentProcess?: ProcessId & { since: string };
 }
@@ -133,20 +133,22 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
 
 /**
  * The session run by the nearest of `ancestors` (a process's, parent first) that a session's start saved as its
- * agent process; of the sessions one process ran (Gemini CLI's /clear starts another), the one that started there
- * last. `undefined` when none is. Reads every recent state: `record` asks this once, no hook does.
+ * agent process, with its agent; of the sessions one process ran (a /clear starts another), the one that started
+ * there last. `undefined` when none is. Reads every recent state: `record` asks this once, no hook does.
  */
-export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): Promise<string | undefined> {
+export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): Promise<{ sessionKey: string; client?: ClientName } | undefined> {
   const dir = sessionStateDir(paths);
-  let best: { sessionKey: string; depth: number; since: string } | undefined;
+  let best: { sessionKey: string; client?: ClientName; depth: number; since: string } | undefined;
   for (const name of ((await orAbsent(readdir(dir))) ?? []).filter((each) => each.endsWith('.json'))) {
     const saved = await readStateFile(join(dir, name));
     const agent = saved?.state.agentProcess;
     const depth = agent ? ancestors.findIndex((ancestor) => sameProcess(ancestor, agent)) : -1;
     if (!saved || !agent || depth === -1) continue;
-    if (!best || depth < best.depth || (depth === best.depth && agent.since > best.since)) best = { sessionKey: saved.sessionKey, depth, since: agent.since };
+    if (!best || depth < best.depth || (depth === best.depth && agent.since > best.since)) {
+      best = { sessionKey: saved.sessionKey, ...(saved.state.client ? { client: saved.state.client } : {}), depth, since: agent.since };
+    }
   }
-  return best?.sessionKey;
+  return best && { sessionKey: best.sessionKey, ...(best.client ? { client: best.client } : {}) };
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {

@@ -22,8 +22,9 @@ export async function startSession(source: SessionSource & { sessionKey: string 
   const cwd = await sessionFolder(client, source);
   const repo = await readRepo(cwd);
   const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
-  // An agent whose shell commands name no session: `record` run there finds this one by the process that runs us.
-  const agentProcess = client.shellMark ? await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '') : undefined;
+  // `record` run in the agent's shell finds this session by the process that runs us where the shell does not name
+  // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
+  const agentProcess = await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '');
   // Bookkeeping only: failing to save it must not cost the session its brief.
   await rememberStart({ ...source, client: client.name, cwd, agentProcess }, project, repo?.root, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
