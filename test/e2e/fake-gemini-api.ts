@@ -14,9 +14,8 @@
  * of the latest prompt, so a resumed session's new prompt picks its own script; or a predicate), else the default
  * `script(turns)`.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parseBody, readBody, sendJson } from './fake-messages-api.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { parseBody, readBody, ScriptBook, sendJson, serveOnLoopback } from './loopback-api.js';
 
 export interface FunctionCall {
   name: string;
@@ -94,20 +93,7 @@ const DEFAULT_TURN: Turn = { text: 'done' };
 
 export async function startFakeGeminiApi(): Promise<FakeGeminiApi> {
   const requests: RecordedRequest[] = [];
-  const errors: unknown[] = [];
-  let defaultScript: ScriptedTurn[] = [];
-  const scripts: { turns: ScriptedTurn[]; matches: (request: RecordedRequest) => boolean }[] = [];
-  const scriptFor = (request: RecordedRequest): ScriptedTurn[] =>
-    [...scripts].reverse().find((s) => s.matches(request))?.turns ?? defaultScript;
-
-  const server = createServer((req, res) => {
-    // A 400, not a 5xx: the CLI retries 5xx (and 429) with backoff, which would stall a test.
-    void handle(req, res).catch((error: unknown) => {
-      errors.push(error);
-      if (!res.headersSent) sendJson(res, 400, apiError(400, `fake API: ${String(error)}`));
-      else res.end();
-    });
-  });
+  const scripts = new ScriptBook<ScriptedTurn, RecordedRequest>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
@@ -131,7 +117,7 @@ export async function startFakeGeminiApi(): Promise<FakeGeminiApi> {
         sendJson(res, 400, apiError(400, 'contents: expected an array'));
         return;
       }
-      const turn = chooseTurn(request, scriptFor(request), model);
+      const turn = chooseTurn(request, scripts.for(request), model);
       const response = { candidates: [{ content: { role: 'model', parts: parts(turn) }, finishReason: 'STOP', index: 0 }], usageMetadata: USAGE, modelVersion: model };
       if (request.method_name === 'generateContent') {
         sendJson(res, 200, response);
@@ -144,26 +130,13 @@ export async function startFakeGeminiApi(): Promise<FakeGeminiApi> {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
+  const server = await serveOnLoopback(handle, (message) => apiError(400, message));
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     requests,
-    errors,
-    script(turns, when) {
-      if (when === undefined) defaultScript = turns;
-      else scripts.push({ turns, matches: matcher(when) });
-    },
+    script: (turns, when) => scripts.add(turns, when && matcher(when)),
     agentRequests() {
       return requests.filter((r) => hasTools(r));
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
     },
   };
 }

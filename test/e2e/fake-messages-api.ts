@@ -14,8 +14,8 @@
  * (a session id, a piece of the first prompt, or a predicate), else the default `script(turns)`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { parseBody, readBody, ScriptBook, sendJson, serveOnLoopback } from './loopback-api.js';
 
 export interface ToolCall {
   name: string;
@@ -110,22 +110,7 @@ const DEFAULT_TURN: Turn = { text: 'done' };
 
 export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
   const requests: RecordedRequest[] = [];
-  const errors: unknown[] = [];
-  let defaultScript: ScriptedTurn[] = [];
-  const scripts: { turns: ScriptedTurn[]; matches: (request: RecordedRequest) => boolean }[] = [];
-
-  const scriptFor = (request: RecordedRequest): ScriptedTurn[] =>
-    [...scripts].reverse().find((s) => s.matches(request))?.turns ?? defaultScript;
-
-  const server = createServer((req, res) => {
-    // A throwing turn (or any fault here) is answered with a 400, not a 5xx: the SDK retries 5xx with backoff,
-    // which would stall a test; a 400 ends the CLI run within ~0.4 s (exit 1).
-    void handle(req, res).catch((error: unknown) => {
-      errors.push(error);
-      if (!res.headersSent) sendJson(res, 400, apiError('invalid_request_error', `fake API: ${String(error)}`));
-      else res.end();
-    });
-  });
+  const scripts = new ScriptBook<ScriptedTurn, RecordedRequest>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
@@ -148,26 +133,18 @@ export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
         sendJson(res, 400, apiError('invalid_request_error', 'messages: expected an array'));
         return;
       }
-      answerMessages(res, request, chooseTurn(request, scriptFor(request)));
+      answerMessages(res, request, chooseTurn(request, scripts.for(request)));
     } else {
       sendJson(res, 404, apiError('not_found_error', `${request.method} ${path}: not served by the fake API`));
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
+  // A throwing turn is answered with a 400: the CLI re-sends it a few times with fewer beta flags and exits 1.
+  const server = await serveOnLoopback(handle, (message) => apiError('invalid_request_error', message));
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     requests,
-    errors,
-    script(turns, when) {
-      if (when === undefined) defaultScript = turns;
-      else scripts.push({ turns, matches: matcher(when) });
-    },
+    script: (turns, when) => scripts.add(turns, when && matcher(when)),
     messageRequests(sessionId) {
       return requests.filter(
         (r) =>
@@ -175,10 +152,6 @@ export async function startFakeMessagesApi(): Promise<FakeMessagesApi> {
           r.url.split('?')[0] === '/v1/messages' &&
           (sessionId === undefined || r.sessionId === sessionId),
       );
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -282,32 +255,9 @@ function answerMessages(res: ServerResponse, request: RecordedRequest, turn: Tur
   res.end();
 }
 
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** A request's JSON body, when it is an object (the stand-in APIs take its shape on trust: a test drives them). */
-export function parseBody<Body>(raw: string): Body | undefined {
-  try {
-    const value: unknown = JSON.parse(raw);
-    return value !== null && typeof value === 'object' ? (value as Body) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 function apiError(type: string, message: string) {

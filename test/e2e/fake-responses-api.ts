@@ -13,9 +13,8 @@
  * the last user message, else the default `script(turns)`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parseBody, readBody } from './fake-messages-api.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseBody, readBody, ScriptBook, sendJson, serveOnLoopback } from './loopback-api.js';
 
 /** One answer: a text, or one tool call (the CLI runs it and sends its output in the next request). */
 export type ResponsesTurn = { text: string } | { patch: string } | { exec: string };
@@ -56,41 +55,31 @@ const CALLS = new Set(['function_call', 'custom_tool_call']);
 
 export async function startFakeResponsesApi(): Promise<FakeResponsesApi> {
   const requests: ResponsesRequest[] = [];
-  let defaultScript: ResponsesTurn[] = [];
-  const scripts: { turns: ResponsesTurn[]; promptIncludes: string }[] = [];
+  const scripts = new ScriptBook<ResponsesTurn, string>();
 
-  const server = createServer((req, res) => {
-    void readBody(req).then((raw) => {
-      const request: ResponsesRequest = { url: req.url ?? '/', body: parseBody<ResponsesBody>(raw) };
-      requests.push(request);
-      if (req.method !== 'POST' || request.url.split('?')[0] !== '/v1/responses' || !Array.isArray(request.body?.input)) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not served by the fake API"}}');
-        return;
-      }
-      const input = request.body.input;
-      const prompt = lastUserText(input);
-      const turns = [...scripts].reverse().find((s) => prompt.includes(s.promptIncludes))?.turns ?? defaultScript;
-      answer(res, turns[callsSinceLastUserMessage(input)] ?? { text: 'done' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request: ResponsesRequest = { url: req.url ?? '/', body: parseBody<ResponsesBody>(await readBody(req)) };
+    requests.push(request);
+    if (req.method !== 'POST' || request.url.split('?')[0] !== '/v1/responses' || !Array.isArray(request.body?.input)) {
+      sendJson(res, 404, apiError('not served by the fake API'));
+      return;
+    }
+    const input = request.body.input;
+    answer(res, scripts.for(lastUserText(input))[callsSinceLastUserMessage(input)] ?? { text: 'done' });
+  }
+
+  const server = await serveOnLoopback(handle, apiError);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${server.url}/v1`,
     requests,
-    script(turns, promptIncludes) {
-      if (promptIncludes === undefined) defaultScript = turns;
-      else scripts.push({ turns, promptIncludes });
-    },
+    script: (turns, promptIncludes) => scripts.add(turns, promptIncludes === undefined ? undefined : (prompt) => prompt.includes(promptIncludes)),
     requestsFor: (text) => requests.filter((request) => lastUserText(request.body?.input ?? []).includes(text)),
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
+}
+
+function apiError(message: string) {
+  return { error: { message } };
 }
 
 /** The text of every user and developer message, in order: what the model was told. */
