@@ -3,41 +3,24 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../lib/commands/command.js';
-import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { hookStateKey, trustedHash, withTrustBlock } from '../lib/install/codex-trust.js';
-import { makePackageFolder } from './helpers/package-folder.js';
+import { makePackageFolder, runInstaller } from './helpers/package-folder.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
 let pkg: string;
-let commands: ReturnType<typeof createInstallCommands>;
 
 beforeEach(async () => {
   home = await makeHome();
   pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
-  commands = createInstallCommands({ packageRoot: () => pkg });
 });
 afterEach(async () => {
   await home.remove();
 });
 
-async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const context: CommandContext = {
-    args,
-    env: home.env,
-    paths: home.paths,
-    cwd: home.project,
-    now: () => new Date('2026-01-02T03:04:05Z'),
-    readStdin: async () => '',
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  };
-  const code = await commands[name].run(context);
-  return { code, stdout, stderr };
+function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  return runInstaller(pkg, home, name, args);
 }
 
 const codexDir = () => join(home.dir, '.codex');

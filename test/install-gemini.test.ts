@@ -3,12 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../lib/commands/command.js';
-import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { SKILLS } from '../lib/install/skills.js';
 import { makeHome, type TempHome } from './helpers/temp-home.js';
-import { makePackageFolder } from './helpers/package-folder.js';
+import { makePackageFolder, runInstaller } from './helpers/package-folder.js';
 
 let home: TempHome;
 let pkg: string;
@@ -23,19 +21,8 @@ afterEach(async () => {
 });
 
 /** `log-session <name> --client gemini <args>`, as the CLI runs it. */
-async function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
-  let stdout = '';
-  const context: CommandContext = {
-    args: ['--client', 'gemini', ...args],
-    env: home.env,
-    paths: home.paths,
-    cwd: home.project,
-    now: () => new Date('2026-01-02T03:04:05Z'),
-    readStdin: async () => '',
-    stdout: (text) => (stdout += text),
-    stderr: () => undefined,
-  };
-  return { code: await createInstallCommands({ packageRoot: () => pkg })[name].run(context), stdout };
+function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
+  return runInstaller(pkg, home, name, ['--client', 'gemini', ...args]);
 }
 
 const settingsPath = () => join(home.dir, '.gemini', 'settings.json');

@@ -4,16 +4,13 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import matter from 'gray-matter';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../lib/commands/command.js';
-import { createInstallCommands } from '../lib/commands/install.js';
 import { UsageError } from '../lib/errors.js';
 import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/install/skills.js';
 import { builtCli, makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
-import { makePackageFolder } from './helpers/package-folder.js';
+import { makePackageFolder, runInstaller } from './helpers/package-folder.js';
 
 let home: TempHome;
 let pkg: string;
-let commands: ReturnType<typeof createInstallCommands>;
 /** How our hooks name Node: the one that runs the installer, by absolute path. */
 const NODE = `"${process.execPath}"`;
 
@@ -21,31 +18,13 @@ const NODE = `"${process.execPath}"`;
 beforeEach(async () => {
   home = await makeHome();
   pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
-  commands = createInstallCommands({ packageRoot: () => pkg });
 });
 afterEach(async () => {
   await home.remove();
 });
 
 function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {
-  return runIn(home.project, name, ...args);
-}
-
-async function runIn(cwd: string, name: 'install' | 'uninstall' | 'status', ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const context: CommandContext = {
-    args,
-    env: home.env,
-    paths: home.paths,
-    cwd,
-    now: () => new Date('2026-01-02T03:04:05Z'),
-    readStdin: async () => '',
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  };
-  const code = await commands[name].run(context);
-  return { code, stdout, stderr };
+  return runInstaller(pkg, home, name, args);
 }
 
 const userSettings = () => join(home.dir, '.claude', 'settings.json');
@@ -162,13 +141,13 @@ describe('install', () => {
   it('status from the home folder lists each hook once, and checks both skills', async () => {
     await run('install');
     await rm(join(home.dir, '.claude', 'skills', 'log-session-recall'), { recursive: true });
-    const json = JSON.parse((await runIn(home.dir, 'status', '--json')).stdout);
+    const json = JSON.parse((await runInstaller(pkg, home, 'status', ['--json'], home.dir)).stdout);
     for (const hook of json.hooks) expect(hook.registrations).toHaveLength(1);
     expect(json.skill.installed).toBe(false);
     expect(json.skills.map((skill: any) => skill.installed)).toEqual([true, false]);
-    expect((await runIn(home.dir, 'status')).stdout).toContain('skills/log-session-recall/SKILL.md (not installed)');
+    expect((await runInstaller(pkg, home, 'status', [], home.dir)).stdout).toContain('skills/log-session-recall/SKILL.md (not installed)');
 
-    await runIn(home.dir, 'uninstall');
+    await runInstaller(pkg, home, 'uninstall', [], home.dir);
     expect(existsSync(join(home.dir, '.claude', 'skills', 'log-session'))).toBe(false);
   });
 
@@ -258,17 +237,7 @@ describe('install', () => {
   it('--scope project writes <repo root>/.claude/settings.local.json (machine paths, not shared), also from a sub-folder', async () => {
     const sub = join(home.project, 'src');
     await mkdir(sub);
-    let stdout = '';
-    const code = await commands.install.run({
-      args: ['--scope', 'project'],
-      env: home.env,
-      paths: home.paths,
-      cwd: sub,
-      now: () => new Date(),
-      readStdin: async () => '',
-      stdout: (text) => (stdout += text),
-      stderr: () => {},
-    });
+    const { code } = await runInstaller(pkg, home, 'install', ['--scope', 'project'], sub);
     expect(code).toBe(0);
     expect(Object.keys((await readJson(join(home.project, '.claude', 'settings.local.json'))).hooks)).toEqual(['SessionStart', 'Stop', 'SessionEnd']);
     expect(existsSync(join(home.project, '.claude', 'settings.json'))).toBe(false);
