@@ -2,22 +2,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import matter from 'gray-matter';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/errors.js';
 import { SKILLS } from '../lib/install/skills.js';
-import { makeHome, type TempHome } from './helpers/temp-home.js';
-import { makePackageFolder, runInstaller } from './helpers/package-folder.js';
+import type { TempHome } from './helpers/temp-home.js';
+import { eachTestInstallerHome, runInstaller } from './helpers/package-folder.js';
 
 let home: TempHome;
 let pkg: string;
-
-
-beforeEach(async () => {
-  home = await makeHome();
-  pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
-});
-afterEach(async () => {
-  await home.remove();
+eachTestInstallerHome((madeHome, madePackage) => {
+  home = madeHome;
+  pkg = madePackage;
 });
 
 /** `log-session <name> --client gemini <args>`, as the CLI runs it. */

@@ -3,24 +3,20 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import matter from 'gray-matter';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/errors.js';
 import { cliCommand, PLUGIN_CLI_COMMAND, renderSkill, SKILLS } from '../lib/install/skills.js';
 import { builtCli, makeHome, repoRoot, type TempHome } from './helpers/temp-home.js';
-import { makePackageFolder, runInstaller } from './helpers/package-folder.js';
+import { eachTestInstallerHome, makePackageFolder, runInstaller } from './helpers/package-folder.js';
 
 let home: TempHome;
 let pkg: string;
 /** How our hooks name Node: the one that runs the installer, by absolute path. */
 const NODE = `"${process.execPath}"`;
 
-
-beforeEach(async () => {
-  home = await makeHome();
-  pkg = await makePackageFolder(join(home.dir, 'opt', 'my pkg'));
-});
-afterEach(async () => {
-  await home.remove();
+eachTestInstallerHome((madeHome, madePackage) => {
+  home = madeHome;
+  pkg = madePackage;
 });
 
 function run(name: 'install' | 'uninstall' | 'status', ...args: string[]) {

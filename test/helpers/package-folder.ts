@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { SKILLS } from '../../lib/install/skills.js';
 import type { CommandContext } from '../../lib/commands/command.js';
 import { createInstallCommands } from '../../lib/commands/install.js';
-import { repoRoot, type TempHome } from './temp-home.js';
+import { afterEach, beforeEach } from 'vitest';
+import { makeHome, repoRoot, type TempHome } from './temp-home.js';
 
 /** A stand-in package folder for the installers: our package.json, the real skill sources, empty built hook files. */
 export async function makePackageFolder(dir: string): Promise<string> {
@@ -49,4 +50,16 @@ export async function runInstaller(
   };
   run.code = await createInstallCommands({ packageRoot: () => packageRoot })[name].run(context);
   return run;
+}
+
+/** For an installer test file: before each test a temp home with a stand-in package folder in it, removed after. */
+export function eachTestInstallerHome(use: (home: TempHome, packageRoot: string) => void): void {
+  let home: TempHome | undefined;
+  beforeEach(async () => {
+    home = await makeHome();
+    use(home, await makePackageFolder(join(home.dir, 'opt', 'my pkg')));
+  });
+  afterEach(async () => {
+    await home?.remove();
+  });
 }
