@@ -12,10 +12,15 @@ export const ENTRY_CLIENTS = ['claude-code', 'cursor', 'other'] as const;
 export type EntryClient = (typeof ENTRY_CLIENTS)[number];
 
 /**
- * The agents with no hook at a session's end (Codex: SessionStart and Stop only): their sessions are never seen to
- * exit, so no entry of theirs can say whether one ended or was cut short.
+ * The agents with no hook at a session's end (Codex: SessionStart and Stop only): their sessions are caught up at
+ * the next start and never seen to exit, so no entry of theirs can say whether one ended or was cut short.
  */
-export const AGENTS_WITHOUT_SESSION_END: ReadonlySet<string> = new Set<ClientName>(['codex']);
+const AGENTS_WITHOUT_SESSION_END: ReadonlySet<string> = new Set<ClientName>(['codex']);
+
+/** Whether `agent` (an entry's agent name) has the hook `event` (as hooks.json names it). */
+export function agentHasHook(agent: string, event: string): boolean {
+  return event !== 'SessionEnd' || !AGENTS_WITHOUT_SESSION_END.has(agent);
+}
 
 export function isClientName(name: unknown): name is ClientName {
   return (CLIENT_NAMES as readonly unknown[]).includes(name);

@@ -6,6 +6,7 @@ import { parseCommandArgs, type CommandContext } from '../commands/command.js';
 import { checkInstallable } from '../commands/install.js';
 import { replaceFile } from '../disk.js';
 import { UsageError } from '../errors.js';
+import { agentHasHook } from '../clients/names.js';
 import { HOOKS } from '../hook/table.js';
 import { isRecord } from '../json.js';
 import { displayPath } from '../paths.js';
@@ -20,9 +21,6 @@ import { cliCommand, renderShellSkill, SKILLS } from './skills.js';
  * session that ended is caught up at the next start), the trust Codex asks for them in `config.toml`, and the
  * skills in `<codex home>/skills/`. Each run changes only what is ours; uninstall gives the files back as they were.
  */
-
-/** The events Codex has of ours. */
-const CODEX_EVENTS = new Set(['SessionStart', 'Stop']);
 
 export const codexInstaller: ClientInstaller = { install, uninstall, status };
 
@@ -43,7 +41,7 @@ function codexFiles(context: CommandContext): CodexFiles {
 
 /** Our hooks as Codex runs them: the built bundles with `--client codex`, through `$SHELL -lc`, so by absolute paths. */
 export function desiredCodexHooks(packageRoot: string): DesiredHook[] {
-  return HOOKS.filter(({ event }) => CODEX_EVENTS.has(event)).map(({ event, file, timeout }) => ({
+  return HOOKS.filter(({ event }) => agentHasHook('codex', event)).map(({ event, file, timeout }) => ({
     event,
     hook: { type: 'command', command: hookCommand(packageRoot, file, 'codex'), timeout },
   }));

@@ -1,4 +1,4 @@
-import { AGENTS_WITHOUT_SESSION_END } from '../clients/names.js';
+import { agentHasHook } from '../clients/names.js';
 import type { ProjectMemory } from '../memory/read.js';
 import { openFollowUps, viewAdr, viewContext, viewSession, type ContextView, type OpenFollowUp, type RunView, type SessionView } from '../memory/shape.js';
 import { isAutomaticSummary, PLACEHOLDER_SUMMARY } from '../memory/summary.js';
@@ -117,7 +117,7 @@ function describeSession(session: SessionView, run: RunView | undefined, now: Da
     byAgent && session.agent && `by ${session.agent}`,
     run?.branch && `branch ${run.branch}`,
     session.duration,
-    run?.unfinished && !AGENTS_WITHOUT_SESSION_END.has(session.agent ?? '') && describeUnfinished(run, now),
+    run?.unfinished && agentHasHook(session.agent ?? '', 'SessionEnd') && describeUnfinished(run, now),
     describeFiles(session.files),
   ].filter(Boolean);
   const summary = session.summary && session.summary !== PLACEHOLDER_SUMMARY ? `: ${quoted(clip(session.summary, SUMMARY_PART))}` : '';
