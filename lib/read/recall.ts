@@ -1,4 +1,4 @@
-import MiniSearch, { type AsPlainObject, type SearchResult } from 'minisearch';
+import MiniSearch, { type AsPlainObject } from 'minisearch';
 import type { ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewAdr, viewContext, viewSession } from '../memory/shape.js';
 
@@ -47,7 +47,8 @@ const FIELD_BOOST: Record<FieldName, number> = {
   files: 1,
   consequences: 1,
 };
-const FIELDS = Object.keys(FIELD_BOOST) as FieldName[];
+/** The indexed fields, in the order of their ids in the index. */
+export const FIELDS = Object.keys(FIELD_BOOST) as FieldName[];
 
 const STOP_WORDS = new Set(
   ('a an and any are about as at be by can did do does done for from had has have how i in into is it its me my of on or ' +
@@ -62,6 +63,11 @@ const RECENT_WORDS = /^(last|previous|latest|recent|recently|yesterday|prior)$/;
 const FILE_WORDS = /^(touch|touched|touching|change|changed|changes|modify|modified|edit|edited|file|files)$/;
 
 export const DEFAULT_RECALL_LIMIT = 10;
+
+/** minisearch's own defaults, given to it explicitly so that the archives' scorer (recall-postings.ts) uses the same. */
+export const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+export const MATCH_WEIGHTS = { fuzzy: 0.45, prefix: 0.375 };
+export const MAX_FUZZY = 6;
 
 /** The index's options: the same when it is built, cached and loaded. Words are split at anything not a letter or digit, so a path's parts are words. */
 export const INDEX_OPTIONS = {
@@ -186,12 +192,56 @@ export function shardsFor(query: ParsedQuery): string[] {
   return [...new Set(query.terms.flatMap((term) => (STOP_WORDS.has(term) ? [] : [termShard(stem(term))])))];
 }
 
-/** What a search needs besides the index: the documents it may return, and which to leave out. */
+/** A query word as minisearch searches it: prefix from three letters, from five letters one typo (two from ten). */
+export interface QueryTerm {
+  term: string;
+  prefix: boolean;
+  fuzzy: number | false;
+}
+
+/** The words minisearch searches for `query`: its terms processed as the index's terms are (only those of `shards`). */
+export function queryTerms(query: ParsedQuery, shards: ReadonlySet<string>): QueryTerm[] {
+  const { tokenize, processTerm } = indexOptions(shards);
+  return tokenize(query.terms.join(' ')).flatMap((word) => processTerm(word) || []).map((term) => ({ term, prefix: term.length >= 3, fuzzy: term.length >= 5 ? 0.2 : false }));
+}
+
+/** A question's field boosts: decision fields twice when it asks about decisions, files three times when about files. */
+function fieldBoosts(query: ParsedQuery): Record<string, number> {
+  return Object.fromEntries(
+    FIELDS.map((field) => [
+      field,
+      FIELD_BOOST[field] * (query.asksDecisions && /decision|title|rationale/.test(field) ? 2 : 1) * (query.asksFiles && field === 'files' ? 3 : 1),
+    ]),
+  );
+}
+
+/** A question is first about the ADRs, the project's record of decisions, when it asks about decisions. */
+export function documentBoost(query: ParsedQuery, kind: RecallHit['kind']): number {
+  return query.asksDecisions && kind === 'adr' ? 2 : 1;
+}
+
+/** A document that matched, with minisearch's score and `match` (each index term it holds, with the fields it is in). */
+export interface Ranked {
+  document: RecallDocument;
+  score: number;
+  match: Record<string, string[]>;
+}
+
+/** What a ranker is asked: the question, its field boosts, and the only documents it may return (with --file). */
+export interface RankRequest {
+  query: ParsedQuery;
+  boost: Record<string, number>;
+  allowed?: RecallDocument[];
+}
+
+/**
+ * Ranks an index's documents against a question: the `count` best, in sortHits order, and whether a document matched
+ * at all. minisearch over documents in memory (rankInMemory), or the archives' cached index (recall-cache.ts).
+ */
+export type Ranker = (request: RankRequest, count: number) => Promise<{ best: Ranked[]; matched: (document: RecallDocument) => boolean }>;
+
+/** What a search needs besides its ranker. */
 export interface SearchScope {
-  /** The documents of `keys` (archived ones may have to be read from the cache first). */
-  load: (hits: { key: string; order: number }[]) => Promise<Map<string, RecallDocument>>;
-  /** Documents left out (an archived copy of a live entry). */
-  excluded?: (key: string) => boolean;
   /** With --file: every session whose files match it (the filter is not on words, so it is not in the index). */
   fileMatches?: RecallDocument[];
   /** The newest sessions, newest first: the answer to "what did we do last session". */
@@ -208,42 +258,23 @@ const PATH_CANDIDATES = 5;
  * files (and a path the question names once more, among the best hits); ties go to the newer record. Asking about
  * the last or previous session ranks the newest sessions first.
  */
-export async function searchIndex(index: MiniSearch<RecallDocument>, request: RecallQuery, scope: SearchScope): Promise<RecallHit[]> {
+export async function searchIndex(rank: Ranker, request: RecallQuery, scope: SearchScope): Promise<RecallHit[]> {
   const query = parseQuery(request.query);
   const limit = request.limit ?? DEFAULT_RECALL_LIMIT;
   const fileFilter = request.file ? normalizePath(request.file) : undefined;
-  const allowed = scope.fileMatches && new Set(scope.fileMatches.map((document) => document.key));
-  const boost = Object.fromEntries(
-    FIELDS.map((field) => [
-      field,
-      FIELD_BOOST[field] * (query.asksDecisions && /decision|title|rationale/.test(field) ? 2 : 1) * (query.asksFiles && field === 'files' ? 3 : 1),
-    ]),
-  );
-  const results: SearchResult[] = query.terms.length
-    ? index.search(query.terms.join(' '), {
-        boost,
-        prefix: (term) => term.length >= 3,
-        fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
-        // A question about decisions is first about the ADRs, the project's record of them.
-        boostDocument: (_key, _term, stored) => (query.asksDecisions && stored?.kind === 'adr' ? 2 : 1),
-        filter: (result) => !scope.excluded?.(result.id as string) && (!allowed || allowed.has(result.id as string)),
-      })
-    : [];
-  const ranked = sortHits(results.map((result) => ({ key: result.id as string, kind: result.kind as RecallHit['kind'], date: result.date as string | null, order: result.order as number, score: result.score, result })), query.asksRecent);
-  const wanted = ranked.slice(0, query.paths.length ? limit * PATH_CANDIDATES : limit);
-  const documents = await scope.load(wanted);
+  const boost = fieldBoosts(query);
+  const { best, matched } = query.terms.length
+    ? await rank({ query, boost, ...(scope.fileMatches ? { allowed: scope.fileMatches } : {}) }, query.paths.length ? limit * PATH_CANDIDATES : limit)
+    : { best: [], matched: () => false };
   const hits = new Map<string, RecallHit & { order: number }>();
-  for (const { key, score, result } of wanted) {
-    const document = documents.get(key);
-    if (!document) continue;
-    const best = bestField(document, result, boost);
+  for (const { document, score, match } of best) {
     // A path the question names counts in files beyond its words: a session that changed it is worth a file match more.
     const file = query.paths.map(normalizePath).flatMap((path) => document.fields.files?.filter((item) => matchesPath(item, path)) ?? [])[0];
-    hits.set(key, file ? { ...hitOf(document, { field: 'files', text: file }), score: score + boost.files! } : { ...hitOf(document, best), score });
+    hits.set(document.key, file ? { ...hitOf(document, { field: 'files', text: file }), score: score + boost.files! } : { ...hitOf(document, bestField(document, match, boost)), score });
   }
   // With --file, a session that changed a matching file is a hit even where no word matches, after those that do.
   for (const document of scope.fileMatches ?? []) {
-    if (hits.has(document.key) || results.some((result) => result.id === document.key)) continue;
+    if (hits.has(document.key) || matched(document)) continue;
     const files = (document.fields.files ?? []).filter((file) => matchesPath(file, fileFilter!));
     hits.set(document.key, { ...hitOf(document, { field: 'files', text: files.join(', ') }), score: 0 });
   }
@@ -255,8 +286,36 @@ export async function searchIndex(index: MiniSearch<RecallDocument>, request: Re
     .map(({ order: _order, score, ...hit }) => ({ ...hit, score: round(score) }));
 }
 
+/** minisearch over `documents` held in memory (those `excluded` left out of its results). */
+export function rankInMemory(documents: RecallDocument[], shards: ReadonlySet<string>, excluded?: (key: string) => boolean): Ranker {
+  const index = buildIndex(documents, shards);
+  const byKey = new Map(documents.map((document) => [document.key, document]));
+  return async ({ query, boost, allowed }, count) => {
+    const allowedKeys = allowed && new Set(allowed.map((document) => document.key));
+    const results = index.search(query.terms.join(' '), {
+      boost,
+      prefix: (term) => term.length >= 3,
+      fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+      maxFuzzy: MAX_FUZZY,
+      weights: MATCH_WEIGHTS,
+      bm25: BM25,
+      boostDocument: (_key, _term, stored) => documentBoost(query, stored?.kind as RecallHit['kind']),
+      filter: (result) => !excluded?.(result.id as string) && (!allowedKeys || allowedKeys.has(result.id as string)),
+    });
+    const ranked = sortHits(
+      results.map((result) => ({ kind: result.kind as RecallHit['kind'], date: result.date as string | null, order: result.order as number, score: result.score, result })),
+      query.asksRecent,
+    );
+    const keys = new Set(results.map((result) => result.id as string));
+    return {
+      best: ranked.slice(0, count).map(({ result }) => ({ document: byKey.get(result.id as string)!, score: result.score, match: result.match })),
+      matched: (document) => keys.has(document.key),
+    };
+  };
+}
+
 /** Best first; ties to the newer record. Asked about the last sessions: sessions first, newest first. */
-function sortHits<T extends { kind: RecallHit['kind']; date: string | null; order: number; score: number }>(hits: T[], asksRecent: boolean): T[] {
+export function sortHits<T extends { kind: RecallHit['kind']; date: string | null; order: number; score: number }>(hits: T[], asksRecent: boolean): T[] {
   return hits.sort((a, b) => {
     if (asksRecent && a.kind !== b.kind) return a.kind === 'session' ? -1 : 1;
     if (asksRecent && a.kind === 'session') return b.order - a.order;
@@ -273,9 +332,7 @@ function compareText(a: string, b: string): number {
 export function recall(memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
   const sessions = sessionDocuments(memory, 'live');
   const documents = [...sessions, ...adrDocuments(memory)];
-  const byKey = new Map(documents.map((document) => [document.key, document]));
-  return searchIndex(buildIndex(documents, new Set(shardsFor(parseQuery(request.query)))), request, {
-    load: async (hits) => new Map(hits.flatMap(({ key }) => (byKey.has(key) ? [[key, byKey.get(key)!] as const] : []))),
+  return searchIndex(rankInMemory(documents, new Set(shardsFor(parseQuery(request.query)))), request, {
     ...(request.file ? { fileMatches: filesMatching(sessions, request.file) } : {}),
     newest: [...sessions].reverse(),
   });
@@ -288,12 +345,12 @@ export function filesMatching(documents: RecallDocument[], file: string): Recall
 }
 
 /** The field that matched best (its boost times the query words it holds), and its first text holding one. */
-function bestField(document: RecallDocument, result: SearchResult, boost: Record<string, number>): { field: string; text: string } {
+function bestField(document: RecallDocument, match: Record<string, string[]>, boost: Record<string, number>): { field: string; text: string } {
   const found = new Map<string, number>();
-  for (const fields of Object.values(result.match)) for (const field of fields) found.set(field, (found.get(field) ?? 0) + 1);
+  for (const fields of Object.values(match)) for (const field of fields) found.set(field, (found.get(field) ?? 0) + 1);
   const [field] = [...found].sort((a, b) => b[1] * boost[b[0]]! - a[1] * boost[a[0]]!)[0] ?? ['summary'];
   const texts = document.fields[field as FieldName] ?? [];
-  const matched = new Set(result.terms);
+  const matched = new Set(Object.keys(match));
   const text = texts.find((item) => words(item).some((word) => matched.has(stem(word)))) ?? texts[0] ?? '';
   return { field, text };
 }
