@@ -34,25 +34,29 @@ import { matchedFields, matchTerms, scorePostings, type FieldPostings, type Term
 /**
  * `recall` over a project's whole history without reading it whole each time. The archived sessions change once
  * in hundreds of sessions, so their index is built once and kept in the state folder (machine-local: never in
- * memory, which users sync through git), in a folder named by the archives' fingerprint:
+ * memory, which users sync through git), in a folder named by the archives' fingerprint; the live window's index
+ * is kept inside it, named by the live window's content (it changes once a session, and is read by every query):
  *
- *   <state>/recall/<project>/<fingerprint>/index.json      the index's totals, the archives' dates, where each shard
- *                                                          is in terms.json and each file's size; written last
- *   <state>/recall/<project>/<fingerprint>/terms.json      each shard's terms (their first three letters), JSON:
- *                                                          [term, where its postings start, then field id and count
- *                                                          of each field it is in]
- *   <state>/recall/<project>/<fingerprint>/postings.bin    each term's postings, field after field: the documents'
- *                                                          numbers, then their term frequencies (32-bit words)
- *   <state>/recall/<project>/<fingerprint>/documents.bin   by document: each field's length (field after field), its
- *                                                          date's rank among the dates, and where its text is
- *   <state>/recall/<project>/<fingerprint>/texts.json      the indexed documents, one JSON text after another
+ *   <state>/recall/<project>/<fingerprint>/                the archives' part
+ *   <state>/recall/<project>/<fingerprint>/live-<hash>/    the live window's part, its documents numbered after them
  *
- * The binary files are in this machine's byte order (the folder is machine-local). A query reads the terms of its
- * own words' shards, the postings of the terms they reach, the field lengths (what BM25 needs), and the texts of
- * the hits it shows. It adds the live window and the ADRs (read fresh: they are bounded) to the same collection,
- * so BM25 weighs every record against all of them, and scores as minisearch does (recall-postings.ts). A changed
- * archive changes the fingerprint: the next recall builds the new folder and removes the old. A typo in a word's
- * first three letters is not matched in the archives (its shard is not read).
+ * Each part holds:
+ *   index.json      the index's totals (up to this part), its documents' dates, where each shard is in terms.json
+ *                   and each file's size; written last (a part without it, or with a file of another size, is built
+ *                   again)
+ *   terms.json      each shard's terms (their first three letters), JSON: [term, where its postings start, then
+ *                   field id and count of each field it is in]
+ *   postings.bin    each term's postings, field after field: the documents' numbers, then their term frequencies
+ *   documents.bin   by document: each field's length (field after field), its date's rank among the part's dates,
+ *                   then where each document's text is (64-bit)
+ *   texts.json      the indexed documents, one JSON text after another
+ *
+ * The binary files are 32-bit words in this machine's byte order (the folder is machine-local). A query reads the
+ * terms of its words' shards, the postings of the terms they reach, the field lengths (what BM25 needs) and the
+ * texts of the hits it shows; it indexes the ADRs (read fresh: they are few) after both parts, and scores all of
+ * them as one collection as minisearch does (recall-postings.ts). A changed archive changes the fingerprint: the
+ * next recall builds the new folder and removes the old. A typo in a word's first three letters is not matched
+ * (its shard is not read).
  */
 const FILES = { terms: 'terms.json', postings: 'postings.bin', documents: 'documents.bin', texts: 'texts.json' } as const;
 type CacheFile = keyof typeof FILES;
@@ -60,24 +64,27 @@ type CacheFile = keyof typeof FILES;
 type Segment = [offset: number, length: number];
 
 interface Head {
+  /** minisearch's totals after this part's documents (the archives', then the live window's). */
   totals: Omit<AsPlainObject, 'index' | 'documentIds' | 'fieldLength' | 'storedFields'>;
   shards: Record<string, Segment>;
-  /** The archived sessions' dates (a missing one as ''), distinct, in code-unit order. */
+  /** The part's dates (a missing one as ''), distinct, in code-unit order. */
   dates: string[];
-  /** Each file's size: a file of another size is not this index's. */
+  /** Each file's size: a file of another size is not this part's. */
   bytes: Record<CacheFile, number>;
+  /** The live window's part: its sessions' ids (an archived copy of one is left out of the results). */
+  ids?: string[];
 }
 
 /** A term of terms.json: where its postings start in postings.bin (in words), then field id and count, per field. */
 type TermEntry = [term: string, start: number, ...fields: number[]];
 
-/** A term of the query's index: its postings in the archives (where), and in the documents in memory. */
+/** A term of the query's index: where its postings are in each part, and its postings in the ADRs. */
 interface TermSources {
-  archived?: TermEntry;
+  parts: (TermEntry | undefined)[];
   memory?: Record<string, Record<string, number>>;
 }
 
-/** The cache's files are not this index's whole (torn, or written by something else): it is built again. */
+/** A part's files are not its own whole (torn, or written by something else): the cache is built again. */
 class DamagedCache extends Error {}
 
 export async function recallProject(paths: Paths, memory: ProjectMemory, request: RecallQuery, warn: (message: string) => void): Promise<RecallHit[]> {
@@ -85,32 +92,36 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   if (fingerprint === undefined) return recall(memory, request);
   const projectFolder = join(paths.stateDir, 'recall', memory.project);
   const folder = join(projectFolder, fingerprint);
+  const { done } = viewContext(memory.context);
+  // Live documents say whether a follow-up is done: the window and what context.json says is done name the part.
+  const { createHash } = await import('node:crypto');
+  const liveFolder = join(folder, `live-${createHash('sha256').update(JSON.stringify([memory.sessions, done])).digest('hex').slice(0, 16)}`);
   const search = async () => {
-    const cache = await openCache(folder);
-    if (!cache) return undefined;
+    const archives = await openPart(folder, 0);
+    const live = archives && ((await openPart(liveFolder, archives.count)) ?? (await buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)));
     try {
-      return await searchCache(cache, memory, request);
+      return archives && live ? await searchParts(archives, live, memory, request) : undefined;
     } catch (error) {
       if (error instanceof DamagedCache) return undefined;
       throw error;
     } finally {
-      await cache.close();
+      await Promise.all([archives?.close(), live?.close()]);
     }
   };
   const found = await search();
   if (found) return found;
-  await buildCache(paths, memory.project, projectFolder, fingerprint, warn);
+  await buildArchivesPart(paths, memory.project, projectFolder, fingerprint, warn);
   const again = await search();
   if (!again) throw new Error(`the recall index in ${folder} could not be read back after it was built`);
   return again;
 }
 
-type Cache = Awaited<ReturnType<typeof openCache>> & {};
+type Part = Awaited<ReturnType<typeof openPart>> & {};
 
-/** The cache's files opened, `undefined` when it is not there whole (not built yet, or damaged). */
-async function openCache(folder: string) {
+/** A part's files opened, its documents numbered from `base`; `undefined` when it is not there whole. */
+async function openPart(folder: string, base: number) {
   const head = await readCache<Head>(join(folder, 'index.json'));
-  if (!head?.bytes) return undefined;
+  if (!head?.bytes || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
   const handles: Partial<Record<CacheFile, FileHandle>> = {};
   const close = () => Promise.all(Object.values(handles).map((handle) => handle.close()));
   for (const file of Object.keys(FILES) as CacheFile[]) {
@@ -133,65 +144,89 @@ async function openCache(folder: string) {
     if (!parsed.ok) throw new DamagedCache();
     return parsed.value as T;
   };
-  return { head, archived: head.totals.documentCount, read, json, close };
+  const count = head.totals.documentCount - base;
+  /** Where documents.bin says where each text is: after the field lengths and the date ranks. */
+  const textsOffset = (FIELDS.length + 1) * count * 4;
+  return {
+    head,
+    base,
+    count,
+    read,
+    json,
+    close,
+    /** The field's lengths, into `lengths` from this part's first document on. */
+    fieldLengths: (fieldId: number, lengths: Uint32Array) => read('documents', fieldId * count * 4, lengths.subarray(base, base + count)),
+    dateRanks: () => read('documents', FIELDS.length * count * 4, new Uint32Array(count)),
+    document: async (doc: number): Promise<RecallDocument> => {
+      const [start, end] = await read('documents', textsOffset + (doc - base) * 8, new Float64Array(2));
+      return json<RecallDocument>('texts', [start!, end! - start!]);
+    },
+    every: async (): Promise<RecallDocument[]> => {
+      const offsets = await read('documents', textsOffset, new Float64Array(count + 1));
+      const all = await read('texts', 0, Buffer.alloc(head.bytes.texts));
+      return Array.from({ length: count }, (_, doc) => {
+        const parsed = parseJson(all.toString('utf8', offsets[doc], offsets[doc + 1]));
+        if (!parsed.ok) throw new DamagedCache();
+        return parsed.value as RecallDocument;
+      });
+    },
+  };
 }
 
-/** Searches the archives' index and the documents in memory (the live window and the ADRs) as one collection. */
-async function searchCache(cache: Cache, memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
-  const { head, archived } = cache;
-  const live = sessionDocuments(memory, 'live', archived);
-  const inMemory = [...live, ...adrDocuments(memory)];
-  const liveIds = new Set(live.map((document) => document.id));
+/** Searches the archives' part, the live window's and the ADRs (indexed here) as one collection. */
+async function searchParts(archives: Part, live: Part, memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
+  const parts = [archives, live];
+  const adrs = adrDocuments(memory);
+  const adrBase = live.head.totals.documentCount;
+  const liveIds = new Set(live.head.ids);
   const { done } = viewContext(memory.context);
   const texts = new Map<number, RecallDocument>();
-  const archivedDocument = async (doc: number): Promise<RecallDocument> => {
+  const documentOf = async (doc: number): Promise<RecallDocument> => {
+    if (doc >= adrBase) return adrs[doc - adrBase]!;
     if (!texts.has(doc)) {
-      const [start, end] = await cache.read('documents', textsOffset(head) + doc * 8, new Float64Array(2));
-      const document = await cache.json<RecallDocument>('texts', [start!, end! - start!]);
-      texts.set(doc, withFollowUpsNow(document, done));
+      const document = await (doc < live.base ? archives : live).document(doc);
+      // The archives are indexed without what context.json says is done (it changes without them): said as it is now.
+      texts.set(doc, doc < live.base ? withFollowUpsNow(document, done) : document);
     }
     return texts.get(doc)!;
   };
-  const everyArchived = async (): Promise<RecallDocument[]> => {
-    const offsets = await cache.read('documents', textsOffset(head), new Float64Array(archived + 1));
-    const all = await cache.read('texts', 0, Buffer.alloc(head.bytes.texts));
-    return Array.from({ length: archived }, (_, doc) => {
-      const parsed = parseJson(all.toString('utf8', offsets[doc], offsets[doc + 1]));
-      if (!parsed.ok) throw new DamagedCache();
-      return withFollowUpsNow(parsed.value as RecallDocument, done);
-    });
-  };
+  const liveDocuments = () => sessionDocuments(memory, 'live', live.base);
   const rank: Ranker = async ({ query, boost, allowed }, count) => {
     const shards = shardsFor(query);
     const shardSet = new Set(shards);
-    // The documents in memory, indexed by minisearch as the archives' next documents (so with their totals).
-    const memoryIndex = loadIndex({ ...head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} }, shardSet);
-    memoryIndex.addAll(inMemory);
-    const memoryPlain = memoryIndex.toJSON();
-    // The terms the query's words can reach, in the order minisearch's index would hold them: the archives' first.
+    // The ADRs, indexed by minisearch as the next documents after both parts (so with their totals).
+    const adrIndex = loadIndex({ ...live.head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} }, shardSet);
+    adrIndex.addAll(adrs);
+    const adrPlain = adrIndex.toJSON();
+    const total = adrPlain.documentCount;
+    // The terms the query's words can reach, the archives' first (as minisearch's index would hold them).
     const dictionary = new SearchableMap<TermSources>();
-    for (const shard of shards) {
-      if (!head.shards[shard]) continue;
-      for (const entry of await cache.json<TermEntry[]>('terms', head.shards[shard])) dictionary.set(entry[0], { archived: entry });
+    for (const [at, part] of parts.entries()) {
+      for (const shard of shards) {
+        if (!part.head.shards[shard]) continue;
+        for (const entry of await part.json<TermEntry[]>('terms', part.head.shards[shard])) {
+          dictionary.update(entry[0], (sources = { parts: [] }) => ((sources.parts[at] = entry), sources));
+        }
+      }
     }
-    for (const [term, memoryPostings] of memoryPlain.index) dictionary.update(term, (sources = {}) => ({ ...sources, memory: memoryPostings }));
+    for (const [term, adrPostings] of adrPlain.index) dictionary.update(term, (sources = { parts: [] }) => ({ ...sources, memory: adrPostings }));
     const matches = matchTerms(dictionary, queryTerms(query, shardSet));
 
-    const total = memoryPlain.documentCount;
     const postings = new Map<TermSources, (FieldPostings[] | undefined)[]>();
     await Promise.all(
       [...new Set(matches.map((match) => match.value))].map(async (sources) => {
         const byField: (FieldPostings[] | undefined)[] = [];
-        if (sources.archived) {
-          const [, start, ...fields] = sources.archived;
+        for (const [at, entry] of sources.parts.entries()) {
+          if (!entry) continue;
+          const [, start, ...fields] = entry;
           let words = 0;
           for (let i = 1; i < fields.length; i += 2) words += 2 * fields[i]!;
-          const all = await cache.read('postings', start * 4, new Uint32Array(words));
-          let at = 0;
+          const all = await parts[at]!.read('postings', start * 4, new Uint32Array(words));
+          let offset = 0;
           for (let i = 0; i < fields.length; i += 2) {
             const n = fields[i + 1]!;
-            byField[fields[i]!] = [{ docs: all.subarray(at, at + n), freqs: all.subarray(at + n, at + 2 * n) }];
-            at += 2 * n;
+            (byField[fields[i]!] ??= []).push({ docs: all.subarray(offset, offset + n), freqs: all.subarray(offset + n, offset + 2 * n) });
+            offset += 2 * n;
           }
         }
         for (const [fieldId, freqs] of Object.entries(sources.memory ?? {})) {
@@ -205,61 +240,69 @@ async function searchCache(cache: Cache, memory: ProjectMemory, request: RecallQ
       FIELDS.map(async (_, fieldId) => {
         const lengths = new Uint32Array(total);
         if (![...postings.values()].some((byField) => byField[fieldId])) return lengths;
-        await cache.read('documents', fieldId * archived * 4, lengths.subarray(0, archived));
-        for (const [shortId, ofDocument] of Object.entries(memoryPlain.fieldLength)) lengths[Number(shortId)] = ofDocument[fieldId]!;
+        for (const part of parts) await part.fieldLengths(fieldId, lengths);
+        for (const [shortId, ofDocument] of Object.entries(adrPlain.fieldLength)) lengths[Number(shortId)] = ofDocument[fieldId]!;
         return lengths;
       }),
     );
-    const boosts = new Float64Array(total).fill(1);
-    inMemory.forEach((document, i) => (boosts[archived + i] = documentBoost(query, document.kind)));
+    const boosts = new Float64Array(total).fill(documentBoost(query, 'session'));
+    adrs.forEach((adr, i) => (boosts[adrBase + i] = documentBoost(query, adr.kind)));
     const { score, matched } = scorePostings(
       matches,
       postingsOf,
-      { documentCount: total, averageFieldLength: memoryPlain.averageFieldLength, fieldLengths, documentBoost: boosts },
+      { documentCount: total, averageFieldLength: adrPlain.averageFieldLength, fieldLengths, documentBoost: boosts },
       boost,
     );
 
-    const numberOf = (document: RecallDocument) => (document.key.startsWith('archived:') ? document.order : archived + inMemory.indexOf(document));
+    const numberOf = (document: RecallDocument) => (document.kind === 'session' ? document.order : adrBase + adrs.indexOf(document));
     const allowedDocs = allowed && new Set(allowed.map(numberOf));
-    const dateRanks = matched.length ? await cache.read('documents', FIELDS.length * archived * 4, new Uint32Array(archived)) : new Uint32Array(0);
     // Dates compared by their place among the archives' dates (odd: one of them; even: between two).
-    const dateKey = (date: string | null) => {
+    const dateKey = (date: string) => {
       let low = 0;
-      let high = head.dates.length;
+      let high = archives.head.dates.length;
       while (low < high) {
         const middle = (low + high) >> 1;
-        if (head.dates[middle]! < (date ?? '')) low = middle + 1;
+        if (archives.head.dates[middle]! < date) low = middle + 1;
         else high = middle;
       }
-      return head.dates[low] === (date ?? '') ? 2 * low + 1 : 2 * low;
+      return archives.head.dates[low] === date ? 2 * low + 1 : 2 * low;
     };
-    const memoryDates = inMemory.map((document) => dateKey(document.date));
+    const dates = new Float64Array(total);
+    if (matched.length) {
+      for (const part of parts) {
+        const keys = part.head.dates.map(dateKey);
+        (await part.dateRanks()).forEach((rank, doc) => (dates[part.base + doc] = keys[rank]!));
+      }
+      adrs.forEach((adr, i) => (dates[adrBase + i] = dateKey(adr.date ?? '')));
+    }
     const candidates: (Candidate & { doc: number })[] = [];
     matched.forEach((doc, seen) => {
       if (allowedDocs && !allowedDocs.has(doc)) return;
-      if (doc < archived) candidates.push({ doc, seen, score: score[doc]!, kind: 'session', date: 2 * dateRanks[doc]! + 1, order: doc });
-      else candidates.push({ doc, seen, score: score[doc]!, kind: inMemory[doc - archived]!.kind, date: memoryDates[doc - archived]!, order: inMemory[doc - archived]!.order });
+      const adr = doc < adrBase ? undefined : adrs[doc - adrBase]!;
+      candidates.push({ doc, seen, score: score[doc]!, kind: adr ? 'adr' : 'session', date: dates[doc]!, order: adr ? adr.order : doc });
     });
     // An archived copy of a live entry is left out of the results, as minisearch's filter leaves it: known once read.
     const excluded = new Set<number>();
     let best: typeof candidates = [];
     for (;;) {
       best = bestOf(candidates.filter(({ doc }) => !excluded.has(doc)), count, query.asksRecent);
-      const copies = (await Promise.all(best.map(async ({ doc }) => (doc < archived && liveIds.has((await archivedDocument(doc)).id) ? [doc] : [])))).flat();
+      const copies = (await Promise.all(best.map(async ({ doc }) => (doc < live.base && liveIds.has((await documentOf(doc)).id) ? [doc] : [])))).flat();
       if (copies.length === 0) break;
       for (const doc of copies) excluded.add(doc);
     }
     const matchOf = matchedFields(matches, postingsOf, best.map(({ doc }) => doc));
     return {
-      best: await Promise.all(
-        best.map(async ({ doc, score }): Promise<Ranked> => ({ document: doc < archived ? await archivedDocument(doc) : inMemory[doc - archived]!, score, match: matchOf.get(doc)! })),
-      ),
+      best: await Promise.all(best.map(async ({ doc, score }): Promise<Ranked> => ({ document: await documentOf(doc), score, match: matchOf.get(doc)! }))),
       matched: (document) => score[numberOf(document)]! > 0 && !excluded.has(numberOf(document)),
     };
   };
+  const fileMatches = async (file: string) => {
+    const archived = (await archives.every()).map((document) => withFollowUpsNow(document, done)).filter((document) => !liveIds.has(document.id));
+    return filesMatching([...archived, ...liveDocuments()], file);
+  };
   return searchIndex(rank, request, {
-    ...(request.file ? { fileMatches: filesMatching([...(await everyArchived()), ...live].filter((document) => !(document.key.startsWith('archived:') && liveIds.has(document.id))), request.file) } : {}),
-    newest: [...live].reverse(),
+    ...(request.file ? { fileMatches: await fileMatches(request.file) } : {}),
+    newest: () => liveDocuments().reverse(),
   });
 }
 
@@ -293,23 +336,40 @@ function bestOf<T extends Candidate>(candidates: T[], count: number, asksRecent:
   return best;
 }
 
-/** Where documents.bin says where each text is: after the field lengths and the date ranks. */
-function textsOffset(head: Head): number {
-  return (FIELDS.length + 1) * head.totals.documentCount * 4;
-}
-
-/** Indexed without what context.json says is done (it changes without the archives): said as it is now. */
 function withFollowUpsNow(document: RecallDocument, done: ReturnType<typeof viewContext>['done']): RecallDocument {
   return { ...document, fields: { ...document.fields, follow_up: document.fields.follow_up?.map((item) => describeFollowUp(item, document.date ?? undefined, done)) } };
 }
 
-/** Indexes every archived session and writes the folder, index.json last (a folder without one is not used). */
-async function buildCache(paths: Paths, project: string, projectFolder: string, fingerprint: string, warn: (message: string) => void): Promise<void> {
+/** Indexes every archived session and writes the folder (what was there before goes), then removes older ones. */
+async function buildArchivesPart(paths: Paths, project: string, projectFolder: string, fingerprint: string, warn: (message: string) => void): Promise<void> {
   const archived = await readArchivedSessions(paths, project);
   for (const problem of archived.problems) warn(problem);
   // Follow-ups as listed: whether one is done is said when it is shown (see withFollowUpsNow).
   const documents = sessionDocuments({ sessions: archived.sessions, context: {} }, 'archived');
-  const { index, documentIds: _ids, fieldLength, storedFields: _stored, ...totals } = buildIndex(documents).toJSON();
+  const folder = join(projectFolder, fingerprint);
+  await rm(folder, { recursive: true, force: true });
+  for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) await makeStoreFolder(path);
+  await writePart(folder, documents, buildIndex(documents).toJSON());
+  // The index of archives as they were before: never read again.
+  for (const name of await readdir(projectFolder)) if (name !== fingerprint) await rm(join(projectFolder, name), { recursive: true, force: true });
+}
+
+/** Indexes the live window as the documents after the archives, then removes the parts of older windows. */
+async function buildLivePart(archives: Part, memory: ProjectMemory, folder: string, liveFolder: string): Promise<void> {
+  const documents = sessionDocuments(memory, 'live', archives.count);
+  const index = loadIndex({ ...archives.head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} });
+  index.addAll(documents);
+  await rm(liveFolder, { recursive: true, force: true });
+  await makeStoreFolder(liveFolder);
+  await writePart(liveFolder, documents, index.toJSON(), documents.map((document) => document.id));
+  for (const name of await readdir(folder)) if (name.startsWith('live-') && join(folder, name) !== liveFolder) await rm(join(folder, name), { recursive: true, force: true });
+}
+
+/** Writes a part: `documents` and their index (numbered from the part's first document), index.json last. */
+async function writePart(folder: string, documents: RecallDocument[], plain: AsPlainObject, ids?: string[]): Promise<void> {
+  const { index, documentIds: _ids, fieldLength, storedFields: _stored, ...totals } = plain;
+  const count = documents.length;
+  const base = totals.documentCount - count;
 
   // postings.bin, and each shard's terms.
   let words = 0;
@@ -334,7 +394,7 @@ async function buildCache(paths: Paths, project: string, projectFolder: string, 
   }
   const terms: Buffer[] = [];
   let offset = 0;
-  const head: Head = { totals, shards: {}, dates: [], bytes: { terms: 0, postings: postings.byteLength, documents: 0, texts: 0 } };
+  const head: Head = { totals, shards: {}, dates: [], bytes: { terms: 0, postings: 0, documents: 0, texts: 0 }, ...(ids ? { ids } : {}) };
   for (const [shard, entries] of shards) {
     const bytes = Buffer.from(JSON.stringify(entries));
     terms.push(bytes);
@@ -342,13 +402,12 @@ async function buildCache(paths: Paths, project: string, projectFolder: string, 
     offset += bytes.length;
   }
 
-  // documents.bin and texts.json. Document n of the index is documents[n] (minisearch numbers them as added).
-  const count = documents.length;
+  // documents.bin and texts.json: minisearch numbers documents as they are added.
   head.dates = [...new Set(documents.map((document) => document.date ?? ''))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const rankOf = new Map(head.dates.map((date, rank) => [date, rank]));
   const table = new Uint32Array((FIELDS.length + 1) * count);
   documents.forEach((document, doc) => {
-    FIELDS.forEach((_, fieldId) => (table[fieldId * count + doc] = fieldLength[doc]![fieldId]!));
+    FIELDS.forEach((_, fieldId) => (table[fieldId * count + doc] = fieldLength[base + doc]![fieldId]!));
     table[FIELDS.length * count + doc] = rankOf.get(document.date ?? '')!;
   });
   const texts = documents.map((document) => Buffer.from(JSON.stringify(document)));
@@ -360,16 +419,11 @@ async function buildCache(paths: Paths, project: string, projectFolder: string, 
     documents: Buffer.concat([Buffer.from(table.buffer), Buffer.from(textOffsets.buffer)]),
     texts: Buffer.concat(texts),
   };
-  for (const file of Object.keys(FILES) as CacheFile[]) head.bytes[file] = files[file].length;
-
-  const folder = join(projectFolder, fingerprint);
-  // What a damaged or older build left there goes first.
-  await rm(folder, { recursive: true, force: true });
-  for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) await makeStoreFolder(path);
-  for (const file of Object.keys(FILES) as CacheFile[]) await replaceStoreFile(join(folder, FILES[file]), files[file]);
+  for (const file of Object.keys(FILES) as CacheFile[]) {
+    head.bytes[file] = files[file].length;
+    await replaceStoreFile(join(folder, FILES[file]), files[file]);
+  }
   await replaceStoreFile(join(folder, 'index.json'), Buffer.from(JSON.stringify(head)));
-  // The index of archives as they were before: never read again.
-  for (const name of await readdir(projectFolder)) if (name !== fingerprint) await rm(join(projectFolder, name), { recursive: true, force: true });
 }
 
 async function readCache<T>(path: string): Promise<T | undefined> {

@@ -245,7 +245,7 @@ export interface SearchScope {
   /** With --file: every session whose files match it (the filter is not on words, so it is not in the index). */
   fileMatches?: RecallDocument[];
   /** The newest sessions, newest first: the answer to "what did we do last session". */
-  newest: RecallDocument[];
+  newest: () => RecallDocument[];
 }
 
 /** How many of the best-scored hits are read to weigh the paths a question names, beyond the hits asked for. */
@@ -279,7 +279,7 @@ export async function searchIndex(rank: Ranker, request: RecallQuery, scope: Sea
     hits.set(document.key, { ...hitOf(document, { field: 'files', text: files.join(', ') }), score: 0 });
   }
   if (query.asksRecent && query.terms.length === 0 && query.paths.length === 0) {
-    for (const document of scope.newest.slice(0, limit)) if (!hits.has(document.key)) hits.set(document.key, { ...hitOf(document, firstText(document)), score: 1 });
+    for (const document of scope.newest().slice(0, limit)) if (!hits.has(document.key)) hits.set(document.key, { ...hitOf(document, firstText(document)), score: 1 });
   }
   return sortHits([...hits.values()], query.asksRecent)
     .slice(0, limit)
@@ -334,7 +334,7 @@ export function recall(memory: ProjectMemory, request: RecallQuery): Promise<Rec
   const documents = [...sessions, ...adrDocuments(memory)];
   return searchIndex(rankInMemory(documents, new Set(shardsFor(parseQuery(request.query)))), request, {
     ...(request.file ? { fileMatches: filesMatching(sessions, request.file) } : {}),
-    newest: [...sessions].reverse(),
+    newest: () => [...sessions].reverse(),
   });
 }
 
