@@ -238,8 +238,9 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
     const postingsOf = (match: TermMatch<TermSources>) => postings.get(match.value)!;
     const fieldLengths = await Promise.all(
       FIELDS.map(async (_, fieldId) => {
+        // A field no term is in: its lengths are never asked.
+        if (![...postings.values()].some((byField) => byField[fieldId])) return new Uint32Array(0);
         const lengths = new Uint32Array(total);
-        if (![...postings.values()].some((byField) => byField[fieldId])) return lengths;
         for (const part of parts) await part.fieldLengths(fieldId, lengths);
         for (const [shortId, ofDocument] of Object.entries(adrPlain.fieldLength)) lengths[Number(shortId)] = ofDocument[fieldId]!;
         return lengths;
@@ -267,32 +268,25 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
       }
       return archives.head.dates[low] === date ? 2 * low + 1 : 2 * low;
     };
-    const dates = new Float64Array(total);
-    if (matched.length) {
-      for (const part of parts) {
-        const keys = part.head.dates.map(dateKey);
-        (await part.dateRanks()).forEach((rank, doc) => (dates[part.base + doc] = keys[rank]!));
-      }
-      adrs.forEach((adr, i) => (dates[adrBase + i] = dateKey(adr.date ?? '')));
-    }
-    const candidates: (Candidate & { doc: number })[] = [];
-    matched.forEach((doc, seen) => {
-      if (allowedDocs && !allowedDocs.has(doc)) return;
-      const adr = doc < adrBase ? undefined : adrs[doc - adrBase]!;
-      candidates.push({ doc, seen, score: score[doc]!, kind: adr ? 'adr' : 'session', date: dates[doc]!, order: adr ? adr.order : doc });
-    });
+    // Read for every document, mapped for the candidates compared.
+    const ranks = matched.length ? await Promise.all(parts.map((part) => part.dateRanks())) : [];
+    const keys = parts.map((part) => part.head.dates.map(dateKey));
+    const dateOf = (doc: number) => (doc >= adrBase ? dateKey(adrs[doc - adrBase]!.date ?? '') : doc < live.base ? keys[0]![ranks[0]![doc]!]! : keys[1]![ranks[1]![doc - live.base]!]!);
+    const orders = (doc: number) => (doc < adrBase ? doc : adrs[doc - adrBase]!.order);
+    const ranked = (docs: Int32Array) => ({ docs, score, date: dateOf, order: orders, isAdr: (doc: number) => doc >= adrBase });
+    const candidates = allowedDocs ? matched.filter((doc) => allowedDocs.has(doc)) : matched;
     // An archived copy of a live entry is left out of the results, as minisearch's filter leaves it: known once read.
     const excluded = new Set<number>();
-    let best: typeof candidates = [];
+    let best: number[] = [];
     for (;;) {
-      best = bestOf(candidates.filter(({ doc }) => !excluded.has(doc)), count, query.asksRecent);
-      const copies = (await Promise.all(best.map(async ({ doc }) => (doc < live.base && liveIds.has((await documentOf(doc)).id) ? [doc] : [])))).flat();
+      best = bestOf(ranked(excluded.size ? candidates.filter((doc) => !excluded.has(doc)) : candidates), count, query.asksRecent);
+      const copies = (await Promise.all(best.map(async (doc) => (doc < live.base && liveIds.has((await documentOf(doc)).id) ? [doc] : [])))).flat();
       if (copies.length === 0) break;
       for (const doc of copies) excluded.add(doc);
     }
-    const matchOf = matchedFields(matches, postingsOf, best.map(({ doc }) => doc));
+    const matchOf = matchedFields(matches, postingsOf, best);
     return {
-      best: await Promise.all(best.map(async ({ doc, score }): Promise<Ranked> => ({ document: await documentOf(doc), score, match: matchOf.get(doc)! }))),
+      best: await Promise.all(best.map(async (doc): Promise<Ranked> => ({ document: await documentOf(doc), score: score[doc]!, match: matchOf.get(doc)! }))),
       matched: (document) => score[numberOf(document)]! > 0 && !excluded.has(numberOf(document)),
     };
   };
@@ -306,34 +300,38 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
   });
 }
 
-interface Candidate {
-  seen: number;
-  score: number;
-  kind: RecallHit['kind'];
+/** Matched documents (in the order minisearch met them), what ranks them, and whether each is an ADR. */
+interface Candidates {
+  docs: Int32Array;
+  score: Float64Array;
   /** See dateKey: compared as the dates are. */
-  date: number;
-  order: number;
+  date: (doc: number) => number;
+  order: (doc: number) => number;
+  isAdr: (doc: number) => boolean;
 }
 
-/** The `count` best of `candidates` in sortHits order (ties in everything: the order minisearch met them). */
-function bestOf<T extends Candidate>(candidates: T[], count: number, asksRecent: boolean): T[] {
-  const before = (a: T, b: T): boolean => {
-    if (asksRecent && a.kind !== b.kind) return a.kind === 'session';
-    if (asksRecent && a.kind === 'session') return a.order !== b.order ? a.order > b.order : a.seen < b.seen;
-    if (a.score !== b.score) return a.score > b.score;
-    if (a.date !== b.date) return a.date > b.date;
-    return a.order !== b.order ? a.order > b.order : a.seen < b.seen;
+/** The `count` best candidates in sortHits order (ties in everything: the order minisearch met them). */
+function bestOf({ docs, score, date, order, isAdr }: Candidates, count: number, asksRecent: boolean): number[] {
+  // Positions in `docs`, so that the earlier met of two documents alike comes first.
+  const before = (a: number, b: number): boolean => {
+    const [x, y] = [docs[a]!, docs[b]!];
+    if (asksRecent && isAdr(x) !== isAdr(y)) return !isAdr(x);
+    if (asksRecent && !isAdr(x)) return order(x) !== order(y) ? order(x) > order(y) : a < b;
+    if (score[x] !== score[y]) return score[x]! > score[y]!;
+    if (date(x) !== date(y)) return date(x) > date(y);
+    return order(x) !== order(y) ? order(x) > order(y) : a < b;
   };
-  const best: T[] = [];
+  const best: number[] = [];
   if (count < 1) return best;
-  for (const candidate of candidates) {
+  // Newest first: the later a document, the likelier it is among the best (ties go to the newer), so fewer move.
+  for (let candidate = docs.length - 1; candidate >= 0; candidate--) {
     if (best.length === count && !before(candidate, best[count - 1]!)) continue;
     let at = best.length;
     while (at > 0 && before(candidate, best[at - 1]!)) at--;
     best.splice(at, 0, candidate);
     if (best.length > count) best.pop();
   }
-  return best;
+  return best.map((at) => docs[at]!);
 }
 
 function withFollowUpsNow(document: RecallDocument, done: ReturnType<typeof viewContext>['done']): RecallDocument {

@@ -65,7 +65,7 @@ export interface Scores {
   /** Each matched document's score, as minisearch's search reports it. */
   score: Float64Array;
   /** The matched documents, in the order minisearch first meets them (its results' order before sorting). */
-  matched: number[];
+  matched: Int32Array;
 }
 
 /** Scores every posting of `matches` (`postings(match)[fieldId]`) as minisearch does, with field boosts `boost`. */
@@ -79,7 +79,8 @@ export function scorePostings<T>(
   const specCount = matches.reduce((most, match) => Math.max(most, match.spec + 1), 0);
   const bySpec = Array.from({ length: specCount }, () => new Float64Array(count));
   const met = new Uint8Array(count);
-  const matched: number[] = [];
+  // Typed, not an array of numbers: at 50,000 documents the garbage collector would copy it about.
+  const matched = { docs: new Int32Array(count), length: 0 };
   for (const match of matches) {
     const byField = postings(match);
     FIELDS.forEach((field, fieldId) => {
@@ -98,31 +99,30 @@ export function scorePostings<T>(
   const sources = [...new Set(matches.map((match) => match.source))];
   const sourceOf = Array.from({ length: specCount }, (_, spec) => sources.indexOf(matches.find((match) => match.spec === spec)?.source ?? ''));
   const score = new Float64Array(count);
-  const found = new Uint8Array(sources.length);
-  for (const doc of matched) {
+  const found = new Int32Array(sources.length).fill(-1);
+  for (const doc of matched.docs.subarray(0, matched.length)) {
     let sum = 0;
     let words = 0;
-    found.fill(0);
     for (let spec = 0; spec < specCount; spec++) {
       const value = bySpec[spec]![doc]!;
       if (value > 0) {
         sum = sum + value;
-        if (!found[sourceOf[spec]!]) {
-          found[sourceOf[spec]!] = 1;
+        if (found[sourceOf[spec]!] !== doc) {
+          found[sourceOf[spec]!] = doc;
           words++;
         }
       }
     }
     score[doc] = sum * (words || 1);
   }
-  return { score, matched };
+  return { score, matched: matched.docs.subarray(0, matched.length) };
 }
 
 /** termResults' loop for one term in one field (monomorphic: typed arrays only, as it runs once per posting). */
 function addScores(
   sums: Float64Array,
   met: Uint8Array,
-  matched: number[],
+  matched: { docs: Int32Array; length: number },
   docs: Uint32Array,
   freqs: Uint32Array,
   lengths: Uint32Array,
@@ -140,7 +140,7 @@ function addScores(
     sums[doc] = sums[doc]! + weight * documentBoost[doc]! * rawScore;
     if (met[doc] === 0) {
       met[doc] = 1;
-      matched.push(doc);
+      matched.docs[matched.length++] = doc;
     }
   }
 }
