@@ -65,8 +65,9 @@ describe("recall's index of the archives", () => {
     const [fingerprint] = await readdir(join(home.paths.stateDir, 'recall', 'widget'));
     const folder = join(home.paths.stateDir, 'recall', 'widget', fingerprint!);
     const built = async () => (await stat(join(folder, 'index.json'))).mtimeMs;
-    const unparsable = async (name: string) => writeFile(join(folder, name), 'x'.repeat((await stat(join(folder, name))).size));
-    for (const damage of [() => truncate(join(folder, 'postings.bin'), 100), () => unparsable('terms.json'), () => unparsable('texts.json'), () => unlink(join(folder, 'index.json'))]) {
+    const data = join(folder, 'data.bin');
+    const unparsable = async () => writeFile(data, 'x'.repeat((await stat(data)).size));
+    for (const damage of [() => truncate(data, 100), unparsable, () => unlink(join(folder, 'index.json'))]) {
       const before = await built();
       await damage();
       expect(await recallJson(home, ['auth token refresh'])).toEqual(expected);

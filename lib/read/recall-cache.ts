@@ -1,5 +1,4 @@
 import { constants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsPlainObject } from 'minisearch';
@@ -41,25 +40,27 @@ import { matchedFields, matchTerms, scorePostings, type FieldPostings, type Term
  *   <state>/recall/<project>/<fingerprint>/live-<hash>/    the live window's part, its documents numbered after them
  *
  * Each part holds:
- *   index.json      the index's totals (up to this part), its documents' dates, where each shard is in terms.json
- *                   and each file's size; written last (a part without it, or with a file of another size, is built
- *                   again)
- *   terms.json      each shard's terms (their first three letters), JSON: [term, where its postings start, then
- *                   field id and count of each field it is in]
- *   postings.bin    each term's postings, field after field: the documents' numbers, then their term frequencies
- *   documents.bin   by document: each field's length (field after field), its date's rank among the part's dates,
- *                   then where each document's text is (64-bit)
- *   texts.json      the indexed documents, one JSON text after another
+ *   index.json      the index's totals (up to this part), its documents' dates, where each shard's terms and each
+ *                   section of data.bin are, and data.bin's size; written last (a part without it, or with a
+ *                   data.bin of another size, is built again)
+ *   data.bin        terms: each shard's terms (their first three letters), JSON: [term, where its postings start,
+ *                          then field id and count of each field it is in]
+ *                   postings: each term's postings, field after field: the documents' numbers, then their term
+ *                          frequencies
+ *                   documents: by document, each field's length (field after field), its date's rank among the
+ *                          part's dates, then where each document's text is (64-bit)
+ *                   texts: the indexed documents, one JSON text after another
  *
- * The binary files are 32-bit words in this machine's byte order (the folder is machine-local). A query reads the
+ * The binary sections are 32-bit words in this machine's byte order (the folder is machine-local). A query reads the
  * terms of its words' shards, the postings of the terms they reach, the field lengths (what BM25 needs) and the
  * texts of the hits it shows; it indexes the ADRs (read fresh: they are few) after both parts, and scores all of
  * them as one collection as minisearch does (recall-postings.ts). A changed archive changes the fingerprint: the
  * next recall builds the new folder and removes the old. A typo in a word's first three letters is not matched
  * (its shard is not read).
  */
-const FILES = { terms: 'terms.json', postings: 'postings.bin', documents: 'documents.bin', texts: 'texts.json' } as const;
-type CacheFile = keyof typeof FILES;
+/** data.bin's sections, in order. */
+const SECTIONS = ['terms', 'postings', 'documents', 'texts'] as const;
+type Section = (typeof SECTIONS)[number];
 
 type Segment = [offset: number, length: number];
 
@@ -69,8 +70,9 @@ interface Head {
   shards: Record<string, Segment>;
   /** The part's dates (a missing one as ''), distinct, in code-unit order. */
   dates: string[];
-  /** Each file's size: a file of another size is not this part's. */
-  bytes: Record<CacheFile, number>;
+  /** Where each section of data.bin is; a data.bin of another size is not this part's. */
+  sections: Record<Section, Segment>;
+  bytes: number;
   /** The live window's part: its sessions' ids (an archived copy of one is left out of the results). */
   ids?: string[];
 }
@@ -121,29 +123,26 @@ type Part = Awaited<ReturnType<typeof openPart>> & {};
 /** A part's files opened, its documents numbered from `base`; `undefined` when it is not there whole. */
 async function openPart(folder: string, base: number) {
   const head = await readCache<Head>(join(folder, 'index.json'));
-  if (!head?.bytes || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
-  const handles: Partial<Record<CacheFile, FileHandle>> = {};
-  const close = () => Promise.all(Object.values(handles).map((handle) => handle.close()));
-  for (const file of Object.keys(FILES) as CacheFile[]) {
-    const handle = await openStoreFile(join(folder, FILES[file]), constants.O_RDONLY, 'read').catch(() => undefined);
-    if (handle) handles[file] = handle;
-    if (!handle || (await handle.stat()).size !== head.bytes[file]) {
-      await close();
-      return undefined;
-    }
+  if (!head?.sections || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
+  const data = await openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read').catch(() => undefined);
+  if (!data || (await data.stat()).size !== head.bytes) {
+    await data?.close();
+    return undefined;
   }
-  const files = handles as Record<CacheFile, FileHandle>;
-  /** `into` filled from `file` at `offset` (bytes). */
-  const read = async <T extends NodeJS.TypedArray>(file: CacheFile, offset: number, into: T): Promise<T> => {
-    const { bytesRead } = await files[file].read(into, 0, into.byteLength, offset);
+  /** `into` filled from `section` at `offset` (bytes). */
+  const read = async <T extends NodeJS.TypedArray>(section: Section, offset: number, into: T): Promise<T> => {
+    const [start, length] = head.sections[section];
+    if (offset + into.byteLength > length) throw new DamagedCache();
+    const { bytesRead } = await data.read(into, 0, into.byteLength, start + offset);
     if (bytesRead !== into.byteLength) throw new DamagedCache();
     return into;
   };
-  const json = async <T>(file: CacheFile, [offset, length]: Segment): Promise<T> => {
-    const parsed = parseJson((await read(file, offset, Buffer.alloc(length))).toString('utf8'));
+  const json = async <T>(section: Section, [offset, length]: Segment): Promise<T> => {
+    const parsed = parseJson((await read(section, offset, Buffer.alloc(length))).toString('utf8'));
     if (!parsed.ok) throw new DamagedCache();
     return parsed.value as T;
   };
+  const close = () => data.close();
   const count = head.totals.documentCount - base;
   /** Where documents.bin says where each text is: after the field lengths and the date ranks. */
   const textsOffset = (FIELDS.length + 1) * count * 4;
@@ -163,7 +162,7 @@ async function openPart(folder: string, base: number) {
     },
     every: async (): Promise<RecallDocument[]> => {
       const offsets = await read('documents', textsOffset, new Float64Array(count + 1));
-      const all = await read('texts', 0, Buffer.alloc(head.bytes.texts));
+      const all = await read('texts', 0, Buffer.alloc(head.sections.texts[1]));
       return Array.from({ length: count }, (_, doc) => {
         const parsed = parseJson(all.toString('utf8', offsets[doc], offsets[doc + 1]));
         if (!parsed.ok) throw new DamagedCache();
@@ -392,7 +391,7 @@ async function writePart(folder: string, documents: RecallDocument[], plain: AsP
   }
   const terms: Buffer[] = [];
   let offset = 0;
-  const head: Head = { totals, shards: {}, dates: [], bytes: { terms: 0, postings: 0, documents: 0, texts: 0 }, ...(ids ? { ids } : {}) };
+  const head: Head = { totals, shards: {}, dates: [], sections: { terms: [0, 0], postings: [0, 0], documents: [0, 0], texts: [0, 0] }, bytes: 0, ...(ids ? { ids } : {}) };
   for (const [shard, entries] of shards) {
     const bytes = Buffer.from(JSON.stringify(entries));
     terms.push(bytes);
@@ -411,16 +410,17 @@ async function writePart(folder: string, documents: RecallDocument[], plain: AsP
   const texts = documents.map((document) => Buffer.from(JSON.stringify(document)));
   const textOffsets = new Float64Array(count + 1);
   texts.forEach((bytes, doc) => (textOffsets[doc + 1] = textOffsets[doc]! + bytes.length));
-  const files: Record<CacheFile, Buffer> = {
+  const sections: Record<Section, Buffer> = {
     terms: Buffer.concat(terms),
     postings: Buffer.from(postings.buffer),
     documents: Buffer.concat([Buffer.from(table.buffer), Buffer.from(textOffsets.buffer)]),
     texts: Buffer.concat(texts),
   };
-  for (const file of Object.keys(FILES) as CacheFile[]) {
-    head.bytes[file] = files[file].length;
-    await replaceStoreFile(join(folder, FILES[file]), files[file]);
+  for (const section of SECTIONS) {
+    head.sections[section] = [head.bytes, sections[section].length];
+    head.bytes += sections[section].length;
   }
+  await replaceStoreFile(join(folder, 'data.bin'), Buffer.concat(SECTIONS.map((section) => sections[section])));
   await replaceStoreFile(join(folder, 'index.json'), Buffer.from(JSON.stringify(head)));
 }
 
