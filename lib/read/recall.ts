@@ -192,7 +192,11 @@ export function shardsFor(query: ParsedQuery): string[] {
   return [...new Set(query.terms.flatMap((term) => (STOP_WORDS.has(term) ? [] : [termShard(stem(term))])))];
 }
 
-/** A query word as minisearch searches it: prefix from three letters, from five letters one typo (two from ten). */
+/** A query word matches longer words it starts from three letters on, and from five letters a word one typo away (two from ten). */
+const searchesPrefix = (term: string): boolean => term.length >= 3;
+const fuzziness = (term: string): number | false => (term.length >= 5 ? 0.2 : false);
+
+/** A query word as minisearch searches it. */
 export interface QueryTerm {
   term: string;
   prefix: boolean;
@@ -202,7 +206,7 @@ export interface QueryTerm {
 /** The words minisearch searches for `query`: its terms processed as the index's terms are (only those of `shards`). */
 export function queryTerms(query: ParsedQuery, shards: ReadonlySet<string>): QueryTerm[] {
   const { tokenize, processTerm } = indexOptions(shards);
-  return tokenize(query.terms.join(' ')).flatMap((word) => processTerm(word) || []).map((term) => ({ term, prefix: term.length >= 3, fuzzy: term.length >= 5 ? 0.2 : false }));
+  return tokenize(query.terms.join(' ')).flatMap((word) => processTerm(word) || []).map((term) => ({ term, prefix: searchesPrefix(term), fuzzy: fuzziness(term) }));
 }
 
 /** A question's field boosts: decision fields twice when it asks about decisions, files three times when about files. */
@@ -286,21 +290,21 @@ export async function searchIndex(rank: Ranker, request: RecallQuery, scope: Sea
     .map(({ order: _order, score, ...hit }) => ({ ...hit, score: round(score) }));
 }
 
-/** minisearch over `documents` held in memory (those `excluded` left out of its results). */
-export function rankInMemory(documents: RecallDocument[], shards: ReadonlySet<string>, excluded?: (key: string) => boolean): Ranker {
+/** minisearch over `documents` held in memory. */
+export function rankInMemory(documents: RecallDocument[], shards: ReadonlySet<string>): Ranker {
   const index = buildIndex(documents, shards);
   const byKey = new Map(documents.map((document) => [document.key, document]));
   return async ({ query, boost, allowed }, count) => {
     const allowedKeys = allowed && new Set(allowed.map((document) => document.key));
     const results = index.search(query.terms.join(' '), {
       boost,
-      prefix: (term) => term.length >= 3,
-      fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+      prefix: searchesPrefix,
+      fuzzy: fuzziness,
       maxFuzzy: MAX_FUZZY,
       weights: MATCH_WEIGHTS,
       bm25: BM25,
       boostDocument: (_key, _term, stored) => documentBoost(query, stored?.kind as RecallHit['kind']),
-      filter: (result) => !excluded?.(result.id as string) && (!allowedKeys || allowedKeys.has(result.id as string)),
+      filter: (result) => !allowedKeys || allowedKeys.has(result.id as string),
     });
     const ranked = sortHits(
       results.map((result) => ({ kind: result.kind as RecallHit['kind'], date: result.date as string | null, order: result.order as number, score: result.score, result })),
@@ -315,7 +319,7 @@ export function rankInMemory(documents: RecallDocument[], shards: ReadonlySet<st
 }
 
 /** Best first; ties to the newer record. Asked about the last sessions: sessions first, newest first. */
-export function sortHits<T extends { kind: RecallHit['kind']; date: string | null; order: number; score: number }>(hits: T[], asksRecent: boolean): T[] {
+function sortHits<T extends { kind: RecallHit['kind']; date: string | null; order: number; score: number }>(hits: T[], asksRecent: boolean): T[] {
   return hits.sort((a, b) => {
     if (asksRecent && a.kind !== b.kind) return a.kind === 'session' ? -1 : 1;
     if (asksRecent && a.kind === 'session') return b.order - a.order;
