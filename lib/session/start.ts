@@ -20,7 +20,7 @@ import type { SessionServices } from './update.js';
 export async function startSession(source: SessionSource & { sessionKey: string }, services: SessionServices): Promise<string | undefined> {
   const client = clientNamed(source.client);
   const cwd = await sessionFolder(client, source);
-  const repo = await readRepo(cwd);
+  const repo = await readRepo(cwd, services.paths.gitConfigFiles);
   const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // `record` run in the agent's shell finds this session by the process that runs us where the shell does not name
   // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
