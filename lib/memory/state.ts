@@ -179,5 +179,8 @@ function stateFileStem(sessionKey: string): string {
   return `sha256-${(requireBuiltin('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(sessionKey).digest('hex')}`;
 }
 
-/** Loads node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are safe. */
-const requireBuiltin = createRequire(import.meta.url);
+/**
+ * Loads node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are
+ * safe. Any base path serves a builtin, and this one is there in the hooks' CommonJS bundles too (no import.meta).
+ */
+const requireBuiltin = createRequire(process.execPath);
