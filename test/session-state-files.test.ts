@@ -71,28 +71,4 @@ describe('each session id has its own state file and lock', () => {
     expect(JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', 'fresh.json'), 'utf8'))).toEqual(saved);
     expect(await stateFiles()).toEqual(['fresh.json']);
   });
-
-  it('a session that ended read to its end leaves the states later starts read, and a resume brings it back whole', async () => {
-    home = await makeHome();
-    const t = transcript({ cwd: home.project, sessionId: 'ending', start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 })
-      .prompt('Start the parser')
-      .write('src/parser.ts')
-      .say('Parser started.');
-    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
-    const input = { session_id: 'ending', transcript_path: transcriptPath, cwd: home.project };
-    for (const [file, event] of [['session-start.js', 'SessionStart'], ['stop-worker.js', 'Stop'], ['session-end-worker.js', 'SessionEnd']]) {
-      expect(await runHookProcess(home, file!, { ...input, hook_event_name: event })).toMatchObject({ code: 0, stderr: '' });
-    }
-    expect(await stateFiles()).toEqual([]);
-    expect(await readdir(join(home.paths.stateDir, 'sessions-retired'))).toEqual(['ending.json']);
-
-    await t.prompt('and the lexer').write('src/lexer.ts').say('Lexer added.').append();
-    for (const [file, event] of [['session-start.js', 'SessionStart'], ['stop-worker.js', 'Stop']]) {
-      expect(await runHookProcess(home, file!, { ...input, hook_event_name: event, source: 'resume' })).toMatchObject({ code: 0, stderr: '' });
-    }
-    const entries = await summaries();
-    expect(entries).toHaveLength(1);
-    expect(entries[0]!.files_modified).toEqual(['src/lexer.ts', 'src/parser.ts']);
-    expect(await stateFiles()).toEqual(['ending.json']);
-  });
 });

@@ -64,20 +64,6 @@ export async function retireStateFile(paths: Paths, path: string): Promise<void>
 }
 
 /**
- * Retires the state of a session that ended once its transcript is read to the end (or it keeps none): nothing is
- * left for a catch-up to take. Under the session's lock, so a resume starting meanwhile keeps its state recent.
- */
-export async function retireEndedState(paths: Paths, sessionKey: string): Promise<void> {
-  await withSessionLock(paths, sessionKey, async () => {
-    const path = sessionStatePath(paths, sessionKey);
-    const state = await readStateAt(path);
-    if (Object.keys(state).length === 0) return;
-    const size = state.transcriptPath === undefined ? undefined : (await orAbsent(stat(state.transcriptPath)))?.size;
-    if (state.transcriptPath === undefined || size === state.scan?.offset) await retireStateFile(paths, path);
-  });
-}
-
-/**
  * A state file found in `sessionStateDir` (catch-up and `findSessionOfEntry` list them): its session and state.
  * `undefined` when the store refuses it (a link, a FIFO: that session's own hooks say so), so that one planted
  * file does not cost another session its start, or when nothing says whose it is.

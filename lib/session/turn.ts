@@ -1,6 +1,6 @@
 import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
-import { readSessionState, retireEndedState, withSessionLock, writeSessionState, type SessionState } from '../memory/state.js';
+import { readSessionState, withSessionLock, writeSessionState, type SessionState } from '../memory/state.js';
 import { readWorkTree, snapshotOf, type WorkTreeSnapshot } from '../project/git.js';
 import type { SessionSource } from './facts.js';
 import type { SessionServices } from './update.js';
@@ -16,15 +16,9 @@ export async function captureSession(source: SessionSource, services: SessionSer
   return undefined;
 }
 
-/**
- * SessionEnd: the same, for a session that is over (its last line is read even without a newline). A session read
- * to its end then has its state retired (still read by its own hooks and `record`; a resume brings it back), so the
- * catch-up at every later SessionStart, which reads each recent state, reads only sessions that may still be open.
- */
-export async function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
-  await captureSession({ ...source, ended: true, sessionEnd: true }, services);
-  if (source.sessionKey) await retireEndedState(services.paths, source.sessionKey);
-  return undefined;
+/** SessionEnd: the same, for a session that is over (its last line is read even without a newline). */
+export function endSession(source: SessionSource, services: SessionServices): Promise<undefined> {
+  return captureSession({ ...source, ended: true, sessionEnd: true }, services);
 }
 
 /**
