@@ -140,3 +140,48 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
   });
 });
+
+describe('catch-up leaves over sessions behind', () => {
+  const statesNow = async (folder: 'sessions' | 'sessions-retired') => (await readdir(join(home.paths.stateDir, folder)).catch(() => [] as string[])).sort();
+  /** This test's own process as /proc names it: a running agent; the same pid with another start time: one that exited. */
+  const ownProcess = async () => ({ pid: process.pid, start: Number((await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ')[19]) });
+  /** A session captured to its end, with the agent process its SessionStart saved. */
+  async function capturedWithAgent(sessionKey: string, agentProcess: { pid: number; start: number }) {
+    const t = transcript({ cwd: home.project, sessionId: sessionKey, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 }).prompt('Go').say('Done.');
+    const input = { sessionKey, transcriptPath: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+    await captureSession(input, context());
+    const statePath = join(home.paths.stateDir, 'sessions', `${sessionKey}.json`);
+    await writeFile(statePath, JSON.stringify({ ...JSON.parse(await readFile(statePath, 'utf8')), agentProcess: { ...agentProcess, since: new Date().toISOString() } }));
+    return { t, input };
+  }
+
+  it.runIf(process.platform === 'linux')('a session read to its end whose agent exited is no longer read at each start; one whose agent runs still is', async () => {
+    home = await makeHome();
+    const running = await ownProcess();
+    await capturedWithAgent('still-open', running);
+    const exited = await capturedWithAgent('exited', { ...running, start: running.start - 1 });
+
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
+    expect(await statesNow('sessions')).toEqual(['still-open.json']);
+    expect(await statesNow('sessions-retired')).toEqual(['exited.json']);
+    // Still the session's own: a resume goes on in its one entry, and its state is among the recent again.
+    await exited.t.prompt('More').write('src/more.ts').say('More done.').append();
+    await captureSession(exited.input, context());
+    expect((await entries()).map((entry) => entry.files_modified)).toEqual([[], ['src/more.ts']]);
+    expect(await statesNow('sessions')).toEqual(['exited.json', 'still-open.json']);
+  });
+
+  it('where /proc cannot tell, a session read to its end is left behind after an hour without a write', async () => {
+    home = await makeHome();
+    const noProc = join(home.dir, 'no-proc');
+    await capturedWithAgent('quiet', { pid: 4242, start: 1 });
+    const at = (ms: number): SessionServices => ({ paths: { ...home.paths, procDir: noProc }, now: () => new Date(Date.now() + ms), warn: () => {} });
+
+    expect(await catchUpSessions('widget', newSession(), at(30 * 60_000))).toEqual([]);
+    expect(await statesNow('sessions')).toEqual(['quiet.json']);
+    expect(await catchUpSessions('widget', newSession(), at(2 * 3_600_000))).toEqual([]);
+    expect(await statesNow('sessions')).toEqual([]);
+    expect(await statesNow('sessions-retired')).toEqual(['quiet.json']);
+  });
+});
+

@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
+import { isRunning } from '../ancestry.js';
+import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath, type SessionState } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
 import type { SessionServices } from './update.js';
 
@@ -49,16 +50,20 @@ export async function catchUpSessions(
   const currentState = sessionStatePath(services.paths, current.sessionKey);
   // States older than the window are moved aside as they are found, so the next start lists only recent ones.
   const retire = (path: string) => retireStateFile(services.paths, path);
-  for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
+  for (const { path: statePath, mtimeMs } of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
     const saved = await readStateFile(statePath);
     if (!saved) continue;
     const { sessionKey, state } = saved;
-    if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
-    const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
+    const transcript = state.transcriptPath === undefined ? undefined : await stat(state.transcriptPath).catch(() => undefined);
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
-    if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
+    const readToItsEnd = !transcript || transcript.size === (state.scan?.offset ?? 0);
+    if (readToItsEnd) {
+      if (await isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) await retire(statePath).catch(() => undefined);
+      continue;
+    }
+    if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     await capture({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd });
   }
 
@@ -72,12 +77,27 @@ export async function catchUpSessions(
   return caughtUp;
 }
 
+/** A session read to its end is left alone by catch-up once this long passed without a write to it or its state. */
+const QUIET_MS = 3_600_000;
+
+/**
+ * Whether a session read to its end is over, so that later starts need not read its state (it is retired: still
+ * read by its own hooks and `record`, and a resume brings it back): the agent process that ran it has exited, or,
+ * where /proc cannot tell, nothing was written to it or its state for an hour. Not at its SessionEnd: the agent
+ * may write its transcript's last lines after that hook (claude-code.md: written asynchronously), and catch-up
+ * takes them then.
+ */
+async function isOver(state: SessionState, lastWriteMs: number, services: SessionServices): Promise<boolean> {
+  const running = state.agentProcess && (await isRunning(services.paths.procDir, state.agentProcess));
+  return running === false || (running === undefined && services.now().getTime() - lastWriteMs > QUIET_MS);
+}
+
 /** The client's session transcripts beside the current one that have no state yet and changed in the last 7 days, newest first. */
 async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
   const unseen: { sessionKey: string; transcriptPath: string }[] = [];
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
   const found = await Promise.all((await client.transcriptFolders(currentTranscript, since)).map((folder) => recentFiles(folder, () => true, services)));
-  for (const transcriptPath of found.flat()) {
+  for (const { path: transcriptPath } of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
     if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }
@@ -94,7 +114,7 @@ async function recentFiles(
   wanted: (name: string) => boolean,
   services: SessionServices,
   onOld?: (path: string) => Promise<void>,
-): Promise<string[]> {
+): Promise<{ path: string; mtimeMs: number }[]> {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
   const names = (await readdir(folder).catch(() => [] as string[])).filter(wanted);
   const found = await Promise.all(
@@ -105,5 +125,5 @@ async function recentFiles(
       return info?.isFile() && info.mtimeMs >= since ? [{ path, mtimeMs: info.mtimeMs }] : [];
     }),
   );
-  return found.flat().sort((a, b) => b.mtimeMs - a.mtimeMs).map((file) => file.path);
+  return found.flat().sort((a, b) => b.mtimeMs - a.mtimeMs);
 }
