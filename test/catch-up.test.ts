@@ -98,6 +98,26 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcriptPath, cwd: home.project }, context())).toEqual([]);
   });
 
+  it('a transcript folder scanned whole is looked at again only for what changed since', async () => {
+    home = await makeHome();
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const first = transcript({ cwd: home.project, sessionId: 'first', start: yesterday.toISOString() }).prompt('one').write('src/one.ts');
+    const folder = dirname(await first.saveUnder(home.paths));
+    const current = (sessionKey: string) => ({ sessionKey, transcriptPath: join(folder, `${sessionKey}.jsonl`), cwd: home.project });
+    expect(await catchUpSessions('widget', current('start-1'), context())).toEqual(['first']);
+
+    // A transcript with no state whose last change is older than that scan was there to be seen (say, copied back
+    // from a backup with its times): not looked at; once it changes, it is.
+    const restored = transcript({ cwd: home.project, sessionId: 'restored', start: yesterday.toISOString() }).prompt('two').write('src/two.ts');
+    const restoredPath = await restored.saveUnder(home.paths);
+    await utimes(restoredPath, yesterday, yesterday);
+    const fresh = await transcript({ cwd: home.project, sessionId: 'fresh', start: new Date().toISOString() }).prompt('three').write('src/three.ts').saveUnder(home.paths);
+    expect(dirname(fresh)).toBe(folder);
+    expect(await catchUpSessions('widget', current('start-2'), context())).toEqual(['fresh']);
+    await restored.say('Done.').append();
+    expect(await catchUpSessions('widget', current('start-3'), context())).toEqual(['restored']);
+  });
+
   it('a session with no transcript (--no-session-persistence) claims only what changed after its SessionStart', async () => {
     home = await makeHome();
     const hourAgo = new Date(Date.now() - 3_600_000);
