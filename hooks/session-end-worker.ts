@@ -2,4 +2,4 @@ import { readHandedInput } from '../lib/hook/detach.js';
 import { runHook } from '../lib/hook/run.js';
 import { endSession } from '../lib/session/turn.js';
 
-await runHook('SessionEnd', endSession, readHandedInput);
+void runHook('SessionEnd', endSession, readHandedInput);

@@ -1,4 +1,4 @@
 import { runHook } from '../lib/hook/run.js';
 import { startSession } from '../lib/session/start.js';
 
-await runHook('SessionStart', startSession);
+void runHook('SessionStart', startSession);

@@ -2,4 +2,4 @@ import { readHandedInput } from '../lib/hook/detach.js';
 import { runHook } from '../lib/hook/run.js';
 import { captureSession } from '../lib/session/turn.js';
 
-await runHook('Stop', captureSession, readHandedInput);
+void runHook('Stop', captureSession, readHandedInput);

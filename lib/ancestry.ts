@@ -69,3 +69,10 @@ export async function readHookRunner(procRoot: string, pid: number, script: stri
 export function sameProcess(a: ProcessId, b: ProcessId): boolean {
   return a.pid === b.pid && a.start === b.start;
 }
+
+/** Whether `agent` still runs: false once it exited (its pid free, or another's), `undefined` where /proc cannot tell. */
+export async function isRunning(procRoot: string, agent: ProcessId): Promise<boolean | undefined> {
+  const now = await readStat(procRoot, agent.pid);
+  if (now) return now.start === agent.start;
+  return (await readStat(procRoot, process.pid)) ? false : undefined;
+}

@@ -21,7 +21,15 @@ export interface Paths {
   installReceiptsDir: string;
   /** Linux's process table, where `record` finds the agent process that runs it (lib/ancestry.ts). */
   procDir: string;
+  /**
+   * Git's config files besides a repository's own (system, XDG, global), read to know a repository without running
+   * git (lib/project/git-files.ts); undefined where GIT_* variables move the repository or its config: git is asked.
+   */
+  gitConfigFiles: string[] | undefined;
 }
+
+/** The variables that make git look for a repository, or read its config, elsewhere than its files say. */
+const GIT_STEERING = /^GIT_(DIR|WORK_TREE|COMMON_DIR|OBJECT_DIRECTORY|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|CONFIG\w*)$/;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,6 +51,9 @@ export function resolvePaths(env: Env): Paths {
     logFile: join(stateDir, 'log-session.log'),
     installReceiptsDir: join(stateDir, 'installs'),
     procDir: '/proc',
+    gitConfigFiles: Object.keys(env).some((name) => GIT_STEERING.test(name) && env[name] !== undefined)
+      ? undefined
+      : ['/etc/gitconfig', join(resolve(nonEmpty(env.XDG_CONFIG_HOME) ?? join(home, '.config')), 'git', 'config'), join(resolve(home), '.gitconfig')],
   };
 }
 

@@ -1,11 +1,12 @@
 // Bundles every entry point so a hook starts from one file instead of resolving
 // dozens of modules under node_modules.
 import { build } from 'esbuild';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 
-// Each hooks/<name>.ts is a bundle; hooks/hooks.json (the one list of our hooks) says which run as CommonJS.
+// Each hooks/<name>.ts is a bundle, built under the name hooks/hooks.json (the one list of our hooks) gives it:
+// `.cjs` there stays `.cjs`; the rest (and the workers) are `.js`, which dist/hooks/package.json makes CommonJS too.
 const manifest = JSON.parse(await readFile(new URL('../hooks/hooks.json', import.meta.url), 'utf8'));
-const commonJs = new Set(
+const dotCjs = new Set(
   Object.values(manifest.hooks).flatMap((groups) => groups.flatMap((group) => group.hooks))
     .flatMap((hook) => /\/dist\/hooks\/([\w-]+)\.cjs"$/.exec(hook.command)?.[1] ?? []),
 );
@@ -34,24 +35,23 @@ const esm = {
 };
 // The CLI's commands share chunks, each loaded when its command runs.
 await build({ ...esm, entryPoints: { cli: 'lib/cli-main.ts', install: 'install.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
-// Each ESM hook is one file: Node loads one module of 190 KB (what it may import later included, parsed only
-// when used) for about 10-20% less CPU than the 68 KB it runs spread over 20 chunks (`farm-bench`, 20-30 pairs).
-await build({
-  ...esm,
-  entryPoints: Object.fromEntries(hookNames.filter((name) => !commonJs.has(name)).map((name) => [name, `hooks/${name}.ts`])),
-  outdir: 'dist/hooks',
-});
-
-// The Stop hook runs after every turn and only hands its input to the worker: one CommonJS file with no
-// imports beyond Node's own, because Node starts CommonJS about 3 ms sooner than ESM (`npm run bench`).
-for (const name of commonJs) {
+// Every hook is one CommonJS file with only fs-native-extensions outside it: Node starts CommonJS sooner than ESM,
+// whose facades of Node's own modules (node:fs's loads its streams) cost SessionStart ~5% more CPU (`farm-bench`,
+// 20 pairs); one file of 190 KB (what it may import later included, parsed only when used) costs 10-20% less than
+// the 68 KB it runs spread over 20 chunks.
+// The folder's package.json first: a `.js` hook must never be found in the package's ESM scope.
+await mkdir(new URL('../dist/hooks/', import.meta.url), { recursive: true });
+await writeFile(new URL('../dist/hooks/package.json', import.meta.url), '{ "type": "commonjs" }\n');
+for (const name of hookNames) {
   await build({
     entryPoints: [`hooks/${name}.ts`],
-    outfile: `dist/hooks/${name}.cjs`,
+    outfile: `dist/hooks/${name}.${dotCjs.has(name) ? 'cjs' : 'js'}`,
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
+    external: ['fs-native-extensions'],
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
 }

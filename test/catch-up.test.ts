@@ -98,6 +98,26 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcriptPath, cwd: home.project }, context())).toEqual([]);
   });
 
+  it('a transcript folder scanned whole is looked at again only for what changed since', async () => {
+    home = await makeHome();
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const first = transcript({ cwd: home.project, sessionId: 'first', start: yesterday.toISOString() }).prompt('one').write('src/one.ts');
+    const folder = dirname(await first.saveUnder(home.paths));
+    const current = (sessionKey: string) => ({ sessionKey, transcriptPath: join(folder, `${sessionKey}.jsonl`), cwd: home.project });
+    expect(await catchUpSessions('widget', current('start-1'), context())).toEqual(['first']);
+
+    // A transcript with no state whose last change is older than that scan was there to be seen (say, copied back
+    // from a backup with its times): not looked at; once it changes, it is.
+    const restored = transcript({ cwd: home.project, sessionId: 'restored', start: yesterday.toISOString() }).prompt('two').write('src/two.ts');
+    const restoredPath = await restored.saveUnder(home.paths);
+    await utimes(restoredPath, yesterday, yesterday);
+    const fresh = await transcript({ cwd: home.project, sessionId: 'fresh', start: new Date().toISOString() }).prompt('three').write('src/three.ts').saveUnder(home.paths);
+    expect(dirname(fresh)).toBe(folder);
+    expect(await catchUpSessions('widget', current('start-2'), context())).toEqual(['fresh']);
+    await restored.say('Done.').append();
+    expect(await catchUpSessions('widget', current('start-3'), context())).toEqual(['restored']);
+  });
+
   it('a session with no transcript (--no-session-persistence) claims only what changed after its SessionStart', async () => {
     home = await makeHome();
     const hourAgo = new Date(Date.now() - 3_600_000);
@@ -140,3 +160,48 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
   });
 });
+
+describe('catch-up leaves over sessions behind', () => {
+  const statesNow = async (folder: 'sessions' | 'sessions-retired') => (await readdir(join(home.paths.stateDir, folder)).catch(() => [] as string[])).sort();
+  /** This test's own process as /proc names it: a running agent; the same pid with another start time: one that exited. */
+  const ownProcess = async () => ({ pid: process.pid, start: Number((await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ')[19]) });
+  /** A session captured to its end, with the agent process its SessionStart saved. */
+  async function capturedWithAgent(sessionKey: string, agentProcess: { pid: number; start: number }) {
+    const t = transcript({ cwd: home.project, sessionId: sessionKey, start: new Date(Date.now() - 60_000).toISOString(), stepMs: 100 }).prompt('Go').say('Done.');
+    const input = { sessionKey, transcriptPath: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+    await captureSession(input, context());
+    const statePath = join(home.paths.stateDir, 'sessions', `${sessionKey}.json`);
+    await writeFile(statePath, JSON.stringify({ ...JSON.parse(await readFile(statePath, 'utf8')), agentProcess: { ...agentProcess, since: new Date().toISOString() } }));
+    return { t, input };
+  }
+
+  it.runIf(process.platform === 'linux')('a session read to its end whose agent exited is no longer read at each start; one whose agent runs still is', async () => {
+    home = await makeHome();
+    const running = await ownProcess();
+    await capturedWithAgent('still-open', running);
+    const exited = await capturedWithAgent('exited', { ...running, start: running.start - 1 });
+
+    expect(await catchUpSessions('widget', newSession(), context())).toEqual([]);
+    expect(await statesNow('sessions')).toEqual(['still-open.json']);
+    expect(await statesNow('sessions-retired')).toEqual(['exited.json']);
+    // Still the session's own: a resume goes on in its one entry, and its state is among the recent again.
+    await exited.t.prompt('More').write('src/more.ts').say('More done.').append();
+    await captureSession(exited.input, context());
+    expect((await entries()).map((entry) => entry.files_modified)).toEqual([[], ['src/more.ts']]);
+    expect(await statesNow('sessions')).toEqual(['exited.json', 'still-open.json']);
+  });
+
+  it('where /proc cannot tell, a session read to its end is left behind after an hour without a write', async () => {
+    home = await makeHome();
+    const noProc = join(home.dir, 'no-proc');
+    await capturedWithAgent('quiet', { pid: 4242, start: 1 });
+    const at = (ms: number): SessionServices => ({ paths: { ...home.paths, procDir: noProc }, now: () => new Date(Date.now() + ms), warn: () => {} });
+
+    expect(await catchUpSessions('widget', newSession(), at(30 * 60_000))).toEqual([]);
+    expect(await statesNow('sessions')).toEqual(['quiet.json']);
+    expect(await catchUpSessions('widget', newSession(), at(2 * 3_600_000))).toEqual([]);
+    expect(await statesNow('sessions')).toEqual([]);
+    expect(await statesNow('sessions-retired')).toEqual(['quiet.json']);
+  });
+});
+

@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSessionState } from '../lib/memory/state.js';
 import { makeHome, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 
@@ -55,5 +56,19 @@ describe('each session id has its own state file and lock', () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]!.files_modified).toEqual(['src/lexer.ts', 'src/parser.ts']);
     expect(await stateFiles()).toEqual(['new-session.json', expect.stringMatching(/^sha256-[0-9a-f]{64}\.json$/)]);
+  });
+
+  it("a new session's start is saved whole without its lock, and a state already there is never replaced by it", async () => {
+    home = await makeHome();
+    await writeFile(join(home.project, 'dirty.txt'), 'before the session\n');
+    const start = await runHookProcess(home, 'session-start.js', { session_id: 'fresh', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
+    expect(start).toMatchObject({ code: 0, stderr: '' });
+    const saved = JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', 'fresh.json'), 'utf8'));
+    expect(saved).toMatchObject({ sessionKey: 'fresh', project: 'widget', cwd: home.project, git: { files: { 'dirty.txt': expect.stringMatching(/^\?\?\|/) } } });
+    expect(await readdir(join(home.paths.stateDir, 'locks')).catch(() => [])).toEqual([]);
+
+    expect(await createSessionState(home.paths, 'fresh', { project: 'another' })).toBe(false);
+    expect(JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', 'fresh.json'), 'utf8'))).toEqual(saved);
+    expect(await stateFiles()).toEqual(['fresh.json']);
   });
 });

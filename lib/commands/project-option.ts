@@ -22,7 +22,7 @@ export async function readMemoryFor(
   project: string | undefined,
   options: Parameters<typeof readProjectMemory>[2] = {},
 ): Promise<ProjectMemory> {
-  const name = await projectForFolder(context.cwd, project);
+  const name = await projectForFolder(context.cwd, context.paths.gitConfigFiles, project);
   if (project !== undefined && !existsSync(join(context.paths.projectsDir, name))) {
     const entries = await readdir(context.paths.projectsDir, { withFileTypes: true }).catch(() => []);
     const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();

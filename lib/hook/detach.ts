@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { errorCode } from '../errors.js';
+import { existsSync } from 'node:fs';
 import { resolvePaths } from '../paths.js';
 import { noteProblems } from './problems.js';
-import { parseHookJson, readHookInput, readStdin } from './stdin.js';
+import { readHookInput } from './stdin.js';
 import type { HookEvent } from './table.js';
 
 /**
@@ -25,7 +24,7 @@ export async function handOff(event: HookEvent, workerPath: string): Promise<voi
   try {
     // A missing worker would fail where nobody hears it: say so here instead.
     if (!existsSync(workerPath)) throw new Error(`${workerPath} is missing: run 'npm run build' in the log-session folder`);
-    const input = parseHookJson(await readInputAtOnce());
+    const input = await readHookInput();
     const handed: Record<string, string> = {};
     for (const [field, name] of Object.entries(HANDED_FIELDS)) {
       if (typeof input[field] === 'string') handed[name] = input[field];
@@ -53,14 +52,4 @@ export async function readHandedInput(): Promise<Record<string, unknown>> {
     delete process.env[name];
   }
   return input;
-}
-
-/** stdin in one blocking read, which skips setting up a stream; a non-blocking stdin (EAGAIN) is streamed. */
-async function readInputAtOnce(): Promise<string> {
-  try {
-    return readFileSync(0, 'utf8');
-  } catch (error) {
-    if (errorCode(error) !== 'EAGAIN') throw error;
-    return (await readStdin()) ?? '';
-  }
 }

@@ -10,7 +10,7 @@ import { StoreError } from '../errors.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { LOCK_TIMEOUT_MS, withLock } from './lock.js';
-import { isStoreFolder, makeStoreFolder, readStoreFile, renameStoreFile, replaceStoreFile } from './store-file.js';
+import { createStoreFile, isStoreFolder, makeStoreFolder, readStoreFile, renameStoreFile, replaceStoreFile } from './store-file.js';
 
 /** Machine bookkeeping for one agent session, kept outside memory (aiconfig's schema rejects extra keys). */
 export interface SessionState {
@@ -153,7 +153,17 @@ export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
   await makeStoreFolder(sessionStateDir(paths));
-  await replaceStoreFile(sessionStatePath(paths, sessionKey), Buffer.from(JSON.stringify({ ...state, sessionKey })));
+  await replaceStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
+}
+
+/** Saves the state of a session that has none, without its lock: false, and nothing written, where it has one. */
+export async function createSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<boolean> {
+  await makeStoreFolder(sessionStateDir(paths));
+  return createStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
+}
+
+function stateBytes(sessionKey: string, state: SessionState): Buffer {
+  return Buffer.from(JSON.stringify({ ...state, sessionKey }));
 }
 
 /** A session key that is a readable, safe file name already: its own stem, as in state files from before hashing. */
@@ -169,5 +179,8 @@ function stateFileStem(sessionKey: string): string {
   return `sha256-${(requireBuiltin('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(sessionKey).digest('hex')}`;
 }
 
-/** Loads node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are safe. */
-const requireBuiltin = createRequire(import.meta.url);
+/**
+ * Loads node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are
+ * safe. Any base path serves a builtin, and this one is there in the hooks' CommonJS bundles too (no import.meta).
+ */
+const requireBuiltin = createRequire(process.execPath);

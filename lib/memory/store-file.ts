@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { orAbsent } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
@@ -60,6 +60,28 @@ export async function readStoreFile(path: string): Promise<Buffer | undefined> {
 export async function replaceStoreFile(path: string, bytes: Buffer): Promise<void> {
   // A link or special file at `path` is refused here: the rename would replace it.
   await isThere(path, 'file');
+  await publishStoreFile(path, bytes, (temp) => rename(temp, path));
+}
+
+/**
+ * Writes `bytes` at `path` only where nothing is there yet: false, and nothing written, where something is. The
+ * file appears whole (a hard link to the finished temp file, which fails on a taken name), so a writer that holds
+ * no lock never replaces what another wrote.
+ */
+export async function createStoreFile(path: string, bytes: Buffer): Promise<boolean> {
+  let taken = false;
+  await publishStoreFile(path, bytes, async (temp) => {
+    await link(temp, path).catch((error: unknown) => {
+      if (errorCode(error) !== 'EEXIST') throw error;
+      taken = true;
+    });
+    await unlink(temp);
+  });
+  return !taken;
+}
+
+/** Writes `bytes` whole to a new temp file beside `path`, then has `publish` put it in place (or remove it). */
+async function publishStoreFile(path: string, bytes: Buffer, publish: (temp: string) => Promise<void>): Promise<void> {
   // Named as write-file-atomic named its temp files (`sessions.json.<number>`), which tools and tests already know.
   // Unique, not secret: O_EXCL refuses a name taken, so Math.random serves, and no hook loads node:crypto for it.
   const temp = `${path}.${Math.floor(Math.random() * 2 ** 32)}`;
@@ -72,7 +94,7 @@ export async function replaceStoreFile(path: string, bytes: Buffer): Promise<voi
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await publish(temp);
   } catch (error) {
     if (created) await unlink(temp).catch(() => undefined);
     throw await describeFailure(error, path, 'write', 'file');

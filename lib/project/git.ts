@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRepoFiles } from './git-files.js';
 
 export interface RepoFacts {
   root: string;
@@ -9,20 +10,28 @@ export interface RepoFacts {
 }
 
 /**
- * The repository holding `cwd`: its root and origin, without its branch (SessionStart needs none, and each git
- * process costs Node a fork). Git outside a repo (or without git) is an expected absence: `undefined`, never an error.
+ * The repository holding `cwd`: its root and origin (and its branch, where the files tell it). Outside a repo (or
+ * without git) that is an expected absence: `undefined`, never an error. Read from the files git keeps where those
+ * settle it (git-files.ts), else asked of git: each git process costs a hook about a sixth of `node -e 0`
+ * (`farm-bench`). `gitConfigFiles`: Paths.gitConfigFiles.
  */
-export async function readRepo(cwd: string): Promise<RepoFacts | undefined> {
-  // Both answer the same from any folder of the work tree: one round, not two.
-  const [root, originUrl] = await Promise.all([git(cwd, ['rev-parse', '--show-toplevel']), git(cwd, ['remote', 'get-url', 'origin'])]);
-  if (!root) return undefined;
-  return { root, ...(originUrl ? { originUrl } : {}) };
+export async function readRepo(cwd: string, gitConfigFiles: string[] | undefined): Promise<RepoFacts | undefined> {
+  const read = await readRepoFiles(cwd, gitConfigFiles);
+  return read ? read.repo : askGit(cwd, false);
 }
 
 /** `readRepo` with the branch checked out (none when detached). */
-export async function readRepoWithBranch(cwd: string): Promise<RepoFacts | undefined> {
-  const [repo, branch] = await Promise.all([readRepo(cwd), git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD'])]);
-  return repo && { ...repo, ...(branch ? { branch } : {}) };
+export async function readRepoWithBranch(cwd: string, gitConfigFiles: string[] | undefined): Promise<RepoFacts | undefined> {
+  const read = await readRepoFiles(cwd, gitConfigFiles);
+  return read ? read.repo : askGit(cwd, true);
+}
+
+function askGit(cwd: string, withBranch: boolean): RepoFacts | undefined {
+  const root = git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!root) return undefined;
+  const originUrl = git(cwd, ['remote', 'get-url', 'origin']);
+  const branch = withBranch ? git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']) : undefined;
+  return { root, ...(originUrl ? { originUrl } : {}), ...(branch ? { branch } : {}) };
 }
 
 /** What `git status` names in a work tree, each path with its times (none: it is gone). */
@@ -39,7 +48,7 @@ export interface WorkTreeChange {
 /** The work tree's changes as git names them: paths relative to `root`; a rename's record gives both, the old one gone. */
 export async function readWorkTree(root: string): Promise<WorkTreeStatus> {
   const status: WorkTreeStatus = new Map();
-  const records = ((await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all'])) ?? '').split('\0');
+  const records = (git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']) ?? '').split('\0');
   for (let index = 0; index < records.length; index++) {
     const record = records[index] ?? '';
     if (record.length < 4) continue;
@@ -87,7 +96,7 @@ export interface Commit {
 /** Commits made between `since` and `until` (ms), oldest first. */
 export async function readCommits(root: string, since: number, until: number): Promise<Commit[]> {
   // Commit times are whole seconds: round the start up, so a commit made just before the window is not taken.
-  const log = await git(root, ['log', '--reverse', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct %s']);
+  const log = git(root, ['log', '--reverse', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct %s']);
   return (log ?? '').split('\x1e').flatMap((record) => {
     // `<time> <subject>`, then NUL and newline before the names; a commit without files ends at the NUL.
     const [head = '', names = ''] = record.split('\0\n');
@@ -103,13 +112,11 @@ export async function readCommits(root: string, since: number, until: number): P
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 /**
- * Git's output without its final newline, or `undefined` when it fails. Node's own execFile: execa made every hook
- * that reads git load and compile 250 KB more, for this one call.
+ * Git's output without its final newline, or `undefined` when it fails. Node's spawnSync: execa made every hook
+ * that reads git load and compile 250 KB more, and execFile's streams and pipes cost a hook about 9 ms more CPU
+ * than spawnSync's (`farm-bench`, 20 pairs); every caller waits for git's answer before going on anyway.
  */
-function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((done) => {
-    execFile('git', args, { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES }, (error, stdout) =>
-      done(error ? undefined : stdout.replace(/\r?\n$/, '')),
-    );
-  });
+function git(cwd: string, args: string[]): string | undefined {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES });
+  return result.status === 0 ? result.stdout.replace(/\r?\n$/, '') : undefined;
 }

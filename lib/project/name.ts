@@ -93,9 +93,9 @@ function slugOrEmpty(raw: string): string {
  * The project a folder belongs to, named as `record` and the hooks name it: `explicit` first, else git origin's
  * repository name, else package.json's name, else the folder's name.
  */
-export async function projectForFolder(cwd: string, explicit?: string): Promise<string> {
+export async function projectForFolder(cwd: string, gitConfigFiles: string[] | undefined, explicit?: string): Promise<string> {
   if (explicit) return projectName({ explicit, folderName: basename(cwd) });
-  const repo = await readRepo(cwd);
+  const repo = await readRepo(cwd, gitConfigFiles);
   return projectNameAt(repo?.root ?? cwd, repo?.originUrl);
 }
 

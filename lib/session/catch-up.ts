@@ -1,7 +1,12 @@
+import { statSync, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath } from '../memory/state.js';
+import { isRecord, parseJson } from '../json.js';
+import { makeStoreFolder, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import type { Paths } from '../paths.js';
+import { isRunning } from '../ancestry.js';
+import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath, type SessionState } from '../memory/state.js';
 import type { SessionSource } from './facts.js';
 import type { SessionServices } from './update.js';
 
@@ -49,61 +54,143 @@ export async function catchUpSessions(
   const currentState = sessionStatePath(services.paths, current.sessionKey);
   // States older than the window are moved aside as they are found, so the next start lists only recent ones.
   const retire = (path: string) => retireStateFile(services.paths, path);
-  for (const statePath of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
+  for (const { path: statePath, mtimeMs } of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
     const saved = await readStateFile(statePath);
     if (!saved) continue;
     const { sessionKey, state } = saved;
-    if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
-    const size = await stat(state.transcriptPath).then((info) => info.size, () => undefined);
+    const transcript = state.transcriptPath === undefined ? undefined : await stat(state.transcriptPath).catch(() => undefined);
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
-    if (size === undefined || size === (state.scan?.offset ?? 0)) continue;
+    const readToItsEnd = !transcript || transcript.size === (state.scan?.offset ?? 0);
+    if (readToItsEnd) {
+      if (await isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) await retire(statePath).catch(() => undefined);
+      continue;
+    }
+    if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
     await capture({ sessionKey, transcriptPath: state.transcriptPath, cwd: state.cwd });
   }
 
-  for (const { sessionKey, transcriptPath } of current.transcriptPath ? await unseenTranscripts(client, current.transcriptPath, services) : []) {
-    if (Date.now() - started >= budgetMs) break;
-    if (sessionKey === current.sessionKey) continue;
-    await capture({ sessionKey, client: client.name, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
+  if (current.transcriptPath && Date.now() - started < budgetMs) {
+    const scanned = services.now().getTime();
+    const { unseen, folders } = await unseenTranscripts(client, current.transcriptPath, services);
+    let whole = true;
+    for (const { sessionKey, transcriptPath } of unseen) {
+      if (Date.now() - started >= budgetMs) {
+        whole = false;
+        break;
+      }
+      if (sessionKey === current.sessionKey) continue;
+      await capture({ sessionKey, client: client.name, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
+    }
+    if (whole && failures.length === 0) await markScanned(services.paths, folders, scanned).catch(() => undefined);
   }
 
   if (failures.length) services.warn(`could not catch up ${failures.length} earlier session(s): ${failures.join('; ')}`);
   return caughtUp;
 }
 
-/** The client's session transcripts beside the current one that have no state yet and changed in the last 7 days, newest first. */
-async function unseenTranscripts(client: Client, currentTranscript: string, services: SessionServices): Promise<{ sessionKey: string; transcriptPath: string }[]> {
+/** A session read to its end is left alone by catch-up once this long passed without a write to it or its state. */
+const QUIET_MS = 3_600_000;
+
+/**
+ * Whether a session read to its end is over, so that later starts need not read its state (it is retired: still
+ * read by its own hooks and `record`, and a resume brings it back): the agent process that ran it has exited, or,
+ * where /proc cannot tell, nothing was written to it or its state for an hour. Not at its SessionEnd: the agent
+ * may write its transcript's last lines after that hook (claude-code.md: written asynchronously), and catch-up
+ * takes them then.
+ */
+async function isOver(state: SessionState, lastWriteMs: number, services: SessionServices): Promise<boolean> {
+  const running = state.agentProcess && (await isRunning(services.paths.procDir, state.agentProcess));
+  return running === false || (running === undefined && services.now().getTime() - lastWriteMs > QUIET_MS);
+}
+
+/**
+ * The client's session transcripts beside the current one that have no state yet and changed in the last 7 days,
+ * newest first, and the folders they were looked for in. A folder scanned whole before (see markScanned) is looked
+ * at only for what changed since, and not listed at all when no file was added: a week of `claude -p` runs leaves
+ * a thousand transcripts there.
+ */
+async function unseenTranscripts(
+  client: Client,
+  currentTranscript: string,
+  services: SessionServices,
+): Promise<{ unseen: { sessionKey: string; transcriptPath: string }[]; folders: string[] }> {
   const unseen: { sessionKey: string; transcriptPath: string }[] = [];
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
-  const found = await Promise.all((await client.transcriptFolders(currentTranscript, since)).map((folder) => recentFiles(folder, () => true, services)));
-  for (const transcriptPath of found.flat()) {
+  const folders = await client.transcriptFolders(currentTranscript, since);
+  const marks = await readScanMarks(services.paths);
+  const found = await Promise.all(
+    folders.map(async (folder) => {
+      const mark = marks[folder];
+      // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time.
+      if (mark !== undefined && (statOrAbsent(folder)?.mtimeMs ?? Infinity) <= mark) return [];
+      return (await recentFiles(folder, () => true, services)).filter((file) => file.mtimeMs > (mark ?? 0));
+    }),
+  );
+  for (const { path: transcriptPath } of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
     if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }
-  return unseen;
+  return { unseen, folders };
+}
+
+/** Where each transcript folder was last scanned whole: `{ folder: ms }`, machine bookkeeping like the states. */
+function scanMarksPath(paths: Paths): string {
+  return join(paths.stateDir, 'catch-up-scans.json');
+}
+
+/** Files changed this long before a scan began may still have been written after it listed them: looked at again. */
+const SCAN_MARGIN_MS = 2000;
+
+async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
+  const bytes = await readStoreFile(scanMarksPath(paths)).catch(() => undefined);
+  const parsed = bytes && parseJson(bytes.toString('utf8'));
+  return parsed?.ok && isRecord(parsed.value) ? (parsed.value as Record<string, number>) : {};
+}
+
+/**
+ * Notes that every transcript of `folders` changed before `scanned` (less a margin) had a state, or was caught up,
+ * when a scan that began then ended whole. Another start writing at once may put an older mark back: that costs
+ * only a longer look next time, never a transcript missed.
+ */
+async function markScanned(paths: Paths, folders: string[], scanned: number): Promise<void> {
+  const marks = await readScanMarks(paths);
+  for (const folder of folders) marks[folder] = Math.max(marks[folder] ?? 0, scanned - SCAN_MARGIN_MS);
+  // A folder's mark older than the window says nothing the window does not: kept no longer.
+  for (const [folder, at] of Object.entries(marks)) if (at < scanned - CATCH_UP_WINDOW_MS) delete marks[folder];
+  await makeStoreFolder(paths.stateDir);
+  await replaceStoreFile(scanMarksPath(paths), Buffer.from(JSON.stringify(marks)));
 }
 
 /**
  * Files in `folder` whose name `wanted` takes, changed in the last 7 days, newest first. Only a stat each: state
  * files pile up with every session ever run, and reading them all would slow every SessionStart; a session left
- * for longer was resumed through its own hooks or is over.
+ * for longer was resumed through its own hooks or is over. The stats are synchronous: a thousand promised ones
+ * cost a SessionStart about 0.1 s of CPU, a thousand blocking ones a tenth of that.
  */
 async function recentFiles(
   folder: string,
   wanted: (name: string) => boolean,
   services: SessionServices,
   onOld?: (path: string) => Promise<void>,
-): Promise<string[]> {
+): Promise<{ path: string; mtimeMs: number }[]> {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
-  const names = (await readdir(folder).catch(() => [] as string[])).filter(wanted);
-  const found = await Promise.all(
-    names.map(async (name) => {
-      const path = join(folder, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info?.isFile() && info.mtimeMs < since) await onOld?.(path).catch(() => undefined);
-      return info?.isFile() && info.mtimeMs >= since ? [{ path, mtimeMs: info.mtimeMs }] : [];
-    }),
-  );
-  return found.flat().sort((a, b) => b.mtimeMs - a.mtimeMs).map((file) => file.path);
+  const found: { path: string; mtimeMs: number }[] = [];
+  for (const name of (await readdir(folder).catch(() => [] as string[])).filter(wanted)) {
+    const path = join(folder, name);
+    const info = statOrAbsent(path);
+    if (!info?.isFile()) continue;
+    if (info.mtimeMs >= since) found.push({ path, mtimeMs: info.mtimeMs });
+    else await onOld?.(path).catch(() => undefined);
+  }
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs);
+}
+
+function statOrAbsent(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

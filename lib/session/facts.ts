@@ -78,7 +78,7 @@ export async function gatherSessionFacts(
   const folder = state.cwd ?? (await sessionFolder(client, source));
   const cwdSeen = (read?.scan ?? state.scan)?.facts.cwd;
   const cwd = (await isFolder(folder)) ? folder : cwdSeen && (await isFolder(cwdSeen)) ? cwdSeen : undefined;
-  const repo = cwd ? await readRepoWithBranch(cwd) : undefined;
+  const repo = cwd ? await readRepoWithBranch(cwd, paths.gitConfigFiles) : undefined;
   const projectRoot = repo?.root ?? cwd ?? cwdSeen ?? folder;
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   // The files earlier reads found went into the entry of the project the state names; the entry of another one

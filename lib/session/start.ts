@@ -3,7 +3,7 @@ import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
 import { stat } from 'node:fs/promises';
 import { orAbsent } from '../disk.js';
-import { readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
+import { createSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
 import { readRepo, readWorkTree, snapshotOf } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
 import { projectNameAt } from '../project/name.js';
@@ -20,7 +20,7 @@ import type { SessionServices } from './update.js';
 export async function startSession(source: SessionSource & { sessionKey: string }, services: SessionServices): Promise<string | undefined> {
   const client = clientNamed(source.client);
   const cwd = await sessionFolder(client, source);
-  const repo = await readRepo(cwd);
+  const repo = await readRepo(cwd, services.paths.gitConfigFiles);
   const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // `record` run in the agent's shell finds this session by the process that runs us where the shell does not name
   // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
@@ -48,6 +48,16 @@ async function rememberStart(
   services: SessionServices,
 ): Promise<void> {
   const { paths } = services;
+  const now = services.now();
+  const agentProcess = source.agentProcess ? { agentProcess: { ...source.agentProcess, since: now.toISOString() } } : {};
+  const start = { client: source.client, project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) };
+  // A new session's state is created whole without the lock, whose native addon costs SessionStart a quarter of
+  // `node -e 0`: nothing else writes a session's state before its start (a capture follows a turn, catch-up takes
+  // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
+  if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
+    const state = { ...agentProcess, ...start, ...(repoRoot ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}) };
+    if (await createSessionState(paths, source.sessionKey, state).catch(() => false)) return;
+  }
   await withSessionLock(paths, source.sessionKey, async () => {
     // One read: a missing or unreadable state is a new session's, and gets its start.
     const state = await readSessionState(paths, source.sessionKey);
@@ -55,11 +65,10 @@ async function rememberStart(
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
     const caughtUp = !state.scan || !state.transcriptPath || (await orAbsent(stat(state.transcriptPath)))?.size === state.scan.offset;
     if (known && !(repoRoot && caughtUp) && !source.agentProcess) return;
-    const now = services.now();
     await writeSessionState(paths, source.sessionKey, {
       ...state,
-      ...(source.agentProcess ? { agentProcess: { ...source.agentProcess, since: now.toISOString() } } : {}),
-      ...(known ? {} : { client: source.client, project, cwd: source.cwd, startedAt: now.toISOString(), ...(source.transcriptPath ? { transcriptPath: source.transcriptPath } : {}) }),
+      ...agentProcess,
+      ...(known ? {} : start),
       ...(repoRoot && caughtUp ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}),
     });
   });

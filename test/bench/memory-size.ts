@@ -2,13 +2,14 @@
  * What a project's age costs: generated memory of 10, 1,000, 10,000 and 50,000 sessions of realistic entries
  * (~1.3 KB each, test/helpers/memory-builder.ts), already in the bounded layout (the migration of the generated
  * sessions.json is done once before measuring), and for each size the CPU time of the whole process tree (user +
- * system, children included, from /usr/bin/time) and peak RSS of: a capture after one more turn (the Stop hook's
+ * system, children included, from wait4: process-cost.ts) and peak RSS of: a capture after one more turn (the Stop hook's
  * worker, also what SessionEnd runs), `record`, SessionStart and `recall "auth token refresh"` (its index cached;
  * the run that builds it is shown apart), and the bytes a turn writes (every memory and state file it replaced).
  * Ratios are to `node -e 0` measured in the same run. `npm run bench` runs it after the Stop hook bench; alone:
  * `npm run build && npx tsx test/bench/memory-size.ts`.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sessionEntries, writeSessionsFile } from '../helpers/memory-builder.js';
 import { measure, median, type Cost } from './process-cost.js';
@@ -133,4 +134,51 @@ export async function benchMemorySizes(): Promise<void> {
   console.log('SessionStart <= 1.5x its cost at 10; recall <= 3x node -e 0.');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchMemorySizes();
+/** Sessions of the last week whose states a SessionStart finds: `claude -p` in a loop makes hundreds a day. */
+const WEEK_OF_SESSIONS = 1000;
+
+/**
+ * SessionStart beside a week of sessions that are over: each captured to its end, its agent process gone. The first
+ * start after them reads each state once and retires it; the starts after that read none.
+ */
+export async function benchStateFolder(): Promise<void> {
+  const home = await makeHome();
+  try {
+    const cwd = home.project;
+    const t = transcript({ cwd, sessionId: 'week-0', start: new Date(Date.now() - 3_600_000).toISOString(), stepMs: 1000 });
+    for (let n = 0; n < 5; n++) addTurn(t, n);
+    const transcriptPath = await t.saveUnder(home.paths.claudeConfigDir);
+    const input = (id: string) => JSON.stringify({ session_id: id, transcript_path: join(dirname(transcriptPath), `${id}.jsonl`), cwd, hook_event_name: 'SessionStart', source: 'startup' });
+    measure([hook('session-start.js')], home.env, JSON.stringify({ session_id: 'week-0', transcript_path: transcriptPath, cwd, hook_event_name: 'SessionStart', source: 'startup' }), cwd);
+    measure([hook('stop-worker.js')], home.env, JSON.stringify({ session_id: 'week-0', transcript_path: transcriptPath, cwd }), cwd);
+    const states = join(home.paths.stateDir, 'sessions');
+    const saved = JSON.parse(await readFile(join(states, 'week-0.json'), 'utf8')) as Record<string, unknown>;
+    const clean = Array.from({ length: RUNS }, (_, run) => measure([hook('session-start.js')], home.env, input(`clean-${run}`), cwd));
+    const baseline = median(Array.from({ length: RUNS * 2 }, () => measure(['-e', '0'], {}, '', cwd))).cpu;
+
+    // Each session of the week: the first one's transcript and state, under its own id, run by an agent that exited
+    // (a shell that read its own /proc entry: the hooks above were run by the bench itself, which still runs).
+    const stat = spawnSync('sh', ['-c', 'cat /proc/$$/stat'], { encoding: 'utf8' }).stdout;
+    const agentProcess = { pid: Number(stat.slice(0, stat.indexOf(' '))), start: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]), since: new Date().toISOString() };
+    for (let n = 1; n <= WEEK_OF_SESSIONS; n++) {
+      const path = join(dirname(transcriptPath), `week-${n}.jsonl`);
+      await copyFile(transcriptPath, path);
+      await writeFile(join(states, `week-${n}.json`), JSON.stringify({ ...saved, sessionKey: `week-${n}`, transcriptPath: path, agentProcess }));
+    }
+    // Each start reads and retires what its catch-up budget allows, until the folder holds only open sessions.
+    const first = measure([hook('session-start.js')], home.env, input('after-week-0'), cwd);
+    let starts = 1;
+    while ((await readdir(states)).length > starts + RUNS + 2 && starts < 20) measure([hook('session-start.js')], home.env, input(`after-week-${starts++}`), cwd);
+    const later = Array.from({ length: RUNS }, (_, run) => measure([hook('session-start.js')], home.env, input(`later-${run}`), cwd));
+    const ratio = (cost: Cost) => `${cost.cpu.toFixed(3)} s, ${(cost.cpu / baseline).toFixed(2)}x node -e 0`;
+    console.log(`\nSessionStart beside ${WEEK_OF_SESSIONS.toLocaleString('en')} sessions of this week that are over, found at once (median of ${RUNS}; node -e 0: ${baseline.toFixed(3)} s):`);
+    console.log(`without them ${ratio(median(clean))}; the first start after them ${ratio(first)}; ${starts} starts retired them all; a start after that ${ratio(median(later))}`);
+  } finally {
+    await home.remove();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchMemorySizes();
+  await benchStateFolder();
+}

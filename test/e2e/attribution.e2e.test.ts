@@ -42,11 +42,14 @@ async function readEntries(project: TempProject): Promise<Entry[]> {
   return Array.isArray(value) ? value : (value.sessions ?? []);
 }
 
-/** The id of the entry log-session keeps for `sessionId`, from its state file; `undefined` when it has none. */
+/**
+ * The id of the entry log-session keeps for `sessionId`, from its state file (among the recent, or retired once the
+ * session is over); `undefined` when it has none.
+ */
 async function entryIdOf(project: TempProject, sessionId: string): Promise<string | undefined> {
-  const path = join(project.home, '.local', 'state', 'log-session', 'sessions', `${sessionId}.json`);
-  if (!existsSync(path)) return undefined;
-  return (JSON.parse(await readFile(path, 'utf8')) as { entryId?: string }).entryId;
+  const paths = ['sessions', 'sessions-retired'].map((folder) => join(project.home, '.local', 'state', 'log-session', folder, `${sessionId}.json`));
+  const path = paths.find((each) => existsSync(each));
+  return path && (JSON.parse(await readFile(path, 'utf8')) as { entryId?: string }).entryId;
 }
 
 function expectOk(session: ClaudeRun): void {
