@@ -15,7 +15,6 @@ import {
   FIELDS,
   filesMatching,
   loadIndex,
-  parseQuery,
   queryTerms,
   recall,
   searchIndex,
