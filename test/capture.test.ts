@@ -201,6 +201,19 @@ describe('Stop and SessionEnd hooks', () => {
     expect(log).toContain('stop-worker.js is missing');
   });
 
+  it('a build missing the file that redacts problems still exits 0, and says a problem happened without quoting it', async () => {
+    home = await makeHome();
+    const transcriptPath = await recentSession().prompt('Add a module').write('src/a.ts').say('ok').saveUnder(home.paths.claudeConfigDir);
+    const copy = join(home.dir, 'copy');
+    await cp(join(repoRoot, 'dist'), join(copy, 'dist'), { recursive: true });
+    await rm(join(copy, 'dist', 'hooks', 'lazy-lib-redact.js'));
+
+    // Without node_modules above the copy the lock cannot load: a problem whose message quotes a path.
+    const run = await runBuiltHook(join(copy, 'dist', 'hooks', 'session-end-worker.js'), { session_id: 'sess-1', transcript_path: transcriptPath, cwd: home.project });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(run.stderr).toBe("log-session SessionEnd hook: 1 problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n");
+  });
+
   it('a last line without a newline is read at SessionEnd, when it is complete JSON, and not by Stop while it may be half written', async () => {
     home = await makeHome();
     const t = recentSession().prompt('Add two modules').write('src/a.ts').write('src/b.ts');

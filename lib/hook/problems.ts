@@ -10,9 +10,14 @@ import type { HookEvent } from './table.js';
  */
 export async function noteProblems(paths: Paths, event: HookEvent, problems: unknown[]): Promise<void> {
   if (problems.length === 0) return;
-  // Loaded only when there is something to say: the Stop hook runs after every turn. Messages quote paths and input.
-  const { redactSecrets } = await import('../redact.js');
-  const details = problems.map((problem) => redactSecrets(problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
+  // Loaded only when there is something to say: the Stop hook runs after every turn. Messages quote paths and input,
+  // so without it (a build missing its lazily loaded files) they are not said at all.
+  const redactor = await import('../redact.js').catch(() => undefined);
+  if (!redactor) {
+    process.stderr.write(`log-session ${event} hook: ${problems.length} problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n`);
+    return;
+  }
+  const details = problems.map((problem) => redactor.redactSecrets(problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
   process.stderr.write(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {
