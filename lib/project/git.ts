@@ -117,6 +117,8 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  * than spawnSync's (`farm-bench`, 20 pairs); every caller waits for git's answer before going on anyway.
  */
 function git(cwd: string, args: string[]): string | undefined {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES });
+  // Without optional locks: a status run after every turn must never hold index.lock while the user's own `git add`
+  // or `commit` wants it (theirs would fail). Same CPU either way (farm-bench, 20 pairs).
+  const result = spawnSync('git', ['--no-optional-locks', ...args], { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES });
   return result.status === 0 ? result.stdout.replace(/\r?\n$/, '') : undefined;
 }
