@@ -3,4 +3,4 @@
 // (or `node dist/install.js …` after `npm run build`); the same as `log-session install`.
 import { runCliInProcess } from './lib/cli.js';
 
-await runCliInProcess(['install', ...process.argv.slice(2)]);
+void runCliInProcess(['install', ...process.argv.slice(2)]);

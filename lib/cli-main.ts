@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { runCliInProcess } from './cli.js';
 
-await runCliInProcess(process.argv.slice(2));
+void runCliInProcess(process.argv.slice(2));

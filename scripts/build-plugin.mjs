@@ -15,7 +15,7 @@ await rm(plugin, { recursive: true, force: true });
 for (const path of ['.claude-plugin/plugin.json', 'hooks/hooks.json', 'skills', 'dist', 'LICENSE']) {
   await cp(join(root, path), join(plugin, path), { recursive: true });
 }
-// `type` makes Node load dist/*.js as ES modules; `name` is how the CLI finds its own folder.
+// `name` is how the CLI finds its own folder (dist/package.json makes the build CommonJS whatever `type` says).
 const { name, version, description, license, type, engines } = manifest;
 await writeFile(join(plugin, 'package.json'), `${JSON.stringify({ name, version, description, license, type, engines, private: true }, null, 2)}\n`);
 

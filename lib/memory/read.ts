@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { cacheName } from '../text.js';
 import { isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
 import { readFileOrBackup, recoveryFrom, type MemoryFileKind } from './files.js';
@@ -107,7 +108,5 @@ export async function archivesFingerprint(paths: Paths, project: string): Promis
   const archives = await listArchives(projectFiles(paths, project));
   if (archives.length === 0) return undefined;
   const stats = await Promise.all(archives.map(async ({ year, path }) => [year, await lstat(path).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none')]));
-  // Loaded here: only recall asks, and every SessionStart would pay for loading node:crypto.
-  const { createHash } = await import('node:crypto');
-  return createHash('sha256').update(JSON.stringify(stats)).digest('hex').slice(0, 16);
+  return cacheName(JSON.stringify(stats));
 }

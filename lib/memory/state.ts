@@ -1,7 +1,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { sameProcess, type ProcessId } from '../ancestry.js';
+import { requireBuiltin } from '../builtin.js';
 import type { TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
@@ -176,11 +176,6 @@ const HASHED_STEM = /^sha256-[0-9a-f]{64}$/;
  */
 function stateFileStem(sessionKey: string): string {
   if (SAFE_STEM.test(sessionKey) && !HASHED_STEM.test(sessionKey)) return sessionKey;
-  return `sha256-${(requireBuiltin('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(sessionKey).digest('hex')}`;
+  // node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are safe.
+  return `sha256-${requireBuiltin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(sessionKey).digest('hex')}`;
 }
-
-/**
- * Loads node:crypto only for such a key: it adds ~7% to every hook's start (`node -e 0` ratio), and agents' keys are
- * safe. Any base path serves a builtin, and this one is there in the hooks' CommonJS bundles too (no import.meta).
- */
-const requireBuiltin = createRequire(process.execPath);

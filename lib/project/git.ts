@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { requireBuiltin } from '../builtin.js';
 import { readRepoFiles } from './git-files.js';
 
 export interface RepoFacts {
@@ -119,6 +119,7 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 function git(cwd: string, args: string[]): string | undefined {
   // Without optional locks: a status run after every turn must never hold index.lock while the user's own `git add`
   // or `commit` wants it (theirs would fail). Same CPU either way (farm-bench, 20 pairs).
+  const { spawnSync } = requireBuiltin<typeof import('node:child_process')>('node:child_process');
   const result = spawnSync('git', ['--no-optional-locks', ...args], { cwd, encoding: 'utf8', timeout: 5000, maxBuffer: MAX_OUTPUT_BYTES });
   return result.status === 0 ? result.stdout.replace(/\r?\n$/, '') : undefined;
 }

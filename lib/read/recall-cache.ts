@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AsPlainObject } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
 import { parseJson } from '../json.js';
+import { cacheName } from '../text.js';
 import { archivesFingerprint, readArchivedSessions, type ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewContext } from '../memory/shape.js';
 import { makeStoreFolder, openStoreFile, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
@@ -95,8 +96,7 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   const folder = join(projectFolder, fingerprint);
   const { done } = viewContext(memory.context);
   // Live documents say whether a follow-up is done: the window and what context.json says is done name the part.
-  const { createHash } = await import('node:crypto');
-  const liveFolder = join(folder, `live-${createHash('sha256').update(JSON.stringify([memory.sessions, done])).digest('hex').slice(0, 16)}`);
+  const liveFolder = join(folder, `live-${cacheName(JSON.stringify([memory.sessions, done]))}`);
   const search = async () => {
     const archives = await openPart(folder, 0);
     const live = archives && ((await openPart(liveFolder, archives.count)) ?? (await buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)));
