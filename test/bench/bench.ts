@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { READ_BUDGET_BYTES } from '../../lib/clients/lines.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
-import { benchMemorySizes } from './memory-size.js';
+import { benchMemorySizes, benchStateFolder } from './memory-size.js';
 import { benchTurnCosts } from './turn-cost.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
@@ -154,3 +154,4 @@ try {
 }
 await benchTurnCosts();
 await benchMemorySizes();
+await benchStateFolder();
