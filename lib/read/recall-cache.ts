@@ -7,6 +7,7 @@ import { parseJson } from '../json.js';
 import { cacheName } from '../text.js';
 import { archivesFingerprint, readArchivedSessions, type ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewContext } from '../memory/shape.js';
+import { withLock } from '../memory/lock.js';
 import { makeStoreFolder, openStoreFile, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import {
@@ -97,9 +98,13 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   const { done } = viewContext(memory.context);
   // Live documents say whether a follow-up is done: the window and what context.json says is done name the part.
   const liveFolder = join(folder, `live-${cacheName(JSON.stringify([memory.sessions, done]))}`);
-  const search = async () => {
+  /** The answer from the cached parts; `undefined` when one is missing or damaged (and `mayBuild` is not given). */
+  const search = async (mayBuild: boolean) => {
     const archives = await openPart(folder, 0);
-    const live = archives && ((await openPart(liveFolder, archives.count)) ?? (await buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)));
+    const live =
+      archives &&
+      ((await openPart(liveFolder, archives.count)) ??
+        (mayBuild ? (await buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)) : undefined));
     try {
       return archives && live ? await searchParts(archives, live, memory, request) : undefined;
     } catch (error) {
@@ -109,13 +114,23 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
       await Promise.all([archives?.close(), live?.close()]);
     }
   };
-  const found = await search();
+  const found = await search(false);
   if (found) return found;
-  await buildArchivesPart(paths, memory.project, projectFolder, fingerprint, warn);
-  const again = await search();
-  if (!again) throw new Error(`the recall index in ${folder} could not be read back after it was built`);
-  return again;
+  // Parts are built under the project's recall lock: two recalls starting at once would remove each other's files.
+  await makeStoreFolder(join(paths.stateDir, 'recall'));
+  return withLock(`${projectFolder}.lock`, { timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => {
+    // Another recall may have built what was missing while this one waited.
+    const built = await search(true);
+    if (built) return built;
+    await buildArchivesPart(paths, memory.project, projectFolder, fingerprint, warn);
+    const again = await search(true);
+    if (!again) throw new Error(`the recall index in ${folder} could not be read back after it was built`);
+    return again;
+  });
 }
+
+/** A recall waits this long for another building the index: the archives' part takes ~20 s at 50,000 sessions. */
+const BUILD_LOCK_TIMEOUT_MS = 300_000;
 
 type Part = Awaited<ReturnType<typeof openPart>> & {};
 
