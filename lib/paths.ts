@@ -28,6 +28,12 @@ export interface Paths {
   gitConfigFiles: string[] | undefined;
 }
 
+/**
+ * Where git builds keep their system config: Linux distributions, Homebrew (Apple silicon, Intel), Apple's command
+ * line tools. A file that is not there reads as empty; one that another git build reads only makes git be asked.
+ */
+const SYSTEM_GIT_CONFIGS = ['/etc/gitconfig', '/opt/homebrew/etc/gitconfig', '/usr/local/etc/gitconfig', '/Library/Developer/CommandLineTools/usr/share/git-core/gitconfig'];
+
 /** The variables that make git look for a repository, or read its config, elsewhere than its files say. */
 const GIT_STEERING = /^GIT_(DIR|WORK_TREE|COMMON_DIR|OBJECT_DIRECTORY|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|CONFIG\w*)$/;
 
@@ -53,7 +59,7 @@ export function resolvePaths(env: Env): Paths {
     procDir: '/proc',
     gitConfigFiles: Object.keys(env).some((name) => GIT_STEERING.test(name) && env[name] !== undefined)
       ? undefined
-      : ['/etc/gitconfig', join(resolve(nonEmpty(env.XDG_CONFIG_HOME) ?? join(home, '.config')), 'git', 'config'), join(resolve(home), '.gitconfig')],
+      : [...SYSTEM_GIT_CONFIGS, join(resolve(nonEmpty(env.XDG_CONFIG_HOME) ?? join(home, '.config')), 'git', 'config'), join(resolve(home), '.gitconfig')],
   };
 }
 
