@@ -116,6 +116,12 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', current('start-2'), context())).toEqual(['fresh']);
     await restored.say('Done.').append();
     expect(await catchUpSessions('widget', current('start-3'), context())).toEqual(['restored']);
+
+    // A mark edited by hand into something that is not a time hides nothing.
+    const another = await transcript({ cwd: home.project, sessionId: 'another', start: new Date().toISOString() }).prompt('four').write('src/four.ts').saveUnder(home.paths);
+    await writeFile(join(home.paths.stateDir, 'catch-up-scans.json'), JSON.stringify({ [folder]: 'soon' }));
+    expect(dirname(another)).toBe(folder);
+    expect(await catchUpSessions('widget', current('start-4'), context())).toEqual(['another']);
   });
 
   it('a session with no transcript (--no-session-persistence) claims only what changed after its SessionStart', async () => {

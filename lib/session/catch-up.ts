@@ -146,7 +146,9 @@ const SCAN_MARGIN_MS = 2000;
 async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
   const bytes = await readStoreFile(scanMarksPath(paths)).catch(() => undefined);
   const parsed = bytes && parseJson(bytes.toString('utf8'));
-  return parsed?.ok && isRecord(parsed.value) ? (parsed.value as Record<string, number>) : {};
+  // Only a time counts: anything else (a hand edit) would hide every transcript of its folder.
+  const marks = parsed?.ok && isRecord(parsed.value) ? parsed.value : {};
+  return Object.fromEntries(Object.entries(marks).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
 }
 
 /**
