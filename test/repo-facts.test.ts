@@ -1,4 +1,5 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readRepoFiles } from '../lib/project/git-files.js';
@@ -103,4 +104,14 @@ describe('repository facts without running git', () => {
     expect(resolvePaths({ ...home.env, GIT_DIR: join(home.project, '.git') }).gitConfigFiles).toBeUndefined();
     expect(resolvePaths({ ...home.env, GIT_CONFIG_GLOBAL: '/dev/null' }).gitConfigFiles).toBeUndefined();
   });
+
+  it('never waits on a FIFO nor holds a huge file where git keeps config: git is asked instead', async () => {
+    execFileSync('mkfifo', [join(home.dir, '.gitconfig')]);
+    expect(await readRepoFiles(home.project, files())).toBeUndefined();
+    await rm(join(home.dir, '.gitconfig'));
+
+    await appendFile(join(home.project, '.git', 'config'), `# ${'x'.repeat(100)}\n`.repeat(12_000));
+    await expectAsGitSays(home.project, 'git');
+  });
 });
+

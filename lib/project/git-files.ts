@@ -1,5 +1,7 @@
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, realpath, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { errorCode } from '../errors.js';
 import type { RepoFacts } from './git.js';
 
 /**
@@ -29,13 +31,14 @@ export async function readRepoFiles(cwd: string, gitConfigFiles: string[] | unde
 
 async function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]): Promise<{ repo: RepoFacts } | undefined> {
   const read = await Promise.all([
-    readFile(join(gitDir, 'HEAD'), 'utf8'),
-    readFile(join(gitDir, 'config'), 'utf8'),
+    readSmallFile(join(gitDir, 'HEAD')),
+    readSmallFile(join(gitDir, 'config')),
     stat(join(gitDir, 'objects')),
     stat(join(gitDir, 'refs')),
     stat(root),
     stat(gitDir),
-    Promise.all(gitConfigFiles.map((file) => readFile(file, 'utf8').catch(() => ''))),
+    // A config file that is not there reads as empty; one that cannot be read small makes git be asked.
+    Promise.all(gitConfigFiles.map((file) => readSmallFile(file).catch((error: unknown) => (errorCode(error) === 'ENOENT' ? '' : Promise.reject(error))))),
   ]).catch(() => undefined);
   if (!read) return undefined;
   const [head, config, , , rootInfo, gitDirInfo, otherConfigs] = read;
@@ -45,6 +48,24 @@ async function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]
   const configured = configFacts(config, otherConfigs);
   if (!checkedOut || !configured) return undefined;
   return { repo: { root, ...checkedOut, ...configured } };
+}
+
+/** What git's files may weigh to be read here: config files are a few KB. */
+const MAX_FILE_BYTES = 1 << 20;
+
+/**
+ * A regular file's text, read only when it is at most MAX_FILE_BYTES: a FIFO or device planted there is never
+ * waited on (O_NONBLOCK, then refused), and a huge file is never held. Anything else rejects: git is asked.
+ */
+async function readSmallFile(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) throw new Error(`${path}: not a small regular file`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The branch HEAD names (none when it holds a commit: detached), or `undefined` for anything else. */
