@@ -98,7 +98,7 @@ describe('catch-up at SessionStart', () => {
     expect(await catchUpSessions('widget', { sessionKey: 'new-session', transcriptPath: current.transcriptPath, cwd: home.project }, context())).toEqual([]);
   });
 
-  it('a transcript folder scanned whole is looked at again only for what changed since', async () => {
+  it('a transcript folder scanned whole is looked at again only for what was added or changed since', async () => {
     home = await makeHome();
     const yesterday = new Date(Date.now() - 86_400_000);
     const first = transcript({ cwd: home.project, sessionId: 'first', start: yesterday.toISOString() }).prompt('one').write('src/one.ts');
@@ -106,14 +106,14 @@ describe('catch-up at SessionStart', () => {
     const current = (sessionKey: string) => ({ sessionKey, transcriptPath: join(folder, `${sessionKey}.jsonl`), cwd: home.project });
     expect(await catchUpSessions('widget', current('start-1'), context())).toEqual(['first']);
 
-    // A transcript with no state whose last change is older than that scan was there to be seen (say, copied back
-    // from a backup with its times): not looked at; once it changes, it is.
+    // A transcript copied back from a backup with its old times is new all the same (its ctime says so); once
+    // caught up it has a state, and what it gains later is taken from there.
     const restored = transcript({ cwd: home.project, sessionId: 'restored', start: yesterday.toISOString() }).prompt('two').write('src/two.ts');
     const restoredPath = await restored.saveUnder(home.paths);
     await utimes(restoredPath, yesterday, yesterday);
     const fresh = await transcript({ cwd: home.project, sessionId: 'fresh', start: new Date().toISOString() }).prompt('three').write('src/three.ts').saveUnder(home.paths);
     expect(dirname(fresh)).toBe(folder);
-    expect(await catchUpSessions('widget', current('start-2'), context())).toEqual(['fresh']);
+    expect(await catchUpSessions('widget', current('start-2'), context())).toEqual(['fresh', 'restored']);
     await restored.say('Done.').append();
     expect(await catchUpSessions('widget', current('start-3'), context())).toEqual(['restored']);
 

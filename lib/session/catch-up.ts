@@ -123,9 +123,10 @@ async function unseenTranscripts(
   const found = await Promise.all(
     folders.map(async (folder) => {
       const mark = marks[folder];
-      // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time.
-      if (mark !== undefined && (statOrAbsent(folder)?.mtimeMs ?? Infinity) <= mark) return [];
-      return (await recentFiles(folder, () => true, services)).filter((file) => file.mtimeMs > (mark ?? 0));
+      // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time. A file
+      // is new by its ctime, which no tool sets back (a transcript copied back with its old mtime is new too).
+      if (mark !== undefined && changedMs(statOrAbsent(folder)) <= mark) return [];
+      return (await recentFiles(folder, () => true, services)).filter((file) => file.changedMs > (mark ?? 0));
     }),
   );
   for (const { path: transcriptPath } of found.flat()) {
@@ -176,17 +177,22 @@ async function recentFiles(
   wanted: (name: string) => boolean,
   services: SessionServices,
   onOld?: (path: string) => Promise<void>,
-): Promise<{ path: string; mtimeMs: number }[]> {
+): Promise<{ path: string; mtimeMs: number; changedMs: number }[]> {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
-  const found: { path: string; mtimeMs: number }[] = [];
+  const found: { path: string; mtimeMs: number; changedMs: number }[] = [];
   for (const name of (await readdir(folder).catch(() => [] as string[])).filter(wanted)) {
     const path = join(folder, name);
     const info = statOrAbsent(path);
     if (!info?.isFile()) continue;
-    if (info.mtimeMs >= since) found.push({ path, mtimeMs: info.mtimeMs });
+    if (info.mtimeMs >= since) found.push({ path, mtimeMs: info.mtimeMs, changedMs: changedMs(info) });
     else await onOld?.(path).catch(() => undefined);
   }
   return found.sort((a, b) => b.mtimeMs - a.mtimeMs);
+}
+
+/** When a file's content or the file itself last changed; never for one that is not there. */
+function changedMs(info: Stats | undefined): number {
+  return info ? Math.max(info.mtimeMs, info.ctimeMs) : Infinity;
 }
 
 function statOrAbsent(path: string): Stats | undefined {
