@@ -3,6 +3,7 @@ import { link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandl
 import { dirname, join } from 'node:path';
 import { orAbsent } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
+import { parseJson } from '../json.js';
 
 /**
  * The store is what log-session keeps on disk: memory (`memory/projects/<project>/`) and state (the state folder).
@@ -78,6 +79,16 @@ export async function createStoreFile(path: string, bytes: Buffer): Promise<bool
     await unlink(temp);
   });
   return !taken;
+}
+
+/**
+ * The JSON value of a bookkeeping file of the store (a cache, a journal, scan marks): `undefined` when it is
+ * missing, refused or does not parse. Such a file only saves work, so nothing is reported.
+ */
+export async function readBookkeeping(path: string): Promise<unknown> {
+  const bytes = await readStoreFile(path).catch(() => undefined);
+  const parsed = bytes && parseJson(bytes.toString('utf8'));
+  return parsed?.ok ? parsed.value : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { cacheName } from '../text.js';
 import { archivesFingerprint, readArchivedSessions, type ProjectMemory } from '../memory/read.js';
 import { describeFollowUp, viewContext } from '../memory/shape.js';
 import { withLock } from '../memory/lock.js';
-import { makeStoreFolder, openStoreFile, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import { makeStoreFolder, openStoreFile, readBookkeeping, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import {
   adrDocuments,
@@ -136,7 +136,7 @@ type Part = Awaited<ReturnType<typeof openPart>> & {};
 
 /** A part's files opened, its documents numbered from `base`; `undefined` when it is not there whole. */
 async function openPart(folder: string, base: number) {
-  const head = await readCache<Head>(join(folder, 'index.json'));
+  const head = (await readBookkeeping(join(folder, 'index.json'))) as Head | undefined;
   if (!head?.sections || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
   const data = await openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read').catch(() => undefined);
   if (!data || (await data.stat()).size !== head.bytes) {
@@ -440,8 +440,4 @@ async function writePart(folder: string, documents: RecallDocument[], plain: AsP
   await replaceStoreFile(join(folder, 'index.json'), Buffer.from(JSON.stringify(head)));
 }
 
-async function readCache<T>(path: string): Promise<T | undefined> {
-  const bytes = await readStoreFile(path).catch(() => undefined);
-  const parsed = bytes && parseJson(bytes.toString('utf8'));
-  return parsed?.ok ? (parsed.value as T) : undefined;
-}
+

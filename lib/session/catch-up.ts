@@ -2,8 +2,8 @@ import { statSync, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
-import { isRecord, parseJson } from '../json.js';
-import { makeStoreFolder, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import { isRecord } from '../json.js';
+import { makeStoreFolder, readBookkeeping, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 import { isRunning } from '../ancestry.js';
 import { hasSessionState, readStateFile, retireStateFile, sessionStateDir, sessionStatePath, type SessionState } from '../memory/state.js';
@@ -145,10 +145,9 @@ function scanMarksPath(paths: Paths): string {
 const SCAN_MARGIN_MS = 2000;
 
 async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
-  const bytes = await readStoreFile(scanMarksPath(paths)).catch(() => undefined);
-  const parsed = bytes && parseJson(bytes.toString('utf8'));
+  const read = await readBookkeeping(scanMarksPath(paths));
   // Only a time counts: anything else (a hand edit) would hide every transcript of its folder.
-  const marks = parsed?.ok && isRecord(parsed.value) ? parsed.value : {};
+  const marks = isRecord(read) ? read : {};
   return Object.fromEntries(Object.entries(marks).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
 }
 

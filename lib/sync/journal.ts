@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { isRecord, parseJson } from '../json.js';
-import { makeStoreFolder, readStoreFile, replaceStoreFile } from '../memory/store-file.js';
+import { isRecord } from '../json.js';
+import { makeStoreFolder, readBookkeeping, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
 
 /**
@@ -20,9 +20,8 @@ export function syncJournalPath(paths: Paths): string {
 }
 
 export async function readSyncJournal(paths: Paths): Promise<SyncJournal> {
-  const bytes = await readStoreFile(syncJournalPath(paths)).catch(() => undefined);
-  const parsed = bytes && parseJson(bytes.toString('utf8'));
-  return parsed && parsed.ok && isRecord(parsed.value) ? (parsed.value as SyncJournal) : {};
+  const read = await readBookkeeping(syncJournalPath(paths));
+  return isRecord(read) ? (read as SyncJournal) : {};
 }
 
 export async function writeSyncJournal(paths: Paths, journal: SyncJournal): Promise<void> {
