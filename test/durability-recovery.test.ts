@@ -33,24 +33,6 @@ describe('a damaged memory file is recovered with nothing of ours lost', () => {
     expect(await summariesIn(`${sessionsPath()}.bak`)).toEqual(['A', 'B', 'D']);
   });
 
-  it('the temp file a record killed mid-write leaves is removed by the next write, and nothing else is', async () => {
-    home = await makeHome();
-    await record('A');
-    // Killed at its second rename (the first puts its state in place): its new sessions.json is written whole in a
-    // temp file, not yet in place.
-    const killed = await runCliWithFault(home, ['record', '--session', 'B', '--summary', 'B'], '', { ops: 'rename', at: 2, kill: true });
-    expect(killed.code).toBeNull();
-    const temps = async () => (await readdir(memoryDir())).filter((name) => /\.json(\.bak)?\.\d+$/.test(name));
-    expect(await temps()).not.toEqual([]);
-    await writeFile(join(memoryDir(), 'notes.md.20261201'), 'mine\n');
-    await mkdir(join(memoryDir(), 'context.json.7'));
-
-    expect((await record('C')).code).toBe(0);
-    expect(await temps()).toEqual(['context.json.7']);
-    expect(await readFile(join(memoryDir(), 'notes.md.20261201'), 'utf8')).toBe('mine\n');
-    expect(await summariesIn(sessionsPath())).toEqual(['A', 'C']);
-  });
-
   it('a file damaged from outside is rebuilt from the backup with our last write in it', async () => {
     home = await makeHome();
     await record('A');

@@ -3,8 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorCode } from '../errors.js';
 import { isRecord, parseJson } from '../json.js';
-import { isMemoryFileName } from './shape.js';
-import { makeStoreFolder, openStoreFile, removeDeadTempFiles } from './store-file.js';
+import { makeStoreFolder, openStoreFile } from './store-file.js';
 
 export interface LockOptions {
   /** Give up after this long; a hook must never hang Claude Code. */
@@ -92,14 +91,8 @@ function isRunning(pid: number): boolean {
 
 export const LOCK_TIMEOUT_MS = 30_000;
 
-/**
- * Runs a read-modify-write of one project's memory under its cross-process lock, which every writer of its files
- * holds: a temp file of one found then was left by a writer killed part-way, and is removed first.
- */
+/** Runs a read-modify-write of one project's memory under its cross-process lock. */
 export async function withProjectLock<T>(projectDir: string, critical: () => Promise<T>): Promise<T> {
   await makeStoreFolder(projectDir);
-  return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, async () => {
-    await removeDeadTempFiles(projectDir, isMemoryFileName);
-    return critical();
-  });
+  return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, critical);
 }

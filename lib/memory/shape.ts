@@ -31,12 +31,6 @@ export function sessionsArchive(files: ProjectFiles, year: string): string {
   return join(files.dir, `sessions-${year}.json`);
 }
 
-/** Whether `name` is a file memory keeps in a project's folder: a memory file, an archive, or the backup of one. */
-export function isMemoryFileName(name: string): boolean {
-  const file = name.replace(/\.bak$/, '');
-  return file === 'sessions.json' || file === 'decisions.json' || file === 'context.json' || archiveYear(file) !== undefined;
-}
-
 /** The year of an archive's file name, `undefined` for any other file. */
 export function archiveYear(name: string): string | undefined {
   return /^sessions-(\d{4})\.json$/.exec(name)?.[1];

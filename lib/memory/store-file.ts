@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { orAbsent } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -89,20 +89,6 @@ export async function readBookkeeping(path: string): Promise<unknown> {
   const bytes = await readStoreFile(path).catch(() => undefined);
   const parsed = bytes && parseJson(bytes.toString('utf8'));
   return parsed?.ok ? parsed.value : undefined;
-}
-
-/**
- * Removes what writers killed part-way left in `folder`: the temp files (`<name>.<digits>`, see publishStoreFile) of
- * the files `isWrittenThere` names. Only under the lock every writer of those files holds: no temp file of theirs
- * then belongs to a writer still running. Nothing but a regular file is removed.
- */
-export async function removeDeadTempFiles(folder: string, isWrittenThere: (name: string) => boolean): Promise<void> {
-  for (const name of await readdir(folder).catch(() => [] as string[])) {
-    const written = /^(.+)\.\d+$/.exec(name)?.[1];
-    if (written === undefined || !isWrittenThere(written)) continue;
-    const path = join(folder, name);
-    if ((await orAbsent(lstat(path)))?.isFile()) await unlink(path).catch(() => undefined);
-  }
 }
 
 /** Writes `bytes` whole to a new temp file beside `path`, then has `publish` put it in place (or remove it). */
