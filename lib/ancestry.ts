@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { orNothing } from './disk.js';
 
 /**
  * Which processes a process descends from, as Linux's /proc tells it: a few small reads, no process spawned.
@@ -22,7 +23,7 @@ const MAX_DEPTH = 64;
 
 /** `/proc/<pid>/stat`'s parent (field 4) and start time (field 22); `undefined` when the process is gone or unreadable. */
 async function readStat(procRoot: string, pid: number): Promise<ProcessStat | undefined> {
-  const text = await readFile(join(procRoot, String(pid), 'stat'), 'utf8').catch(() => undefined);
+  const text = orNothing(() => readFileSync(join(procRoot, String(pid), 'stat'), 'utf8'));
   if (text === undefined) return undefined;
   // `pid (comm) state ppid …`: the name may hold spaces and parentheses, so fields are counted after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -61,7 +62,7 @@ export async function readHookRunner(procRoot: string, pid: number, script: stri
   const self = await readStat(procRoot, pid);
   const parent = self && (await readParent(procRoot, self));
   if (!parent) return undefined;
-  const commandLine = await readFile(join(procRoot, String(parent.pid), 'cmdline'), 'utf8').catch(() => '');
+  const commandLine = orNothing(() => readFileSync(join(procRoot, String(parent.pid), 'cmdline'), 'utf8')) ?? '';
   const runner = script && commandLine.includes(script) ? await readParent(procRoot, parent) : parent;
   return runner && { pid: runner.pid, start: runner.start };
 }

@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { errorCode } from './errors.js';
 
 /** Expected absence, written one way: a missing file (ENOENT) is `undefined`; any other failure is thrown. */
@@ -7,6 +8,40 @@ export async function orAbsent<T>(pending: Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/** `orAbsent` for a synchronous call. */
+export function orAbsentSync<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The call's value, or `undefined` when it fails in any way: for what only saves work or explains a failure. */
+export function orNothing<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A regular file's text, read only when it is at most `maxBytes`: a FIFO or device planted there is never waited on
+ * (O_NONBLOCK, then refused), and a huge file is never held. Anything else throws.
+ */
+export function readRegularFile(path: string, maxBytes: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > maxBytes) throw new Error(`${path}: not a regular file of at most ${maxBytes} bytes`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
@@ -21,9 +21,9 @@ export async function noteProblems(paths: Paths, event: HookEvent, problems: unk
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
   process.stderr.write(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {
-    await mkdir(dirname(paths.logFile), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o700 });
     const at = new Date().toISOString();
-    await appendStoreFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''));
+    appendStoreFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''));
   } catch {
     // Nowhere left to report to; stderr already has the line.
   }

@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { orNothing } from '../disk.js';
 import { readJsonFile, type CorruptionReporter } from './files.js';
 import { archiveYear, documentValue, entryYear, itemId, listDocument, sessionsArchive, type ProjectFiles } from './shape.js';
 
@@ -64,7 +65,7 @@ export interface ArchiveFile {
 
 /** The project's archives, oldest year first; one with only its backup left (a repair cut short) too. */
 export async function listArchives(files: ProjectFiles): Promise<ArchiveFile[]> {
-  const names = await readdir(files.dir).catch(() => [] as string[]);
+  const names = orNothing(() => readdirSync(files.dir)) ?? [];
   const years = new Set(names.flatMap((name) => archiveYear(name.replace(/\.bak$/, '')) ?? []));
   return [...years].sort().map((year) => ({ year, path: sessionsArchive(files, year) }));
 }
@@ -97,7 +98,7 @@ export async function archivedIdsSince(files: ProjectFiles, since: Date, reportC
   const ids = new Set<string>();
   const second = Math.floor(since.getTime() / 1000) * 1000;
   for (const archive of await listArchives(files)) {
-    const info = await lstat(archive.path).catch(() => undefined);
+    const info = orNothing(() => lstatSync(archive.path));
     if (info && info.mtimeMs < second) continue;
     const value = await readJsonFile(archive.path, 'sessions', reportCorruption, now);
     for (const item of listDocument(value, 'sessions').items) if (itemId(item)) ids.add(itemId(item)!);

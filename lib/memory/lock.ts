@@ -1,7 +1,7 @@
-import { constants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, constants, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { errorCode } from '../errors.js';
+import { orNothing } from '../disk.js';
 import { isRecord, parseJson } from '../json.js';
 import { makeStoreFolder, openStoreFile } from './store-file.js';
 
@@ -24,13 +24,13 @@ export async function withLock<T>(lockPath: string, options: LockOptions, critic
   // Loaded here, not at start-up: a native addon that cannot load (no build for this platform) is then an error
   // a hook reports in its log and survives, instead of a crash before it can say anything.
   const { tryLock } = await import('fs-native-extensions');
-  const handle = await openStoreFile(lockPath, constants.O_RDWR | constants.O_CREAT, 'lock');
+  const fd = openStoreFile(lockPath, constants.O_RDWR | constants.O_CREAT, 'lock');
   try {
     const deadline = Date.now() + options.timeoutMs;
     let pause = 2;
-    while (!tryLock(handle.fd)) {
+    while (!tryLock(fd)) {
       if (Date.now() >= deadline) {
-        const holder = await readHolder(handle);
+        const holder = readHolder(fd);
         throw new LockTimeoutError(
           `waited ${options.timeoutMs / 1000} s for the lock ${lockPath}, held by ${describeHolder(holder)}; if that process is stuck, end it, then run this again`,
         );
@@ -38,13 +38,15 @@ export async function withLock<T>(lockPath: string, options: LockOptions, critic
       await new Promise((done) => setTimeout(done, pause + Math.random() * pause));
       pause = Math.min(pause * 2, 50);
     }
-    await noteHolder(handle);
+    noteHolder(fd);
     return await critical();
   } finally {
     // Closing the descriptor releases the lock.
-    await handle.close().catch((error: unknown) => {
+    try {
+      closeSync(fd);
+    } catch (error) {
       if (errorCode(error) !== 'EBADF') throw error;
-    });
+    }
   }
 }
 
@@ -56,19 +58,19 @@ interface LockHolder {
   since: string;
 }
 
-async function noteHolder(handle: FileHandle): Promise<void> {
+function noteHolder(fd: number): void {
   const [script = 'node', first] = process.argv.slice(1);
   const holder: LockHolder = { pid: process.pid, command: [basename(script), first].filter(Boolean).join(' '), since: new Date().toISOString() };
   // Best effort: the note only explains a wait, and on a full disk the write this lock guards reports the disk itself.
-  await handle
-    .truncate(0)
-    .then(() => handle.write(JSON.stringify(holder), 0))
-    .catch(() => undefined);
+  orNothing(() => {
+    ftruncateSync(fd, 0);
+    writeSync(fd, JSON.stringify(holder), 0);
+  });
 }
 
-async function readHolder(handle: FileHandle): Promise<LockHolder | undefined> {
+function readHolder(fd: number): LockHolder | undefined {
   const buffer = Buffer.alloc(4096);
-  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
   const parsed = parseJson(buffer.subarray(0, bytesRead).toString('utf8'));
   const { pid, command, since } = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
   return typeof pid === 'number' && typeof command === 'string' && typeof since === 'string' ? { pid, command, since } : undefined;

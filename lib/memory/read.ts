@@ -1,4 +1,5 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { orNothing } from '../disk.js';
 import { cacheName } from '../text.js';
 import { isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
@@ -80,7 +81,7 @@ async function readRecovering(path: string, kind: MemoryFileKind, problems: stri
 }
 
 /** What `read` gives, or `undefined` with the reason in `problems` (the store's messages name the path). */
-async function readOrReport<T>(read: () => Promise<T>, problems: string[]): Promise<T | undefined> {
+async function readOrReport<T>(read: () => T | Promise<T>, problems: string[]): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
@@ -107,6 +108,9 @@ export async function readArchivedSessions(paths: Paths, project: string): Promi
 export async function archivesFingerprint(paths: Paths, project: string): Promise<string | undefined> {
   const archives = await listArchives(projectFiles(paths, project));
   if (archives.length === 0) return undefined;
-  const stats = await Promise.all(archives.map(async ({ year, path }) => [year, await lstat(path).then((info) => `${info.size}:${info.mtimeMs}`, () => 'none')]));
+  const stats = archives.map(({ year, path }) => {
+    const info = orNothing(() => lstatSync(path));
+    return [year, info ? `${info.size}:${info.mtimeMs}` : 'none'];
+  });
   return cacheName(JSON.stringify(stats));
 }

@@ -1,11 +1,11 @@
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sameProcess, type ProcessId } from '../ancestry.js';
 import { requireBuiltin } from '../builtin.js';
 import type { TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
 import type { WorkTreeSnapshot } from '../project/git.js';
-import { orAbsent } from '../disk.js';
+import { orAbsentSync } from '../disk.js';
 import { StoreError } from '../errors.js';
 import { parseJson, isRecord } from '../json.js';
 import type { Paths } from '../paths.js';
@@ -111,18 +111,18 @@ async function readStateAt(path: string): Promise<SessionState> {
 
 export async function hasSessionState(paths: Paths, sessionKey: string): Promise<boolean> {
   const recent = sessionStatePath(paths, sessionKey);
-  return (await exists(recent)) || exists(join(retiredStateDir(paths), basename(recent)));
+  return exists(recent) || exists(join(retiredStateDir(paths), basename(recent)));
 }
 
-async function exists(path: string): Promise<boolean> {
-  return (await orAbsent(lstat(path))) !== undefined;
+function exists(path: string): boolean {
+  return orAbsentSync(() => lstatSync(path)) !== undefined;
 }
 
 /** The session whose state names `entryId` in `project`, newest state first; `undefined` when none does. */
 export async function findSessionOfEntry(paths: Paths, project: string, entryId: string): Promise<string | undefined> {
   for (const dir of [sessionStateDir(paths), retiredStateDir(paths)]) {
-    const names = ((await orAbsent(readdir(dir))) ?? []).filter((name) => name.endsWith('.json'));
-    const dated = await Promise.all(names.map(async (name) => ({ name, mtimeMs: (await orAbsent(stat(join(dir, name))))?.mtimeMs ?? 0 })));
+    const names = (orAbsentSync(() => readdirSync(dir)) ?? []).filter((name) => name.endsWith('.json'));
+    const dated = names.map((name) => ({ name, mtimeMs: orAbsentSync(() => statSync(join(dir, name)))?.mtimeMs ?? 0 }));
     for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
       const saved = await readStateFile(join(dir, name));
       if (saved?.state.project === project && saved.state.entryId === entryId) return saved.sessionKey;
@@ -139,7 +139,7 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
 export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): Promise<{ sessionKey: string; client?: ClientName } | undefined> {
   const dir = sessionStateDir(paths);
   let best: { sessionKey: string; client?: ClientName; depth: number; since: string } | undefined;
-  for (const name of ((await orAbsent(readdir(dir))) ?? []).filter((each) => each.endsWith('.json'))) {
+  for (const name of (orAbsentSync(() => readdirSync(dir)) ?? []).filter((each) => each.endsWith('.json'))) {
     const saved = await readStateFile(join(dir, name));
     const agent = saved?.state.agentProcess;
     const depth = agent ? ancestors.findIndex((ancestor) => sameProcess(ancestor, agent)) : -1;

@@ -1,7 +1,22 @@
-import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname } from 'node:path';
-import { orAbsent } from '../disk.js';
+import { orAbsentSync, orNothing } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
 import { parseJson } from '../json.js';
 
@@ -12,6 +27,9 @@ import { parseJson } from '../json.js';
  * folder and the state's `sessions/` and `locks/` must be real folders, and every file a regular file, opened with
  * O_NOFOLLOW (a link is refused, never written through) and O_NONBLOCK (a FIFO is refused, never waited on). So
  * nothing is created, written, renamed or truncated outside the store, and no open can hang.
+ *
+ * Synchronous: every caller is a short-lived process that waits for each answer anyway, and Node's promise API sends
+ * each call through its thread pool, which cost a SessionStart about a fifth of `node -e 0` in CPU (`farm-bench`).
  */
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR } = constants;
@@ -23,32 +41,31 @@ type Action = 'read' | 'write' | 'lock' | 'create' | 'sync';
 type Kind = 'file' | 'folder';
 
 /** Opens the regular file at `path` with `flags` (0600 when created); anything else there is refused. */
-export async function openStoreFile(path: string, flags: number, action: Action): Promise<FileHandle> {
-  let handle: FileHandle;
+export function openStoreFile(path: string, flags: number, action: Action): number {
+  let fd: number;
   try {
-    handle = await open(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o600);
+    fd = openSync(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o600);
   } catch (error) {
-    throw errorCode(error) === 'ENOENT' ? error : await describeFailure(error, path, action, 'file');
+    throw errorCode(error) === 'ENOENT' ? error : describeFailure(error, path, action, 'file');
   }
-  const stats = await handle.stat();
-  const refusal = refusalOf(path, stats, 'file');
+  const refusal = refusalOf(path, fstatSync(fd), 'file');
   if (refusal) {
-    await handle.close();
+    closeSync(fd);
     throw refusal;
   }
-  return handle;
+  return fd;
 }
 
 /** The bytes of the file at `path`, `undefined` when there is none. */
-export async function readStoreFile(path: string): Promise<Buffer | undefined> {
-  const handle = await orAbsent(openStoreFile(path, constants.O_RDONLY, 'read'));
-  if (handle === undefined) return undefined;
+export function readStoreFile(path: string): Buffer | undefined {
+  const fd = orAbsentSync(() => openStoreFile(path, constants.O_RDONLY, 'read'));
+  if (fd === undefined) return undefined;
   try {
-    return await handle.readFile();
+    return readFileSync(fd);
   } catch (error) {
-    throw await describeFailure(error, path, 'read', 'file');
+    throw describeFailure(error, path, 'read', 'file');
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -58,10 +75,10 @@ export async function readStoreFile(path: string): Promise<Buffer | undefined> {
  * compared, then a rename over `path`. On any failure the temp file is removed and `path` is as it was. A link or
  * special file at `path` is refused, not replaced. The folder is not synced: see `syncStoreFolder`.
  */
-export async function replaceStoreFile(path: string, bytes: Buffer): Promise<void> {
+export function replaceStoreFile(path: string, bytes: Buffer): void {
   // A link or special file at `path` is refused here: the rename would replace it.
-  await isThere(path, 'file');
-  await publishStoreFile(path, bytes, (temp) => rename(temp, path));
+  isThere(path, 'file');
+  publishStoreFile(path, bytes, (temp) => renameSync(temp, path));
 }
 
 /**
@@ -69,14 +86,16 @@ export async function replaceStoreFile(path: string, bytes: Buffer): Promise<voi
  * file appears whole (a hard link to the finished temp file, which fails on a taken name), so a writer that holds
  * no lock never replaces what another wrote.
  */
-export async function createStoreFile(path: string, bytes: Buffer): Promise<boolean> {
+export function createStoreFile(path: string, bytes: Buffer): boolean {
   let taken = false;
-  await publishStoreFile(path, bytes, async (temp) => {
-    await link(temp, path).catch((error: unknown) => {
+  publishStoreFile(path, bytes, (temp) => {
+    try {
+      linkSync(temp, path);
+    } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
       taken = true;
-    });
-    await unlink(temp);
+    }
+    unlinkSync(temp);
   });
   return !taken;
 }
@@ -85,91 +104,96 @@ export async function createStoreFile(path: string, bytes: Buffer): Promise<bool
  * The JSON value of a bookkeeping file of the store (a cache, a journal, scan marks): `undefined` when it is
  * missing, refused or does not parse. Such a file only saves work, so nothing is reported.
  */
-export async function readBookkeeping(path: string): Promise<unknown> {
-  const bytes = await readStoreFile(path).catch(() => undefined);
+export function readBookkeeping(path: string): unknown {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readStoreFile(path);
+  } catch {
+    return undefined;
+  }
   const parsed = bytes && parseJson(bytes.toString('utf8'));
   return parsed?.ok ? parsed.value : undefined;
 }
 
 /** Writes `bytes` whole to a new temp file beside `path`, then has `publish` put it in place (or remove it). */
-async function publishStoreFile(path: string, bytes: Buffer, publish: (temp: string) => Promise<void>): Promise<void> {
+function publishStoreFile(path: string, bytes: Buffer, publish: (temp: string) => void): void {
   // Named as write-file-atomic named its temp files (`sessions.json.<number>`), which tools and tests already know.
   // Unique, not secret: O_EXCL refuses a name taken, so Math.random serves, and no hook loads node:crypto for it.
   const temp = `${path}.${Math.floor(Math.random() * 2 ** 32)}`;
   let created = false;
   try {
-    const handle = await open(temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const fd = openSync(temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     created = true;
     try {
-      await writeVerified(handle, bytes);
+      writeVerified(fd, bytes);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await publish(temp);
+    publish(temp);
   } catch (error) {
-    if (created) await unlink(temp).catch(() => undefined);
-    throw await describeFailure(error, path, 'write', 'file');
+    if (created) orNothing(() => unlinkSync(temp));
+    throw describeFailure(error, path, 'write', 'file');
   }
 }
 
 /** Appends `text` to the regular file at `path`, made 0600 when it is new. */
-export async function appendStoreFile(path: string, text: string): Promise<void> {
-  const handle = await openStoreFile(path, constants.O_WRONLY | constants.O_APPEND | O_CREAT, 'write');
+export function appendStoreFile(path: string, text: string): void {
+  const fd = openStoreFile(path, constants.O_WRONLY | constants.O_APPEND | O_CREAT, 'write');
   try {
-    await handle.write(text);
+    writeSync(fd, text);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 /** Makes `path` a real folder (0700), creating its parents (which may be links) as needed. */
-export async function makeStoreFolder(path: string): Promise<void> {
+export function makeStoreFolder(path: string): void {
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await mkdir(path, { mode: 0o700 });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    mkdirSync(path, { mode: 0o700 });
   } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw await describeFailure(error, path, 'create', 'folder');
+    if (errorCode(error) !== 'EEXIST') throw describeFailure(error, path, 'create', 'folder');
   }
-  await isThere(path, 'folder');
+  isThere(path, 'folder');
 }
 
 /** Whether `path` is a real folder: false when there is nothing there, refused when there is something else. */
-export async function isStoreFolder(path: string): Promise<boolean> {
+export function isStoreFolder(path: string): boolean {
   return isThere(path, 'folder');
 }
 
 /** Moves the store file `from` to `to`, beside it (a damaged file kept aside). */
-export async function renameStoreFile(from: string, to: string): Promise<void> {
+export function renameStoreFile(from: string, to: string): void {
   try {
-    await rename(from, to);
+    renameSync(from, to);
   } catch (error) {
-    throw await describeFailure(error, from, 'write', 'file');
+    throw describeFailure(error, from, 'write', 'file');
   }
 }
 
 /** Without this a power loss can undo a rename in `folder` and lose the newest write. */
-export async function syncStoreFolder(folder: string): Promise<void> {
+export function syncStoreFolder(folder: string): void {
   try {
-    const handle = await open(folder, 'r');
+    const fd = openSync(folder, 'r');
     try {
-      await handle.sync();
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (error) {
     // Some systems cannot sync a folder (Windows, some network file systems): nothing more can be done there.
-    if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw await describeFailure(error, folder, 'sync', 'folder');
+    if (!['EISDIR', 'EPERM', 'EINVAL'].includes(errorCode(error) ?? '')) throw describeFailure(error, folder, 'sync', 'folder');
   }
 }
 
 /** One write that must take every byte (a short write means the disk is full), fsync, and the bytes read back. */
-async function writeVerified(handle: FileHandle, bytes: Buffer): Promise<void> {
-  const { bytesWritten } = await handle.write(bytes, 0, bytes.length, 0);
+function writeVerified(fd: number, bytes: Buffer): void {
+  const bytesWritten = writeSync(fd, bytes, 0, bytes.length, 0);
   if (bytesWritten !== bytes.length) throw shortWrite(bytesWritten, bytes.length);
-  await handle.sync();
+  fsyncSync(fd);
   // One byte more than written is asked for, so a longer file shows too; one read of a regular file gets them all.
   const back = Buffer.alloc(bytes.length + 1);
-  const { bytesRead } = await handle.read(back, 0, back.length, 0);
+  const bytesRead = readSync(fd, back, 0, back.length, 0);
   if (!back.subarray(0, bytesRead).equals(bytes)) throw shortWrite(bytesRead, bytes.length);
 }
 
@@ -178,10 +202,13 @@ function shortWrite(got: number, wanted: number): Error {
 }
 
 /** Whether there is a `kind` at `path`: false when there is nothing, refused when there is something else. */
-async function isThere(path: string, kind: Kind): Promise<boolean> {
-  const stats = await orAbsent(lstat(path)).catch(async (error: unknown) => {
-    throw await describeFailure(error, path, 'read', kind);
-  });
+function isThere(path: string, kind: Kind): boolean {
+  let stats: Stats | undefined;
+  try {
+    stats = orAbsentSync(() => lstatSync(path));
+  } catch (error) {
+    throw describeFailure(error, path, 'read', kind);
+  }
   if (stats === undefined) return false;
   const refusal = refusalOf(path, stats, kind);
   if (refusal) throw refusal;
@@ -218,10 +245,10 @@ function refusalOf(path: string, stats: Stats, kind: Kind, cause?: unknown): Sto
  * there says more than the code (ELOOP is a link, ENXIO a FIFO, EISDIR a folder, ENOTDIR a file above): that first.
  * Set-up problems (a full disk, an I/O error, no permission) are `StoreError`s; anything else keeps its code.
  */
-async function describeFailure(error: unknown, path: string, action: Action, kind: Kind): Promise<Error> {
+function describeFailure(error: unknown, path: string, action: Action, kind: Kind): Error {
   if (error instanceof StoreError) return error;
-  const found = await orAbsent(lstat(path)).catch(() => undefined);
-  const refusal = found ? refusalOf(path, found, kind) : await fileAbove(path, error);
+  const found = orNothing(() => lstatSync(path));
+  const refusal = found ? refusalOf(path, found, kind) : fileAbove(path, error);
   if (refusal) return refusal;
   const code = errorCode(error);
   const problem = code === undefined ? undefined : setUpProblems[code]?.(path, action);
@@ -230,9 +257,9 @@ async function describeFailure(error: unknown, path: string, action: Action, kin
 }
 
 /** The nearest existing folder above `path` when it is not a folder after all (links above are followed). */
-async function fileAbove(path: string, cause: unknown): Promise<StoreError | undefined> {
+function fileAbove(path: string, cause: unknown): StoreError | undefined {
   for (let above = dirname(path); above !== dirname(above); above = dirname(above)) {
-    const stats = await stat(above).catch(() => undefined);
+    const stats = orNothing(() => statSync(above));
     if (stats) return refusalOf(above, stats, 'folder', cause);
   }
   return undefined;

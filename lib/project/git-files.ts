@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { errorCode } from '../errors.js';
+import { orAbsentSync, orNothing, readRegularFile } from '../disk.js';
 import type { RepoFacts } from './git.js';
 
 /**
@@ -16,32 +15,31 @@ import type { RepoFacts } from './git.js';
 export async function readRepoFiles(cwd: string, gitConfigFiles: string[] | undefined): Promise<{ repo: RepoFacts | undefined } | undefined> {
   if (!gitConfigFiles) return undefined;
   // Git names the root with symbolic links resolved.
-  const start = await realpath(cwd).catch(() => undefined);
+  const start = orNothing(() => realpathSync.native(cwd));
   if (!start || start.split(sep).includes('.git')) return undefined;
-  const device = (await stat(start).catch(() => undefined))?.dev;
+  const device = orNothing(() => statSync(start))?.dev;
   for (let folder = start; ; ) {
-    const dotGit = await lstat(join(folder, '.git')).catch(() => undefined);
+    const dotGit = orNothing(() => lstatSync(join(folder, '.git')));
     if (dotGit) return dotGit.isDirectory() ? readRepoAt(folder, join(folder, '.git'), gitConfigFiles) : undefined;
     const parent = dirname(folder);
     if (parent === folder) return { repo: undefined };
-    if ((await stat(parent).catch(() => undefined))?.dev !== device) return undefined;
+    if (orNothing(() => statSync(parent))?.dev !== device) return undefined;
     folder = parent;
   }
 }
 
-async function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]): Promise<{ repo: RepoFacts } | undefined> {
-  const read = await Promise.all([
-    readSmallFile(join(gitDir, 'HEAD')),
-    readSmallFile(join(gitDir, 'config')),
-    stat(join(gitDir, 'objects')),
-    stat(join(gitDir, 'refs')),
-    stat(root),
-    stat(gitDir),
+function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]): { repo: RepoFacts } | undefined {
+  const read = orNothing(() => {
+    const head = readSmallFile(join(gitDir, 'HEAD'));
+    const config = readSmallFile(join(gitDir, 'config'));
+    statSync(join(gitDir, 'objects'));
+    statSync(join(gitDir, 'refs'));
     // A config file that is not there reads as empty; one that cannot be read small makes git be asked.
-    Promise.all(gitConfigFiles.map((file) => readSmallFile(file).catch((error: unknown) => (errorCode(error) === 'ENOENT' ? '' : Promise.reject(error))))),
-  ]).catch(() => undefined);
+    const otherConfigs = gitConfigFiles.map((file) => orAbsentSync(() => readSmallFile(file)) ?? '');
+    return { head, config, rootInfo: statSync(root), gitDirInfo: statSync(gitDir), otherConfigs };
+  });
   if (!read) return undefined;
-  const [head, config, , , rootInfo, gitDirInfo, otherConfigs] = read;
+  const { head, config, rootInfo, gitDirInfo, otherConfigs } = read;
   const uid = process.getuid?.();
   if (uid === undefined || rootInfo.uid !== uid || gitDirInfo.uid !== uid) return undefined;
   const checkedOut = headFacts(head);
@@ -50,22 +48,11 @@ async function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]
   return { repo: { root, ...checkedOut, ...configured } };
 }
 
-/** What git's files may weigh to be read here: config files are a few KB. */
+/** What git's files may weigh to be read here: config files are a few KB; anything else makes git be asked. */
 const MAX_FILE_BYTES = 1 << 20;
 
-/**
- * A regular file's text, read only when it is at most MAX_FILE_BYTES: a FIFO or device planted there is never
- * waited on (O_NONBLOCK, then refused), and a huge file is never held. Anything else rejects: git is asked.
- */
-async function readSmallFile(path: string): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_FILE_BYTES) throw new Error(`${path}: not a small regular file`);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+function readSmallFile(path: string): string {
+  return readRegularFile(path, MAX_FILE_BYTES);
 }
 
 /** The branch HEAD names (none when it holds a commit: detached), or `undefined` for anything else. */

@@ -1,6 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireBuiltin } from '../builtin.js';
+import { orNothing } from '../disk.js';
 import { readRepoFiles } from './git-files.js';
 
 export interface RepoFacts {
@@ -58,12 +59,10 @@ export async function readWorkTree(root: string): Promise<WorkTreeStatus> {
     if (code[0] === 'R' || code[0] === 'C') status.set(records[++index] ?? '', { code: code[0] === 'R' ? 'D ' : code });
   }
   status.delete('');
-  await Promise.all(
-    [...status].map(async ([path, entry]) => {
-      const info = await stat(join(root, path)).catch(() => undefined);
-      if (info) Object.assign(entry, { mtime: info.mtimeMs, ctime: info.ctimeMs });
-    }),
-  );
+  for (const [path, entry] of status) {
+    const info = orNothing(() => statSync(join(root, path)));
+    if (info) Object.assign(entry, { mtime: info.mtimeMs, ctime: info.ctimeMs });
+  }
   return status;
 }
 

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { orNothing, readRegularFile } from '../disk.js';
 import { isRecord, parseJson } from '../json.js';
 import { readRepo } from './git.js';
 
@@ -101,7 +101,7 @@ export async function projectForFolder(cwd: string, gitConfigFiles: string[] | u
 
 /** The derived name of the project rooted at `root` (origin, else package.json's name, else the folder). */
 export async function projectNameAt(root: string, originUrl?: string, explicit?: string): Promise<string> {
-  const text = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
+  const text = orNothing(() => readRegularFile(join(root, 'package.json'), Infinity));
   const manifest = text === undefined ? undefined : parseJson(text);
   const name = manifest?.ok && isRecord(manifest.value) ? manifest.value.name : undefined;
   return projectName({ explicit, originUrl, packageName: typeof name === 'string' && name ? name : undefined, folderName: basename(root) });

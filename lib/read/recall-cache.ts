@@ -1,8 +1,9 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, readSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsPlainObject } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
+import { orNothing } from '../disk.js';
 import { parseJson } from '../json.js';
 import { cacheName } from '../text.js';
 import { archivesFingerprint, readArchivedSessions, type ProjectMemory } from '../memory/read.js';
@@ -138,16 +139,17 @@ type Part = Awaited<ReturnType<typeof openPart>> & {};
 async function openPart(folder: string, base: number) {
   const head = (await readBookkeeping(join(folder, 'index.json'))) as Head | undefined;
   if (!head?.sections || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
-  const data = await openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read').catch(() => undefined);
-  if (!data || (await data.stat()).size !== head.bytes) {
-    await data?.close();
+  const data = orNothing(() => openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read'));
+  if (data === undefined) return undefined;
+  if (fstatSync(data).size !== head.bytes) {
+    closeSync(data);
     return undefined;
   }
   /** `into` filled from `section` at `offset` (bytes). */
   const read = async <T extends NodeJS.TypedArray>(section: Section, offset: number, into: T): Promise<T> => {
     const [start, length] = head.sections[section];
     if (offset + into.byteLength > length) throw new DamagedCache();
-    const { bytesRead } = await data.read(into, 0, into.byteLength, start + offset);
+    const bytesRead = readSync(data, into, 0, into.byteLength, start + offset);
     if (bytesRead !== into.byteLength) throw new DamagedCache();
     return into;
   };
@@ -156,7 +158,7 @@ async function openPart(folder: string, base: number) {
     if (!parsed.ok) throw new DamagedCache();
     return parsed.value as T;
   };
-  const close = () => data.close();
+  const close = () => closeSync(data);
   const count = head.totals.documentCount - base;
   /** Where documents.bin says where each text is: after the field lengths and the date ranks. */
   const textsOffset = (FIELDS.length + 1) * count * 4;

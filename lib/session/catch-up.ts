@@ -1,7 +1,7 @@
-import { statSync, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../clients/client.js';
+import { orNothing } from '../disk.js';
 import { isRecord } from '../json.js';
 import { makeStoreFolder, readBookkeeping, replaceStoreFile } from '../memory/store-file.js';
 import type { Paths } from '../paths.js';
@@ -60,7 +60,8 @@ export async function catchUpSessions(
     const saved = await readStateFile(statePath);
     if (!saved) continue;
     const { sessionKey, state } = saved;
-    const transcript = state.transcriptPath === undefined ? undefined : await stat(state.transcriptPath).catch(() => undefined);
+    const { transcriptPath } = state;
+    const transcript = transcriptPath === undefined ? undefined : orNothing(() => statSync(transcriptPath));
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     const readToItsEnd = !transcript || transcript.size === (state.scan?.offset ?? 0);
     if (readToItsEnd) {
@@ -125,7 +126,7 @@ async function unseenTranscripts(
       const mark = marks[folder];
       // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time. A file
       // is new by its ctime, which no tool sets back (a transcript copied back with its old mtime is new too).
-      if (mark !== undefined && changedMs(statOrAbsent(folder)) <= mark) return [];
+      if (mark !== undefined && changedMs(orNothing(() => statSync(folder))) <= mark) return [];
       return (await recentFiles(folder, () => true, services)).filter((file) => file.changedMs > (mark ?? 0));
     }),
   );
@@ -179,9 +180,9 @@ async function recentFiles(
 ): Promise<{ path: string; mtimeMs: number; changedMs: number }[]> {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
   const found: { path: string; mtimeMs: number; changedMs: number }[] = [];
-  for (const name of (await readdir(folder).catch(() => [] as string[])).filter(wanted)) {
+  for (const name of (orNothing(() => readdirSync(folder)) ?? []).filter(wanted)) {
     const path = join(folder, name);
-    const info = statOrAbsent(path);
+    const info = orNothing(() => statSync(path));
     if (!info?.isFile()) continue;
     if (info.mtimeMs >= since) found.push({ path, mtimeMs: info.mtimeMs, changedMs: changedMs(info) });
     else await onOld?.(path).catch(() => undefined);
@@ -194,10 +195,3 @@ function changedMs(info: Stats | undefined): number {
   return info ? Math.max(info.mtimeMs, info.ctimeMs) : Infinity;
 }
 
-function statOrAbsent(path: string): Stats | undefined {
-  try {
-    return statSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}

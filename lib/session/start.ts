@@ -1,8 +1,8 @@
 import { readHookRunner, type ProcessId } from '../ancestry.js';
 import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
-import { stat } from 'node:fs/promises';
-import { orAbsent } from '../disk.js';
+import { statSync } from 'node:fs';
+import { orAbsentSync } from '../disk.js';
 import { createSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
 import { readRepo, readWorkTree, snapshotOf } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
@@ -63,7 +63,8 @@ async function rememberStart(
     const state = await readSessionState(paths, source.sessionKey);
     const known = Object.keys(state).length > 0;
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
-    const caughtUp = !state.scan || !state.transcriptPath || (await orAbsent(stat(state.transcriptPath)))?.size === state.scan.offset;
+    const { scan, transcriptPath } = state;
+    const caughtUp = !scan || !transcriptPath || orAbsentSync(() => statSync(transcriptPath))?.size === scan.offset;
     if (known && !(repoRoot && caughtUp) && !source.agentProcess) return;
     await writeSessionState(paths, source.sessionKey, {
       ...state,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
+import { orNothing } from '../disk.js';
 import { UsageError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { LOCK_TIMEOUT_MS, withLock, withProjectLock } from '../memory/lock.js';
@@ -176,7 +177,7 @@ async function commitMemory(repo: string, memoryDir: string, report: SyncReport)
   for (const path of changed) {
     const kind = memoryFileKindOf(path);
     if (kind === undefined) continue;
-    const bytes = await readStoreFile(join(repo, path)).catch(() => undefined);
+    const bytes = orNothing(() => readStoreFile(join(repo, path)));
     if (bytes === undefined) continue;
     const parsed = parseJson(bytes.toString('utf8'));
     if (!parsed.ok || !isValidFile[kind](parsed.value)) {

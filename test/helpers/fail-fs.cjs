@@ -1,17 +1,18 @@
 // Preloaded (node --require) into a real log-session process to make one of its fs calls go wrong, as a full disk or a
-// crash would, or to hold the process at a chosen call. Counted are the calls named in FAIL_OPS (comma-separated) on a
-// path matching FAIL_PATHS, on a descriptor opened on one (calls on a descriptor only when open is counted), or on a
-// FileHandle opened on one (its write, sync, read, readFile, stat and truncate count as write, fsync, read, readFile,
-// fstat and ftruncate).
+// crash would, or to hold the process at a chosen call. Counted are the calls named in FAIL_OPS (comma-separated), in
+// any of fs's three forms (callback, promise and Sync: `rename` counts renameSync too), on a path matching FAIL_PATHS,
+// on a descriptor opened on one (calls on a descriptor only when open is counted), or on a FileHandle opened on one
+// (its write, sync, read, readFile, stat and truncate count as write, fsync, read, readFile, fstat and ftruncate).
 //   FAIL_N=n        the n-th counted call fails with ENOSPC, as a full disk would fail it, or with FAIL_CODE. FAIL_N=0
 //                   fails nothing and only counts; the count goes to FAIL_COUNT_FILE at exit.
 //   FAIL_SHORT=1    that call, a write, stops part-way instead, as on a disk that just filled up: it writes half its
 //                   bytes and says so, and every later write to that file fails with ENOSPC.
 //   FAIL_HANG=1     that call never returns instead, after `STALLED n op path` on stderr, so a test can SIGKILL the
 //                   process at exactly that point.
-//   FAIL_PAUSE=n,m  the process waits before each of these calls, after `PAUSED n op path` on stderr, until it gets
-//                   SIGUSR2; then it makes the call. A test holds a writer there (holding the lock, say) while it kills
-//                   another.
+//   FAIL_PAUSE=n,m  the process waits before each of these calls, after `PAUSED n op path` on stderr, until the file
+//                   FAIL_RESUME_FILE appears (it is removed then); then it makes the call. A test holds a writer there
+//                   (holding the lock, say) while it kills another. A file, not a signal: a Sync call waits blocked,
+//                   where no signal handler runs.
 //   FAIL_TRACE=1    `DONE n op path` on stderr once each counted call has returned (or failed): an event to time a
 //                   kill by, e.g. "the lock file is open, so the process now takes or waits for the lock".
 // Each line is written whole with one write(2). A process left stalled or paused exits (86) after 10 minutes, so a
@@ -53,12 +54,19 @@ function keepAlive() {
   }, 1_000);
 }
 
-let resumeWaiting;
-if (pauseAt.size) {
-  process.on('SIGUSR2', () => {
-    resumeWaiting?.();
-    resumeWaiting = undefined;
-  });
+/** Blocks this thread for `ms`: a Sync call stalled or paused must not return. */
+function block(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Takes the test's leave to go on from a pause: its resume file, removed so the next pause waits again. */
+function resumed() {
+  try {
+    fs.rmSync(process.env.FAIL_RESUME_FILE);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `n op path` of this call when it is counted, else undefined. */
@@ -100,13 +108,24 @@ function halved(rest) {
 function pause(call) {
   if (!call || !pauseAt.has(call.n)) return undefined;
   say(`PAUSED ${call.text}`);
-  const timer = keepAlive();
   return new Promise((done) => {
-    resumeWaiting = () => {
+    const timer = setInterval(() => {
+      if (process.uptime() > 600) process.exit(86);
+      if (!resumed()) return;
       clearInterval(timer);
       done();
-    };
+    }, 5);
   });
+}
+
+/** `pause` for a Sync call: it waits blocked. */
+function pauseBlocked(call) {
+  if (!call || !pauseAt.has(call.n)) return;
+  say(`PAUSED ${call.text}`);
+  while (!resumed()) {
+    if (process.uptime() > 600) process.exit(86);
+    block(5);
+  }
 }
 
 function traced(call) {
@@ -132,6 +151,24 @@ for (const op of ops) {
       if (!paused) return callback.call(this, target, ...rest);
       paused.then(() => callback.call(this, target, ...rest));
       return undefined;
+    };
+  }
+  const blocking = fs[`${op}Sync`];
+  if (typeof blocking === 'function') {
+    fs[`${op}Sync`] = function (target, ...rest) {
+      const call = counted(op, target);
+      const failure = injected(call);
+      if (failure === 'stall') {
+        block(600_000);
+        process.exit(86);
+      }
+      if (failure instanceof Error) throw failure;
+      pauseBlocked(call);
+      try {
+        return blocking.call(this, target, ...(failure === 'short' ? halved(rest) : rest));
+      } finally {
+        traced(call);
+      }
     };
   }
   const promised = fsp[op];
@@ -175,13 +212,22 @@ fsp.open = async function (target, ...rest) {
   return watched.test(String(target)) ? watchHandle(handle, String(target)) : handle;
 };
 // A closed descriptor's number is reused by the next open: it names a watched file no more.
-const close = fs.close;
-fs.close = function (fd, ...rest) {
-  const result = close.call(this, fd, ...rest);
-  watchedFds.delete(fd);
-  full.delete(fd);
-  return result;
+// A descriptor opened on a watched path: calls on it count too, as a FileHandle's do, whether or not open is counted.
+const openSync = fs.openSync;
+fs.openSync = function (target, ...rest) {
+  const fd = openSync.call(this, target, ...rest);
+  if (watched.test(String(target))) watchedFds.set(fd, String(target));
+  return fd;
 };
+for (const name of ['close', 'closeSync']) {
+  const close = fs[name];
+  fs[name] = function (fd, ...rest) {
+    const result = close.call(this, fd, ...rest);
+    watchedFds.delete(fd);
+    full.delete(fd);
+    return result;
+  };
+}
 syncBuiltinESMExports();
 process.on('exit', () => {
   if (process.env.FAIL_COUNT_FILE) fs.writeFileSync(process.env.FAIL_COUNT_FILE, String(count));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { builtCli, repoRoot, type TempHome } from './temp-home.js';
@@ -85,10 +86,14 @@ export async function runCliWithFault(
   return { code, calls: Number(await readFile(countFile, 'utf8')), stderr };
 }
 
+/** Tells each started process's resume file from the others'. */
+let started = 0;
+
 function startWithPreload(home: TempHome, args: string[], input: string, faultEnv: Record<string, string>): CliProcess {
+  const resumeFile = join(home.dir, `fail-fs-resume-${++started}`);
   const child = spawn(process.execPath, ['--require', failFs, builtCli, ...args], {
     cwd: home.project,
-    env: { ...home.env, FAIL_PATHS: memoryAndState, ...faultEnv },
+    env: { ...home.env, FAIL_PATHS: memoryAndState, FAIL_RESUME_FILE: resumeFile, ...faultEnv },
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   const lines: string[] = [];
@@ -134,7 +139,7 @@ function startWithPreload(home: TempHome, args: string[], input: string, faultEn
       return new Promise((found, fail) => waiting.add({ pattern, found, ended: fail }));
     },
     resume() {
-      child.kill('SIGUSR2');
+      writeFileSync(resumeFile, '');
     },
     kill() {
       if (!ended) child.kill('SIGKILL');

@@ -1,5 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import type { TranscriptScan } from '../client.js';
 
 /**
@@ -13,38 +14,29 @@ export const AGENT_FILE = /^agent-.*\.jsonl$/;
  * Whether the transcript or a sub-agent file of its session grew (or shrank: rewritten) since `previous`, or a
  * sub-agent file appeared that it has not placed yet. Stats and folder listings only.
  */
-export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
-  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
-  if ((await sizeNow(transcriptPath)) !== previous.offset) return true;
+export function hasNewLines(transcriptPath: string, previous: TranscriptScan): boolean {
+  const sizeNow = (file: string) => orNothing(() => statSync(file))?.size;
+  if (sizeNow(transcriptPath) !== previous.offset) return true;
   const dir = dirname(transcriptPath);
   const known = new Set([...Object.keys(previous.subagents), ...(previous.foreignAgentFiles ?? []).map((name) => join(dir, name))]);
-  const siblings = (await readdirNames(dir)).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
-  const nested = await listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
+  const siblings = readdirNames(dir).filter((name) => AGENT_FILE.test(name)).map((name) => join(dir, name));
+  const nested = listAgentFiles(join(dir, basename(transcriptPath, '.jsonl'), 'subagents'));
   if ([...siblings, ...nested].some((file) => !known.has(file))) return true;
-  for (const [file, offset] of Object.entries(previous.subagents)) if ((await sizeNow(file)) !== offset) return true;
+  for (const [file, offset] of Object.entries(previous.subagents)) if (sizeNow(file) !== offset) return true;
   return false;
 }
 
-export async function listAgentFiles(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
+export function listAgentFiles(dir: string): string[] {
+  const entries = orNothing(() => readdirSync(dir, { withFileTypes: true })) ?? [];
   const files: string[] = [];
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listAgentFiles(path)));
+    if (entry.isDirectory()) files.push(...listAgentFiles(path));
     else if (entry.isFile() && AGENT_FILE.test(entry.name)) files.push(path);
   }
   return files;
 }
 
-export async function readdirNames(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
+export function readdirNames(dir: string): string[] {
+  return orNothing(() => readdirSync(dir)) ?? [];
 }

@@ -1,14 +1,15 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import type { Paths } from '../../paths.js';
 
 /** `<config>/projects/<encoded cwd>/<session id>.jsonl`; the folder name is lossy, so look, don't decode. */
 export async function findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined> {
   const projects = join(paths.claudeConfigDir, 'projects');
-  const folders = await readdir(projects).catch(() => [] as string[]);
+  const folders = orNothing(() => readdirSync(projects)) ?? [];
   for (const folder of folders) {
     const candidate = join(projects, folder, `${sessionKey}.jsonl`);
-    if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
+    if (orNothing(() => statSync(candidate))?.isFile()) return candidate;
   }
   return undefined;
 }

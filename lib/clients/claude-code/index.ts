@@ -16,7 +16,7 @@ export const claudeCode: Client = {
   findTranscript,
   transcriptSessionKey,
   readTranscript: async (...args) => (await reader()).readTranscript(...args),
-  hasNewLines,
+  hasNewLines: async (...args) => hasNewLines(...args),
   transcriptCwd: async (path) => (await reader()).transcriptCwd(path),
   // One folder per launch folder: the project's other sessions sit beside this one.
   transcriptFolders: async (transcriptPath) => [dirname(transcriptPath)],

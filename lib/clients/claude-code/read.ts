@@ -69,9 +69,9 @@ async function findSubagentFiles(
   notes: string[],
 ): Promise<{ files: string[]; foreign: string[] }> {
   const dir = dirname(transcriptPath);
-  const files = await listAgentFiles(join(dir, sessionId, 'subagents'));
+  const files = listAgentFiles(join(dir, sessionId, 'subagents'));
   const foreign = new Set(previous.foreignAgentFiles ?? []);
-  for (const name of await readdirNames(dir)) {
+  for (const name of readdirNames(dir)) {
     if (!AGENT_FILE.test(name) || foreign.has(name)) continue;
     const file = join(dir, name);
     if (file === transcriptPath) continue;

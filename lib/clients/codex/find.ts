@@ -1,5 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import type { Paths } from '../../paths.js';
 
 /**
@@ -16,12 +17,12 @@ export function transcriptSessionKey(fileName: string): string | undefined {
 /** The session's rollout, looked for day by day from the newest; `undefined` when there is none. */
 export async function findTranscript(paths: Paths, sessionKey: string): Promise<string | undefined> {
   const sessions = join(paths.codexHome, 'sessions');
-  for (const year of await namesNewestFirst(sessions)) {
-    for (const month of await namesNewestFirst(join(sessions, year))) {
-      for (const day of await namesNewestFirst(join(sessions, year, month))) {
+  for (const year of namesNewestFirst(sessions)) {
+    for (const month of namesNewestFirst(join(sessions, year))) {
+      for (const day of namesNewestFirst(join(sessions, year, month))) {
         const folder = join(sessions, year, month, day);
-        const name = (await namesNewestFirst(folder)).find((file) => transcriptSessionKey(file) === sessionKey);
-        if (name && (await stat(join(folder, name)).then((info) => info.isFile(), () => false))) return join(folder, name);
+        const name = (namesNewestFirst(folder)).find((file) => transcriptSessionKey(file) === sessionKey);
+        if (name && orNothing(() => statSync(join(folder, name)))?.isFile()) return join(folder, name);
       }
     }
   }
@@ -40,10 +41,10 @@ export async function transcriptFolders(transcriptPath: string, since: Date): Pr
   const sessions = dirname(dirname(dirname(dayFolder)));
   const from = new Date(since.getTime() - DAY_MS).toISOString().slice(0, 10).replaceAll('-', '/');
   const folders: string[] = [];
-  for (const year of await namesNewestFirst(sessions)) {
+  for (const year of namesNewestFirst(sessions)) {
     if (year < from.slice(0, 4)) break;
-    for (const month of await namesNewestFirst(join(sessions, year))) {
-      for (const day of await namesNewestFirst(join(sessions, year, month))) {
+    for (const month of namesNewestFirst(join(sessions, year))) {
+      for (const day of namesNewestFirst(join(sessions, year, month))) {
         if (`${year}/${month}/${day}` >= from) folders.push(join(sessions, year, month, day));
       }
     }
@@ -51,6 +52,6 @@ export async function transcriptFolders(transcriptPath: string, since: Date): Pr
   return folders;
 }
 
-async function namesNewestFirst(folder: string): Promise<string[]> {
-  return (await readdir(folder).catch(() => [] as string[])).sort().reverse();
+function namesNewestFirst(folder: string): string[] {
+  return (orNothing(() => readdirSync(folder)) ?? []).sort().reverse();
 }

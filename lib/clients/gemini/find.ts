@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import type { Paths } from '../../paths.js';
 
 /**
@@ -13,9 +14,9 @@ export async function findTranscript(paths: Paths, sessionKey: string): Promise<
   const tmp = join(paths.geminiDir, 'tmp');
   const suffix = `-${sessionKey.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 8)}.json`;
   const found: string[] = [];
-  for (const project of await readdir(tmp).catch(() => [] as string[])) {
+  for (const project of orNothing(() => readdirSync(tmp)) ?? []) {
     const chats = join(tmp, project, 'chats');
-    for (const name of await readdir(chats).catch(() => [] as string[])) {
+    for (const name of orNothing(() => readdirSync(chats)) ?? []) {
       if (!RECORDING.test(name) || !(name.endsWith(suffix) || name.endsWith(`${suffix}l`))) continue;
       const path = join(chats, name);
       if ((await recordingSessionId(path)) === sessionKey) found.push(path);
