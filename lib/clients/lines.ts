@@ -1,5 +1,4 @@
-import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { parseJson } from '../json.js';
 
 /**
@@ -39,7 +38,7 @@ export class NotRegularFileError extends Error {
 }
 
 export interface OpenFile {
-  handle: FileHandle;
+  fd: number;
   size: number;
 }
 
@@ -48,14 +47,14 @@ export interface OpenFile {
  * at once, then what could block a read or never end it (a FIFO, /dev/zero, a socket) is refused before a byte is
  * read. A folder fails its first read with EISDIR.
  */
-export async function openWithoutBlocking(path: string): Promise<OpenFile> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+export function openWithoutBlocking(path: string): OpenFile {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile() && !info.isDirectory()) throw new NotRegularFileError(path, fileKind(info));
-    return { handle, size: info.size };
+    return { fd, size: info.size };
   } catch (error) {
-    await handle.close();
+    closeSync(fd);
     throw error;
   }
 }
@@ -88,17 +87,11 @@ export interface LinesRead {
  * it. So an offset inside a line (the byte before it is not a newline) is one inside a line over the cap, which
  * the next call goes on discarding.
  */
-export async function readLines(
-  handle: FileHandle,
-  from: number,
-  budget: ReadBudget,
-  onLine: (line: Buffer) => boolean | void,
-  finalLine = false,
-): Promise<LinesRead> {
+export function readLines(fd: number, from: number, budget: ReadBudget, onLine: (line: Buffer) => boolean | void, finalLine = false): LinesRead {
   const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   let position = from;
   let lineStart = from;
-  let skipping = from > 0 && !(await isNewlineAt(handle, from - 1));
+  let skipping = from > 0 && !isNewlineAt(fd, from - 1);
   let skipped = 0;
   const done = (): LinesRead => {
     const offset = skipping ? position : lineStart;
@@ -106,9 +99,9 @@ export async function readLines(
     return { offset, skipped };
   };
   for (;;) {
-    const { bytesRead } = await handle.read(chunk, 0, CHUNK_SIZE, position);
+    const bytesRead = readSync(fd, chunk, 0, CHUNK_SIZE, position);
     if (bytesRead === 0) {
-      if (finalLine && !skipping && position > lineStart) await readFinalLine(handle, lineStart, position, onLine);
+      if (finalLine && !skipping && position > lineStart) readFinalLine(fd, lineStart, position, onLine);
       return done();
     }
     const view = chunk.subarray(0, bytesRead);
@@ -117,7 +110,7 @@ export async function readLines(
       let stop;
       if (skipping) skipping = false;
       else if (lineEnd - lineStart > MAX_LINE_BYTES) skipped++;
-      else stop = onLine(lineStart >= position ? view.subarray(lineStart - position, nl) : await readAt(handle, lineStart, lineEnd));
+      else stop = onLine(lineStart >= position ? view.subarray(lineStart - position, nl) : readAt(fd, lineStart, lineEnd));
       lineStart = lineEnd + 1;
       if (stop === true || lineStart - from >= budget.left) return done();
     }
@@ -135,23 +128,22 @@ export async function readLines(
  * is complete JSON. The offset stays before it: should the line grow after all, it is read again whole, and the
  * fold takes a line twice without counting anything twice.
  */
-async function readFinalLine(handle: FileHandle, start: number, end: number, onLine: (line: Buffer) => boolean | void): Promise<void> {
+function readFinalLine(fd: number, start: number, end: number, onLine: (line: Buffer) => boolean | void): void {
   if (end - start > MAX_LINE_BYTES) return;
-  const line = await readAt(handle, start, end);
+  const line = readAt(fd, start, end);
   if (parseJson(line.toString('utf8')).ok) onLine(line);
 }
 
-async function isNewlineAt(handle: FileHandle, at: number): Promise<boolean> {
+function isNewlineAt(fd: number, at: number): boolean {
   const byte = Buffer.alloc(1);
-  const { bytesRead } = await handle.read(byte, 0, 1, at);
-  return bytesRead === 1 && byte[0] === NEWLINE;
+  return readSync(fd, byte, 0, 1, at) === 1 && byte[0] === NEWLINE;
 }
 
 /** Bytes `start` to `end` of the file, read whole (they were there a moment ago: the file only grows). */
-export async function readAt(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+export function readAt(fd: number, start: number, end: number): Buffer {
   const bytes = Buffer.allocUnsafe(end - start);
   for (let filled = 0; filled < bytes.length; ) {
-    const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled);
+    const bytesRead = readSync(fd, bytes, filled, bytes.length - filled, start + filled);
     if (bytesRead === 0) return bytes.subarray(0, filled);
     filled += bytesRead;
   }
@@ -170,25 +162,19 @@ export function noteSkippedLines(file: string, lines: LinesRead, notes: string[]
  * file is read from 0. Returns the new offset; undefined when the file cannot be opened (it vanished; one that is
  * not a regular file is noted).
  */
-export async function readAppendedLines(
-  file: string,
-  from: number,
-  budget: ReadBudget,
-  onLine: (line: Buffer) => boolean | void,
-  notes: string[],
-): Promise<number | undefined> {
+export function readAppendedLines(file: string, from: number, budget: ReadBudget, onLine: (line: Buffer) => boolean | void, notes: string[]): number | undefined {
   let opened: OpenFile;
   try {
-    opened = await openWithoutBlocking(file);
+    opened = openWithoutBlocking(file);
   } catch (error) {
     if (error instanceof NotRegularFileError) notes.push(`${error.message}: not read`);
     return undefined;
   }
   try {
-    const lines = await readLines(opened.handle, opened.size < from ? 0 : from, budget, onLine);
+    const lines = readLines(opened.fd, opened.size < from ? 0 : from, budget, onLine);
     noteSkippedLines(file, lines, notes);
     return lines.offset;
   } finally {
-    await opened.handle.close();
+    closeSync(opened.fd);
   }
 }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { CommandContext } from './command.js';
+import { orNothing } from '../disk.js';
 import { UsageError } from '../errors.js';
 import { readProjectMemory, type ProjectMemory } from '../memory/read.js';
 import { projectForFolder } from '../project/name.js';
@@ -24,7 +24,7 @@ export async function readMemoryFor(
 ): Promise<ProjectMemory> {
   const name = await projectForFolder(context.cwd, context.paths.gitConfigFiles, project);
   if (project !== undefined && !existsSync(join(context.paths.projectsDir, name))) {
-    const entries = await readdir(context.paths.projectsDir, { withFileTypes: true }).catch(() => []);
+    const entries = orNothing(() => readdirSync(context.paths.projectsDir, { withFileTypes: true })) ?? [];
     const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
     throw new UsageError(`no memory for project '${name}'; ${known.length ? `known projects: ${known.join(', ')}` : 'no project has memory yet'}`);
   }

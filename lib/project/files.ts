@@ -1,5 +1,4 @@
-import { lstatSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { displayPath } from '../paths.js';
 
@@ -17,7 +16,7 @@ export interface FileRoots {
  * file that is itself a link is resolved whole (a realpath per file, all at once, held gigabytes for a million).
  */
 export async function realProjectFiles(paths: string[], roots: FileRoots): Promise<string[]> {
-  const projectRoot = await realPath(roots.projectRoot);
+  const projectRoot = realPath(roots.projectRoot);
   const [home, ...bookkeeping] = await Promise.all([roots.home, ...roots.bookkeeping].map(realPath));
   const realRoots = { projectRoot, home: home!, bookkeeping };
   const realFolders = new Map<string, string>();
@@ -28,9 +27,9 @@ export async function realProjectFiles(paths: string[], roots: FileRoots): Promi
     const cut = absolute.lastIndexOf(sep);
     const folder = absolute.slice(0, cut) || sep;
     let realFolder = realFolders.get(folder);
-    if (realFolder === undefined) realFolders.set(folder, (realFolder = await realPath(folder)));
+    if (realFolder === undefined) realFolders.set(folder, (realFolder = realPath(folder)));
     const real = `${realFolder.endsWith(sep) ? realFolder : realFolder + sep}${absolute.slice(cut + 1)}`;
-    addProjectFile(files, isSymlink(real) ? await realPath(real) : real, realRoots);
+    addProjectFile(files, isSymlink(real) ? realPath(real) : real, realRoots);
   }
   return [...files].sort();
 }
@@ -70,12 +69,12 @@ function addProjectFile(files: Set<string>, path: string, roots: FileRoots): voi
 }
 
 /** The path with every symlink resolved; for a path that does not exist (a deleted file), its nearest existing folder's. */
-async function realPath(path: string): Promise<string> {
+function realPath(path: string): string {
   try {
-    return await realpath(path);
+    return realpathSync.native(path);
   } catch {
     const parent = dirname(path);
-    return parent === path ? path : join(await realPath(parent), basename(path));
+    return parent === path ? path : join(realPath(parent), basename(path));
   }
 }
 

@@ -1,5 +1,4 @@
-import { closeSync, constants, fstatSync, readSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AsPlainObject } from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
@@ -360,11 +359,11 @@ async function buildArchivesPart(paths: Paths, project: string, projectFolder: s
   // Follow-ups as listed: whether one is done is said when it is shown (see withFollowUpsNow).
   const documents = sessionDocuments({ sessions: archived.sessions, context: {} }, 'archived');
   const folder = join(projectFolder, fingerprint);
-  await rm(folder, { recursive: true, force: true });
+  rmSync(folder, { recursive: true, force: true });
   for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) await makeStoreFolder(path);
   await writePart(folder, documents, buildIndex(documents).toJSON());
   // The index of archives as they were before: never read again.
-  for (const name of await readdir(projectFolder)) if (name !== fingerprint) await rm(join(projectFolder, name), { recursive: true, force: true });
+  for (const name of readdirSync(projectFolder)) if (name !== fingerprint) rmSync(join(projectFolder, name), { recursive: true, force: true });
 }
 
 /** Indexes the live window as the documents after the archives, then removes the parts of older windows. */
@@ -372,10 +371,10 @@ async function buildLivePart(archives: Part, memory: ProjectMemory, folder: stri
   const documents = sessionDocuments(memory, 'live', archives.count);
   const index = loadIndex({ ...archives.head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} });
   index.addAll(documents);
-  await rm(liveFolder, { recursive: true, force: true });
+  rmSync(liveFolder, { recursive: true, force: true });
   await makeStoreFolder(liveFolder);
   await writePart(liveFolder, documents, index.toJSON(), documents.map((document) => document.id));
-  for (const name of await readdir(folder)) if (name.startsWith('live-') && join(folder, name) !== liveFolder) await rm(join(folder, name), { recursive: true, force: true });
+  for (const name of readdirSync(folder)) if (name.startsWith('live-') && join(folder, name) !== liveFolder) rmSync(join(folder, name), { recursive: true, force: true });
 }
 
 /** Writes a part: `documents` and their index (numbered from the part's first document), index.json last. */

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { KEPT_TEXT_CHARS, type Client, type SessionTask, type ShellRun, type TranscriptFacts, type TranscriptScan } from '../clients/client.js';
 import type { ClientName } from '../clients/names.js';
-import { orAbsent } from '../disk.js';
+import { orAbsent, orNothing } from '../disk.js';
 import type { CapturedFacts } from '../memory/merge.js';
 import { AUTO_SUMMARY_LABELS } from '../memory/summary.js';
 import type { SessionState } from '../memory/state.js';
@@ -77,7 +77,7 @@ export async function gatherSessionFacts(
   // The first capture fixes the session's folder: a later `cd` of the shell must not move it to another project.
   const folder = state.cwd ?? (await sessionFolder(client, source));
   const cwdSeen = (read?.scan ?? state.scan)?.facts.cwd;
-  const cwd = (await isFolder(folder)) ? folder : cwdSeen && (await isFolder(cwdSeen)) ? cwdSeen : undefined;
+  const cwd = isFolder(folder) ? folder : cwdSeen && isFolder(cwdSeen) ? cwdSeen : undefined;
   const repo = cwd ? await readRepoWithBranch(cwd, paths.gitConfigFiles) : undefined;
   const projectRoot = repo?.root ?? cwd ?? cwdSeen ?? folder;
   const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
@@ -184,7 +184,7 @@ function openTasks(tasks: SessionTask[]): string[] {
   return uniqueStrings(tasks.filter((task) => task.status !== 'completed').map((task) => task.content));
 }
 
-async function isFolder(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
+function isFolder(path: string): boolean {
+  return orNothing(() => statSync(path))?.isDirectory() ?? false;
 }
 

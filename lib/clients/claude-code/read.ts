@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, readAppendedLines, READ_BUDGET_BYTES, readLines, type LinesRead } from '../lines.js';
@@ -21,16 +22,16 @@ import { scanEnvelope, type Envelope } from './scan.js';
 export async function readTranscript(transcriptPath: string, previous?: TranscriptScan, { ended = false } = {}): Promise<TranscriptRead> {
   const notes: string[] = [];
   const budget = { left: READ_BUDGET_BYTES };
-  const main = await openWithoutBlocking(transcriptPath);
+  const main = openWithoutBlocking(transcriptPath);
   let base: TranscriptScan;
   let fold: Fold;
   let lines: LinesRead;
   try {
     base = previous === undefined || main.size < previous.offset ? emptyScan() : previous;
     fold = new Fold(base.facts);
-    lines = await readLines(main.handle, base.offset, budget, (line) => fold.addLine(line, false), ended);
+    lines = readLines(main.fd, base.offset, budget, (line) => fold.addLine(line, false), ended);
   } finally {
-    await main.handle.close();
+    closeSync(main.fd);
   }
   noteSkippedLines(transcriptPath, lines, notes);
 
@@ -104,15 +105,15 @@ async function findSubagentFiles(
  */
 async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): Promise<string | undefined> {
   let value: string | undefined;
-  const { handle } = await openWithoutBlocking(file);
+  const { fd } = openWithoutBlocking(file);
   try {
-    await readLines(handle, 0, { left: MAX_LINE_BYTES }, (line) => {
+    readLines(fd, 0, { left: MAX_LINE_BYTES }, (line) => {
       const env = scanEnvelope(line);
       value = env && pick(env);
       return value !== undefined;
     });
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return value;
 }

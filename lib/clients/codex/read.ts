@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { closeSync, statSync } from 'node:fs';
+import { orNothing } from '../../disk.js';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { isRecord, parseJson } from '../../json.js';
 import { MAX_LINE_BYTES, noteSkippedLines, openWithoutBlocking, READ_BUDGET_BYTES, readLines, type LinesRead } from '../lines.js';
@@ -27,13 +28,13 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
       lines = await readCompressedLines(file, 0, (line) => folded.addLine(line), ended);
     }
   } else {
-    const opened = await openWithoutBlocking(file);
+    const opened = openWithoutBlocking(file);
     try {
       const base = previous === undefined || opened.size < previous.offset ? emptyScan() : previous;
       folded = fold(base);
-      lines = await readLines(opened.handle, base.offset, { left: READ_BUDGET_BYTES }, (line) => folded.addLine(line), ended);
+      lines = readLines(opened.fd, base.offset, { left: READ_BUDGET_BYTES }, (line) => folded.addLine(line), ended);
     } finally {
-      await opened.handle.close();
+      closeSync(opened.fd);
     }
   }
   noteSkippedLines(file, lines, notes);
@@ -46,7 +47,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
 export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
   const file = await existingRollout(transcriptPath);
   if (file.endsWith('.zst')) return true;
-  return (await stat(file).catch(() => undefined))?.size !== previous.offset;
+  return orNothing(() => statSync(file))?.size !== previous.offset;
 }
 
 /** The folder the session was started in: its `session_meta` line's cwd (the rollout's first line). */
@@ -63,11 +64,11 @@ export async function transcriptCwd(transcriptPath: string): Promise<string | un
     if (file.endsWith('.zst')) {
       await (await import('./zstd.js')).readCompressedLines(file, 0, take, false);
     } else {
-      const opened = await openWithoutBlocking(file);
+      const opened = openWithoutBlocking(file);
       try {
-        await readLines(opened.handle, 0, { left: MAX_LINE_BYTES }, take);
+        readLines(opened.fd, 0, { left: MAX_LINE_BYTES }, take);
       } finally {
-        await opened.handle.close();
+        closeSync(opened.fd);
       }
     }
     return cwd;
@@ -79,7 +80,7 @@ export async function transcriptCwd(transcriptPath: string): Promise<string | un
 /** The rollout as it is on disk now: the plain file while it is there (Codex prefers it), else its compressed copy. */
 async function existingRollout(path: string): Promise<string> {
   const plain = path.endsWith('.zst') ? path.slice(0, -'.zst'.length) : path;
-  if (await stat(plain).then(() => true, () => false)) return plain;
+  if (orNothing(() => statSync(plain))) return plain;
   const compressed = `${plain}.zst`;
-  return (await stat(compressed).then(() => true, () => false)) ? compressed : path;
+  return orNothing(() => statSync(compressed)) ? compressed : path;
 }

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
+import { closeSync, readSync } from 'node:fs';
 import { Decompress } from 'fzstd';
-import { MAX_LINE_BYTES, type LinesRead } from '../lines.js';
+import { MAX_LINE_BYTES, openWithoutBlocking, type LinesRead } from '../lines.js';
 
 /**
  * The lines of a compressed rollout (`.jsonl.zst`) from decompressed byte `from` on, each handed to `onLine`
@@ -10,25 +10,21 @@ import { MAX_LINE_BYTES, type LinesRead } from '../lines.js';
  * length when `from` lies beyond it (the caller then knows the file is not the one it read before). With
  * `finalLine`, a last line without a newline is handed over too when it is complete JSON; the offset stays before it.
  */
-export async function readCompressedLines(
-  path: string,
-  from: number,
-  onLine: (line: Buffer) => boolean | void,
-  finalLine: boolean,
-): Promise<LinesRead> {
+export function readCompressedLines(path: string, from: number, onLine: (line: Buffer) => boolean | void, finalLine: boolean): LinesRead {
   const splitter = new LineSplitter(from, onLine);
   const decompressor = new Decompress((chunk) => splitter.push(chunk));
-  const handle = await open(path, 'r');
+  // Never waiting on a FIFO planted at the rollout's name, as the plain reader never does.
+  const { fd } = openWithoutBlocking(path);
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       // A copy: fzstd may keep a reference to a chunk it has not finished with.
       decompressor.push(Uint8Array.prototype.slice.call(buffer, 0, bytesRead), bytesRead === 0);
       if (bytesRead === 0 || splitter.stopped) break;
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return splitter.finish(finalLine);
 }

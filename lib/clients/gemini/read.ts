@@ -1,5 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
+import { closeSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import {
   MAX_LINE_BYTES,
@@ -27,18 +28,18 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
   const notes: string[] = [];
   const budget: ReadBudget = { left: READ_BUDGET_BYTES };
   const root = await projectRoot(path);
-  const main = await openWithoutBlocking(path);
+  const main = openWithoutBlocking(path);
   let base: TranscriptScan;
   let fold: GeminiFold;
   let offset: number;
   try {
     base = previous === undefined || main.size < previous.offset ? emptyScan() : previous;
     fold = new GeminiFold(base.facts, root);
-    const lines = await readLines(main.handle, base.offset, budget, (line) => fold.addLine(line, false), ended);
+    const lines = readLines(main.fd, base.offset, budget, (line) => fold.addLine(line, false), ended);
     noteSkippedLines(path, lines, notes);
     offset = lines.offset;
   } finally {
-    await main.handle.close();
+    closeSync(main.fd);
   }
 
   const subagents: Record<string, number> = {};
@@ -56,12 +57,12 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
  * size tells.
  */
 export async function hasNewLines(path: string, previous: TranscriptScan): Promise<boolean> {
-  const sizeNow = async (file: string) => (await stat(file).catch(() => undefined))?.size;
-  if ((await sizeNow(path)) !== previous.offset) return true;
+  const sizeNow = (file: string) => orNothing(() => statSync(file))?.size;
+  if (sizeNow(path) !== previous.offset) return true;
   if (path.endsWith('.json')) return false;
   const files = await subagentFiles(path);
   if (files.some((file) => !(file in previous.subagents))) return true;
-  for (const file of files) if ((await sizeNow(file)) !== previous.subagents[file]) return true;
+  for (const file of files) if (sizeNow(file) !== previous.subagents[file]) return true;
   return false;
 }
 
@@ -73,20 +74,20 @@ export async function transcriptCwd(path: string): Promise<string | undefined> {
 /** The session id in a recording's first record (its metadata), or in the document; undefined when none. */
 export async function recordingSessionId(path: string): Promise<string | undefined> {
   let id: string | undefined;
-  const { handle, size } = await openWithoutBlocking(path);
+  const { fd, size } = openWithoutBlocking(path);
   try {
     if (path.endsWith('.json')) {
       if (size > MAX_LINE_BYTES) return undefined;
-      const value = parseRecording(await readAt(handle, 0, size));
+      const value = parseRecording(readAt(fd, 0, size));
       return isRecord(value) && typeof value.sessionId === 'string' ? value.sessionId : undefined;
     }
-    await readLines(handle, 0, { left: MAX_LINE_BYTES }, (line) => {
+    readLines(fd, 0, { left: MAX_LINE_BYTES }, (line) => {
       const value = parseRecording(line);
       if (isRecord(value) && typeof value.sessionId === 'string') id = value.sessionId;
       return true;
     });
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return id;
 }
@@ -94,16 +95,16 @@ export async function recordingSessionId(path: string): Promise<string | undefin
 async function readDocument(path: string, previous: TranscriptScan | undefined): Promise<TranscriptRead> {
   const notes: string[] = [];
   const root = await projectRoot(path);
-  const { handle, size } = await openWithoutBlocking(path);
+  const { fd, size } = openWithoutBlocking(path);
   let document: unknown;
   try {
     if (size > MAX_LINE_BYTES) {
       notes.push(`${path}: a one-document recording of ${Math.ceil(size / MiB)} MiB, over the ${MAX_LINE_BYTES / MiB} MiB read whole: not read (what it holds is not recorded)`);
       return { scan: { ...(previous ?? emptyScan()), offset: size }, changedFiles: [], shellRuns: [], notes };
     }
-    document = parseRecording(await readAt(handle, 0, size));
+    document = parseRecording(readAt(fd, 0, size));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   const seen = previous?.facts ?? emptyScan().facts;
   const fold = new GeminiFold(emptyScan().facts, root, seen);
@@ -128,7 +129,7 @@ async function subagentFiles(path: string): Promise<string[]> {
   const sessionId = await recordingSessionId(path).catch(() => undefined);
   if (sessionId === undefined) return [];
   const dir = join(dirname(path), sessionId.replace(/[^a-zA-Z0-9_-]/g, '_'));
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = orNothing(() => readdirSync(dir)) ?? [];
   return names.filter((name) => name.endsWith('.jsonl')).sort().map((name) => join(dir, name));
 }
 
@@ -140,13 +141,13 @@ async function projectRoot(path: string): Promise<string | undefined> {
   if (basename(chats) !== 'chats') return undefined;
   const file = join(dirname(chats), '.project_root');
   try {
-    const { handle, size } = await openWithoutBlocking(file);
+    const { fd, size } = openWithoutBlocking(file);
     try {
       if (size > MAX_ROOT_BYTES) return undefined;
-      const root = (await readAt(handle, 0, size)).toString('utf8').trim();
+      const root = readAt(fd, 0, size).toString('utf8').trim();
       return isAbsolute(root) ? root : undefined;
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch {
     return undefined;
