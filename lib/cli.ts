@@ -1,5 +1,6 @@
 import type { Command, CommandContext } from './commands/command.js';
 import { UsageError } from './errors.js';
+import { writeOutput } from './output.js';
 
 /** The commands, each with its line in the overview; loaded only when it runs, so `record` never pays for the installer's imports. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -69,7 +70,7 @@ export async function runCliInProcess(argv: string[]): Promise<void> {
     cwd: process.cwd(),
     now: () => new Date(),
     readStdin,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => writeOutput(1, text),
+    stderr: (text) => writeOutput(2, text),
   });
 }

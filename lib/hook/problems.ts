@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendStoreFile } from '../memory/store-file.js';
+import { writeOutput } from '../output.js';
 import type { Paths } from '../paths.js';
 import type { HookEvent } from './table.js';
 
@@ -14,12 +15,12 @@ export async function noteProblems(paths: Paths, event: HookEvent, problems: unk
   // so without it (a build missing its lazily loaded files) they are not said at all.
   const redactor = await import('../redact.js').catch(() => undefined);
   if (!redactor) {
-    process.stderr.write(`log-session ${event} hook: ${problems.length} problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n`);
+    writeOutput(2, `log-session ${event} hook: ${problems.length} problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n`);
     return;
   }
   const details = problems.map((problem) => redactor.redactSecrets(problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-  process.stderr.write(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
+  writeOutput(2, `log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {
     mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o700 });
     const at = new Date().toISOString();

@@ -1,6 +1,7 @@
 import { clientNamed } from '../clients/index.js';
 import { CLIENT_NAMES, isClientName, type ClientName } from '../clients/names.js';
 import { resolvePaths } from '../paths.js';
+import { writeOutput } from '../output.js';
 import type { SessionSource } from '../session/facts.js';
 import type { SessionServices } from '../session/update.js';
 import { noteProblems } from './problems.js';
@@ -44,7 +45,7 @@ export async function runHook(
     };
     const context = await handle(source, { paths, now: () => new Date(), warn });
     if (context && event === 'SessionStart') {
-      process.stdout.write(JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
+      writeOutput(1, JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }));
     }
   } catch (error) {
     problems.push(error);
