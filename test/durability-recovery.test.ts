@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJsonFile } from '../lib/memory/files.js';
@@ -31,6 +31,31 @@ describe('a damaged memory file is recovered with nothing of ours lost', () => {
     expect(next.stderr).toContain('sessions.json was missing but its backup was not');
     expect(await summariesIn(sessionsPath())).toEqual(['A', 'B', 'D']);
     expect(await summariesIn(`${sessionsPath()}.bak`)).toEqual(['A', 'B', 'D']);
+  });
+
+  it("a temp file a killed writer left is removed by a later write once it is 10 minutes old; a user's dated copy stays", async () => {
+    home = await makeHome();
+    await record('A');
+    await writeFile(`${sessionsPath()}.20261201`, 'my own copy\n');
+    // Killed at the rename that would put its new sessions.json in place: its temp file is written whole by then.
+    let killed = '';
+    for (let at = 1; !/ rename .*sessions\.json\.log-session-[0-9a-f]{8}\.tmp$/m.test(killed) && at < 10; at++) {
+      killed = (await runCliWithFault(home, ['record', '--session', `K${at}`, '--summary', 'K'], '', { ops: 'rename', at, kill: true })).stderr;
+    }
+    const leftBehind = async () => (await readdir(memoryDir())).filter((name) => name.startsWith('sessions.json.log-session-'));
+    const [temp] = await leftBehind();
+    expect(temp).toMatch(/^sessions\.json\.log-session-[0-9a-f]{8}\.tmp$/);
+
+    // Minutes old at most, it may be a live writer's: it stays.
+    expect((await record('B')).code).toBe(0);
+    expect(await leftBehind()).toEqual([temp]);
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    await utimes(join(memoryDir(), temp!), elevenMinutesAgo, elevenMinutesAgo);
+    expect((await record('C')).code).toBe(0);
+
+    expect(await leftBehind()).toEqual([]);
+    expect(await readFile(`${sessionsPath()}.20261201`, 'utf8')).toBe('my own copy\n');
+    expect(await summariesIn(sessionsPath())).toEqual(['A', 'B', 'C']);
   });
 
   it('a file damaged from outside is rebuilt from the backup with our last write in it', async () => {

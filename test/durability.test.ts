@@ -44,7 +44,7 @@ function callName(home: TempHome, event: string): string {
   return (call ?? event)
     .replace(`${home.dir}/`, '')
     .replace(/\/K\d+\.(json|lock)/, '/<session>.$1')
-    .replace(/\.\d+$/, '.<temp>');
+    .replace(/\.log-session-[0-9a-f]{8}\.tmp$/, '.<temp>');
 }
 
 /** A home with memory in it, and the fs calls of a writer's life there, learnt from a traced writer. */

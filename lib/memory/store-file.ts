@@ -7,6 +7,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
@@ -15,7 +16,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { orAbsentSync, orNothing } from '../disk.js';
 import { errorCode, StoreError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -115,11 +116,23 @@ export function readBookkeeping(path: string): unknown {
   return parsed?.ok ? parsed.value : undefined;
 }
 
+/**
+ * A temp file of ours beside `path`: `sessions.json.log-session-<8 hex>.tmp`, a name no one gives a file of their own
+ * (a dated copy such as `sessions.json.20261201` is not one), so one a killed writer left can be removed.
+ */
+function tempName(path: string): string {
+  // Unique, not secret: O_EXCL refuses a name taken, so Math.random serves, and no hook loads node:crypto for it.
+  return `${path}${TEMP_MARK}${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}.tmp`;
+}
+
+const TEMP_MARK = '.log-session-';
+
+/** A live writer's temp file exists for the milliseconds of a write and an fsync; one this old was left behind. */
+const LEFT_BEHIND_MS = 10 * 60_000;
+
 /** Writes `bytes` whole to a new temp file beside `path`, then has `publish` put it in place (or remove it). */
 function publishStoreFile(path: string, bytes: Buffer, publish: (temp: string) => void): void {
-  // Named as write-file-atomic named its temp files (`sessions.json.<number>`), which tools and tests already know.
-  // Unique, not secret: O_EXCL refuses a name taken, so Math.random serves, and no hook loads node:crypto for it.
-  const temp = `${path}.${Math.floor(Math.random() * 2 ** 32)}`;
+  const temp = tempName(path);
   let created = false;
   try {
     const fd = openSync(temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
@@ -133,6 +146,23 @@ function publishStoreFile(path: string, bytes: Buffer, publish: (temp: string) =
   } catch (error) {
     if (created) orNothing(() => unlinkSync(temp));
     throw describeFailure(error, path, 'write', 'file');
+  }
+  removeLeftBehind(path);
+}
+
+/**
+ * Removes the temp files of `path` that writers killed mid-write left (older than LEFT_BEHIND_MS, so never one a
+ * writer still working on it holds). Best effort: they only take room.
+ */
+function removeLeftBehind(path: string): void {
+  const folder = dirname(path);
+  const prefix = `${basename(path)}${TEMP_MARK}`;
+  const before = Date.now() - LEFT_BEHIND_MS;
+  for (const name of orNothing(() => readdirSync(folder)) ?? []) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const temp = join(folder, name);
+    const info = orNothing(() => lstatSync(temp));
+    if (info?.isFile() && info.mtimeMs < before) orNothing(() => unlinkSync(temp));
   }
 }
 
