@@ -31,7 +31,7 @@ export async function readJsonFile(
     return value;
   }
   const keptAs = `${path}.corrupt-${timestampForFile(now)}`;
-  await renameStoreFile(path, keptAs);
+  renameStoreFile(path, keptAs);
   reportCorruption(new CorruptFileError(path, keptAs, { cause: file.cause }), recoveryFrom(backup));
   return value;
 }
@@ -45,12 +45,12 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
   const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
   const backup = `${path}.bak`;
   // Both are read before either is written, so a link or special file at the backup refuses the write before any change.
-  const [current, backedUp] = [await readStoreFile(path), await readStoreFile(backup)];
+  const [current, backedUp] = [readStoreFile(path), readStoreFile(backup)];
   const changed = [!current?.equals(bytes), !backedUp?.equals(bytes)];
-  if (changed[0]) await replaceStoreFile(path, bytes);
-  if (changed[1]) await replaceStoreFile(backup, bytes);
+  if (changed[0]) replaceStoreFile(path, bytes);
+  if (changed[1]) replaceStoreFile(backup, bytes);
   // One folder fsync makes both renames durable.
-  if (changed.some(Boolean)) await syncStoreFolder(dirname(path));
+  if (changed.some(Boolean)) syncStoreFolder(dirname(path));
 }
 
 export type ParsedFile = { state: 'ok'; value: unknown } | { state: 'missing' } | { state: 'damaged'; cause: unknown };
@@ -83,7 +83,7 @@ export function recoveryFrom(backup: ParsedFile): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
-  const bytes = await readStoreFile(path);
+  const bytes = readStoreFile(path);
   if (bytes === undefined) return { state: 'missing' };
   let text: string;
   try {

@@ -95,6 +95,6 @@ export const LOCK_TIMEOUT_MS = 30_000;
 
 /** Runs a read-modify-write of one project's memory under its cross-process lock. */
 export async function withProjectLock<T>(projectDir: string, critical: () => Promise<T>): Promise<T> {
-  await makeStoreFolder(projectDir);
+  makeStoreFolder(projectDir);
   return withLock(join(projectDir, '.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, critical);
 }

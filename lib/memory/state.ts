@@ -59,8 +59,8 @@ function retiredStateDir(paths: Paths): string {
 
 /** Moves a state file found in `sessionStateDir` out of it, to the retired states. */
 export async function retireStateFile(paths: Paths, path: string): Promise<void> {
-  await makeStoreFolder(retiredStateDir(paths));
-  await renameStoreFile(path, join(retiredStateDir(paths), basename(path)));
+  makeStoreFolder(retiredStateDir(paths));
+  renameStoreFile(path, join(retiredStateDir(paths), basename(path)));
 }
 
 /**
@@ -88,7 +88,7 @@ export async function readStateFile(path: string): Promise<{ sessionKey: string;
  */
 export async function withSessionLock<T>(paths: Paths, sessionKey: string, update: () => Promise<T>): Promise<T> {
   const locks = join(paths.stateDir, 'locks');
-  await makeStoreFolder(locks);
+  makeStoreFolder(locks);
   return withLock(join(locks, `${stateFileStem(sessionKey)}.lock`), { timeoutMs: LOCK_TIMEOUT_MS }, update);
 }
 
@@ -103,8 +103,8 @@ export async function readSessionState(paths: Paths, sessionKey: string): Promis
 }
 
 async function readStateAt(path: string): Promise<SessionState> {
-  if (!(await isStoreFolder(dirname(path)))) return {};
-  const bytes = await readStoreFile(path);
+  if (!isStoreFolder(dirname(path))) return {};
+  const bytes = readStoreFile(path);
   const parsed = bytes === undefined ? undefined : parseJson(bytes.toString('utf8'));
   return parsed?.ok && isRecord(parsed.value) ? (parsed.value as SessionState) : {};
 }
@@ -152,13 +152,13 @@ export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]
 }
 
 export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
-  await makeStoreFolder(sessionStateDir(paths));
-  await replaceStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
+  makeStoreFolder(sessionStateDir(paths));
+  replaceStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
 }
 
 /** Saves the state of a session that has none, without its lock: false, and nothing written, where it has one. */
 export async function createSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<boolean> {
-  await makeStoreFolder(sessionStateDir(paths));
+  makeStoreFolder(sessionStateDir(paths));
   return createStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
 }
 

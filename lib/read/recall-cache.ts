@@ -117,7 +117,7 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   const found = await search(false);
   if (found) return found;
   // Parts are built under the project's recall lock: two recalls starting at once would remove each other's files.
-  await makeStoreFolder(join(paths.stateDir, 'recall'));
+  makeStoreFolder(join(paths.stateDir, 'recall'));
   return withLock(`${projectFolder}.lock`, { timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => {
     // Another recall may have built what was missing while this one waited.
     const built = await search(true);
@@ -136,7 +136,7 @@ type Part = Awaited<ReturnType<typeof openPart>> & {};
 
 /** A part's files opened, its documents numbered from `base`; `undefined` when it is not there whole. */
 async function openPart(folder: string, base: number) {
-  const head = (await readBookkeeping(join(folder, 'index.json'))) as Head | undefined;
+  const head = readBookkeeping(join(folder, 'index.json')) as Head | undefined;
   if (!head?.sections || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
   const data = orNothing(() => openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read'));
   if (data === undefined) return undefined;
@@ -360,7 +360,7 @@ async function buildArchivesPart(paths: Paths, project: string, projectFolder: s
   const documents = sessionDocuments({ sessions: archived.sessions, context: {} }, 'archived');
   const folder = join(projectFolder, fingerprint);
   rmSync(folder, { recursive: true, force: true });
-  for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) await makeStoreFolder(path);
+  for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) makeStoreFolder(path);
   await writePart(folder, documents, buildIndex(documents).toJSON());
   // The index of archives as they were before: never read again.
   for (const name of readdirSync(projectFolder)) if (name !== fingerprint) rmSync(join(projectFolder, name), { recursive: true, force: true });
@@ -372,7 +372,7 @@ async function buildLivePart(archives: Part, memory: ProjectMemory, folder: stri
   const index = loadIndex({ ...archives.head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} });
   index.addAll(documents);
   rmSync(liveFolder, { recursive: true, force: true });
-  await makeStoreFolder(liveFolder);
+  makeStoreFolder(liveFolder);
   await writePart(liveFolder, documents, index.toJSON(), documents.map((document) => document.id));
   for (const name of readdirSync(folder)) if (name.startsWith('live-') && join(folder, name) !== liveFolder) rmSync(join(folder, name), { recursive: true, force: true });
 }
@@ -437,8 +437,8 @@ async function writePart(folder: string, documents: RecallDocument[], plain: AsP
     head.sections[section] = [head.bytes, length];
     head.bytes += length;
   }
-  await replaceStoreFile(join(folder, 'data.bin'), Buffer.concat(SECTIONS.flatMap((section) => sections[section])));
-  await replaceStoreFile(join(folder, 'index.json'), Buffer.from(JSON.stringify(head)));
+  replaceStoreFile(join(folder, 'data.bin'), Buffer.concat(SECTIONS.flatMap((section) => sections[section])));
+  replaceStoreFile(join(folder, 'index.json'), Buffer.from(JSON.stringify(head)));
 }
 
 

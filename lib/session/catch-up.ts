@@ -146,7 +146,7 @@ function scanMarksPath(paths: Paths): string {
 const SCAN_MARGIN_MS = 2000;
 
 async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
-  const read = await readBookkeeping(scanMarksPath(paths));
+  const read = readBookkeeping(scanMarksPath(paths));
   // Only a time counts: anything else (a hand edit) would hide every transcript of its folder.
   const marks = isRecord(read) ? read : {};
   return Object.fromEntries(Object.entries(marks).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
@@ -162,8 +162,8 @@ async function markScanned(paths: Paths, folders: string[], scanned: number): Pr
   for (const folder of folders) marks[folder] = Math.max(marks[folder] ?? 0, scanned - SCAN_MARGIN_MS);
   // A folder's mark older than the window says nothing the window does not: kept no longer.
   for (const [folder, at] of Object.entries(marks)) if (at < scanned - CATCH_UP_WINDOW_MS) delete marks[folder];
-  await makeStoreFolder(paths.stateDir);
-  await replaceStoreFile(scanMarksPath(paths), Buffer.from(JSON.stringify(marks)));
+  makeStoreFolder(paths.stateDir);
+  replaceStoreFile(scanMarksPath(paths), Buffer.from(JSON.stringify(marks)));
 }
 
 /**

@@ -20,11 +20,11 @@ export function syncJournalPath(paths: Paths): string {
 }
 
 export async function readSyncJournal(paths: Paths): Promise<SyncJournal> {
-  const read = await readBookkeeping(syncJournalPath(paths));
+  const read = readBookkeeping(syncJournalPath(paths));
   return isRecord(read) ? (read as SyncJournal) : {};
 }
 
 export async function writeSyncJournal(paths: Paths, journal: SyncJournal): Promise<void> {
-  await makeStoreFolder(paths.stateDir);
-  await replaceStoreFile(syncJournalPath(paths), Buffer.from(`${JSON.stringify(journal, null, 2)}\n`));
+  makeStoreFolder(paths.stateDir);
+  replaceStoreFile(syncJournalPath(paths), Buffer.from(`${JSON.stringify(journal, null, 2)}\n`));
 }

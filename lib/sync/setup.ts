@@ -36,7 +36,7 @@ export async function checkDriverSetUp(repo: string, memoryDir: string, driverCo
   ];
   const edits = await Promise.all(
     lineFiles.map(async (file) => {
-      const text = (await readStoreFile(file.path))?.toString('utf8') ?? '';
+      const text = readStoreFile(file.path)?.toString('utf8') ?? '';
       const present = new Set(text.split('\n').map((line) => line.trim()));
       return { ...file, text, absent: file.lines.filter((line) => !present.has(line)) };
     }),
@@ -51,7 +51,7 @@ export async function checkDriverSetUp(repo: string, memoryDir: string, driverCo
     async apply() {
       for (const edit of edits.filter((item) => item.absent.length)) {
         const lead = edit.text === '' ? `${edit.header}\n` : edit.text.endsWith('\n') ? '' : '\n';
-        await replaceStoreFile(edit.path, Buffer.from(`${edit.text}${lead}${edit.absent.join('\n')}\n`));
+        replaceStoreFile(edit.path, Buffer.from(`${edit.text}${lead}${edit.absent.join('\n')}\n`));
       }
       if (driverMissing) {
         await runGit(repo, ['config', 'merge.log-session.name', 'log-session: project memory, merged by identity']);

@@ -217,7 +217,7 @@ async function moveClashingSessions(paths: Paths, repo: string, memoryDir: strin
       for (const move of moves) {
         for (const name of (await readdir(move.projectDir)).filter((file) => memoryFileKindOf(file))) {
           const path = join(move.projectDir, name);
-          const bytes = await readStoreFile(path);
+          const bytes = readStoreFile(path);
           const parsed = bytes && parseJson(bytes.toString('utf8'));
           if (parsed && parsed.ok) await writeJsonFile(path, renameSession(memoryFileKindOf(name)!, parsed.value, move.from, move.to));
         }
@@ -261,8 +261,8 @@ async function mergeUpstream(repo: string, memoryDir: string, upstream: string, 
   const after = await gitOrFail(repo, ['rev-parse', 'HEAD'], 'reading HEAD');
   if (after === before) return 'none';
   for (const path of (await gitOrFail(repo, ['diff', '--name-only', before, after, '--', memoryDir], 'listing what the merge changed')).split('\n')) {
-    const bytes = path && memoryFileKindOf(path) ? await readStoreFile(join(repo, path)) : undefined;
-    if (bytes) await replaceStoreFile(`${join(repo, path)}.bak`, bytes);
+    const bytes = path && memoryFileKindOf(path) ? readStoreFile(join(repo, path)) : undefined;
+    if (bytes) replaceStoreFile(`${join(repo, path)}.bak`, bytes);
   }
   const parents = await gitOrFail(repo, ['rev-list', '--parents', '-n', '1', 'HEAD'], 'reading the merge');
   const [, firstParent, ...others] = parents.split(' ');

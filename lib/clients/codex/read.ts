@@ -20,12 +20,12 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
     const { readCompressedLines } = await import('./zstd.js');
     let base = previous ?? emptyScan();
     folded = fold(base);
-    lines = await readCompressedLines(file, base.offset, (line) => folded.addLine(line), ended);
+    lines = readCompressedLines(file, base.offset, (line) => folded.addLine(line), ended);
     if (lines.offset < base.offset) {
       // Shorter than what was read before: another file now, read from its start.
       base = emptyScan();
       folded = fold(base);
-      lines = await readCompressedLines(file, 0, (line) => folded.addLine(line), ended);
+      lines = readCompressedLines(file, 0, (line) => folded.addLine(line), ended);
     }
   } else {
     const opened = openWithoutBlocking(file);
