@@ -13,19 +13,27 @@ export interface Cost {
  * prints centiseconds cut short: node -e 0 read 0.05-0.06 s for its 0.063 s, and a 1.50x ratio read about 1.6x.
  */
 const REAP = [
-  'import os, sys',
+  'import os, sys, time',
+  'start = time.monotonic()',
   'pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)',
   '_, status, usage = os.wait4(pid, 0)',
-  "sys.stderr.write(f'\\n{usage.ru_utime} {usage.ru_stime} {usage.ru_maxrss}\\n')",
+  'wall = time.monotonic() - start',
+  "sys.stderr.write(f'\\n{usage.ru_utime} {usage.ru_stime} {usage.ru_maxrss} {wall}\\n')",
   'sys.exit(os.waitstatus_to_exitcode(status))',
 ].join('\n');
 
 /** CPU (user + system, of the process and every child it waited for) and peak RSS of `node ...args`. */
 export function measure(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Cost {
-  const result = spawnSync('python3', ['-I', '-S', '-c', REAP, process.execPath, ...args], { env, input, cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const { cpu, peakMb } = measureRun(args, env, input, cwd);
+  return { cpu, peakMb };
+}
+
+/** `measure`, with the run's wall time (ms, from its start to its reaping) and what it printed. */
+export function measureRun(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Cost & { wallMs: number; stdout: string } {
+  const result = spawnSync('python3', ['-I', '-S', '-c', REAP, process.execPath, ...args], { env, input, cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  const [user, system, peakKb] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { cpu: user! + system!, peakMb: peakKb! / 1024 };
+  const [user, system, peakKb, wall] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { cpu: user! + system!, peakMb: peakKb! / 1024, wallMs: wall! * 1000, stdout: result.stdout };
 }
 
 /** The median CPU time of `costs`, with the largest peak among them. */
