@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { READ_BUDGET_BYTES } from '../../lib/clients/lines.js';
 import { readSessionState } from '../../lib/memory/state.js';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
-import { benchFixedCosts } from './fixed-costs.js';
+import { benchStartCost } from './start-cost.js';
 import { benchMemorySizes, benchStateFolder } from './memory-size.js';
 import { benchTurnCosts } from './turn-cost.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
@@ -154,6 +154,6 @@ try {
   await home.remove();
 }
 await benchTurnCosts();
-await benchFixedCosts();
+await benchStartCost();
 await benchMemorySizes();
 await benchStateFolder();

@@ -5,19 +5,20 @@
  * system, children included, from wait4: process-cost.ts) and peak RSS of: a capture after one more turn (the Stop hook's
  * worker, also what SessionEnd runs), `record`, SessionStart and `recall "auth token refresh"` (its index cached;
  * the run that builds it is shown apart), and the bytes a turn writes (every memory and state file it replaced).
- * Ratios are to `node -e 0` measured in the same run. `npm run bench` runs it after the Stop hook bench; alone:
+ * Ratios are to a run of `node -e 0` made right after each run (process-cost.ts: measurePaired), their median
+ * reported. `npm run bench` runs it after the Stop hook bench; alone:
  * `npm run build && npx tsx test/bench/memory-size.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sessionEntries, writeSessionsFile } from '../helpers/memory-builder.js';
-import { measure, median, type Cost } from './process-cost.js';
+import { measure, measurePaired, median, type Cost } from './process-cost.js';
 import { builtCli, makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,1000,10000,50000').split(',').map(Number);
-const RUNS = 3;
+const RUNS = 5;
 const hook = (name: string) => join(repoRoot, 'dist', 'hooks', name);
 
 /** Every file under `folders` with its size and modification time. */
@@ -74,19 +75,19 @@ async function measureSize(home: TempHome, sessions: number): Promise<Row> {
     addTurn(t, 100 + run);
     await t.append();
     const before = await filesUnder([home.paths.projectsDir, home.paths.stateDir]);
-    captures.push(measure([hook('stop-worker.js')], env, input('Stop'), cwd));
+    captures.push(measurePaired([hook('stop-worker.js')], env, input('Stop'), cwd));
     bytes.push(bytesWritten(before, await filesUnder([home.paths.projectsDir, home.paths.stateDir])));
   }
   const records = Array.from({ length: RUNS }, (_, run) =>
-    measure([builtCli, 'record', '--session', sessionId], env, JSON.stringify({ summary: `Fixed the auth token refresh, take ${run}.` }), cwd),
+    measurePaired([builtCli, 'record', '--session', sessionId], env, JSON.stringify({ summary: `Fixed the auth token refresh, take ${run}.` }), cwd),
   );
   // A new session in the same project: its transcript does not exist yet, as at a real start.
   const starts = Array.from({ length: RUNS }, (_, run) =>
-    measure([hook('session-start.js')], env, JSON.stringify({ ...JSON.parse(input('SessionStart', `bench-start-${run}`)), transcript_path: join(dirname(transcriptPath), `bench-start-${run}.jsonl`) }), cwd),
+    measurePaired([hook('session-start.js')], env, JSON.stringify({ ...JSON.parse(input('SessionStart', `bench-start-${run}`)), transcript_path: join(dirname(transcriptPath), `bench-start-${run}.jsonl`) }), cwd),
   );
   const recallArgs = [builtCli, 'recall', 'auth token refresh'];
   const recallBuild = measure(recallArgs, env, '', cwd);
-  const recalls = Array.from({ length: RUNS }, () => measure(recallArgs, env, '', cwd));
+  const recalls = Array.from({ length: RUNS }, () => measurePaired(recallArgs, env, '', cwd));
   return {
     sessions,
     capture: median(captures),
@@ -100,21 +101,18 @@ async function measureSize(home: TempHome, sessions: number): Promise<Row> {
 
 export async function benchMemorySizes(): Promise<void> {
   const rows: Row[] = [];
-  const baselines: Cost[] = [];
   for (const sessions of SIZES) {
     const home = await makeHome();
     try {
-      baselines.push(...Array.from({ length: RUNS }, () => measure(['-e', '0'], {}, '', home.project)));
       rows.push(await measureSize(home, sessions));
-      baselines.push(...Array.from({ length: RUNS }, () => measure(['-e', '0'], {}, '', home.project)));
     } finally {
       await home.remove();
     }
   }
-  const baseline = median(baselines).cpu;
   const first = rows[0]!;
-  const cell = (cost: Cost, versus: Cost) => `${cost.cpu.toFixed(2)} s, ${(cost.cpu / baseline).toFixed(1)}x node, ${(cost.cpu / versus.cpu).toFixed(2)}x at ${first.sessions}, ${cost.peakMb.toFixed(0)} MB`;
-  console.log(`\nMemory size: CPU time of the whole process tree (user + system), median of ${RUNS}; node -e 0: ${baseline.toFixed(3)} s (median of ${baselines.length}, same run)`);
+  // Ratios of paired ratios: at 50,000 against at 10, each first taken against the node -e 0 run beside it.
+  const cell = (cost: Cost, versus: Cost) => `${cost.cpu.toFixed(2)} s, ${cost.ratio!.toFixed(1)}x node, ${(cost.ratio! / versus.ratio!).toFixed(2)}x at ${first.sessions}, ${cost.peakMb.toFixed(0)} MB`;
+  console.log(`\nMemory size: CPU time of the whole process tree (user + system), median of ${RUNS}, each run paired with a run of node -e 0 (x node: the median of the pairs' ratios)`);
   console.log('sessions | capture after one more turn | record | SessionStart | recall "auth token refresh" (index cached) | recall, building its index | bytes written per turn');
   console.log('---|---|---|---|---|---|---');
   for (const row of rows) {
@@ -153,8 +151,7 @@ export async function benchStateFolder(): Promise<void> {
     measure([hook('stop-worker.js')], home.env, JSON.stringify({ session_id: 'week-0', transcript_path: transcriptPath, cwd }), cwd);
     const states = join(home.paths.stateDir, 'sessions');
     const saved = JSON.parse(await readFile(join(states, 'week-0.json'), 'utf8')) as Record<string, unknown>;
-    const clean = Array.from({ length: RUNS }, (_, run) => measure([hook('session-start.js')], home.env, input(`clean-${run}`), cwd));
-    const baseline = median(Array.from({ length: RUNS * 2 }, () => measure(['-e', '0'], {}, '', cwd))).cpu;
+    const clean = Array.from({ length: RUNS }, (_, run) => measurePaired([hook('session-start.js')], home.env, input(`clean-${run}`), cwd));
 
     // Each session of the week: the first one's transcript and state, under its own id, run by an agent that exited
     // (a shell that read its own /proc entry: the hooks above were run by the bench itself, which still runs).
@@ -166,15 +163,15 @@ export async function benchStateFolder(): Promise<void> {
       await writeFile(join(states, `week-${n}.json`), JSON.stringify({ ...saved, sessionKey: `week-${n}`, transcriptPath: path, agentProcess }));
     }
     // Each start reads and retires what its catch-up budget allows, until the folder holds only open sessions.
-    const first = measure([hook('session-start.js')], home.env, input('after-week-0'), cwd);
+    const first = measurePaired([hook('session-start.js')], home.env, input('after-week-0'), cwd);
     let starts = 1;
     while ((await readdir(states)).length > starts + RUNS + 2 && starts < 20) measure([hook('session-start.js')], home.env, input(`after-week-${starts++}`), cwd);
     // A start within 2 s of the week's transcripts appearing looks at them again (a scan's margin: catch-up.ts); the
     // starts after are what every later day sees.
     await new Promise((done) => setTimeout(done, 2_500));
-    const later = Array.from({ length: RUNS }, (_, run) => measure([hook('session-start.js')], home.env, input(`later-${run}`), cwd));
-    const ratio = (cost: Cost) => `${cost.cpu.toFixed(3)} s, ${(cost.cpu / baseline).toFixed(2)}x node -e 0`;
-    console.log(`\nSessionStart beside ${WEEK_OF_SESSIONS.toLocaleString('en')} sessions of this week that are over, found at once (median of ${RUNS}; node -e 0: ${baseline.toFixed(3)} s):`);
+    const later = Array.from({ length: RUNS }, (_, run) => measurePaired([hook('session-start.js')], home.env, input(`later-${run}`), cwd));
+    const ratio = (cost: Cost) => `${cost.cpu.toFixed(3)} s, ${cost.ratio!.toFixed(2)}x node -e 0`;
+    console.log(`\nSessionStart beside ${WEEK_OF_SESSIONS.toLocaleString('en')} sessions of this week that are over, found at once (median of ${RUNS}, each paired with a run of node -e 0):`);
     console.log(`without them ${ratio(median(clean))}; the first start after them ${ratio(first)}; ${starts} starts retired them all; a start after that ${ratio(median(later))}`);
   } finally {
     await home.remove();

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 
-/** CPU time (user + system) and peak RSS of one run. */
+/** CPU time (user + system) and peak RSS of one run; with `ratio`, its CPU over that of a `node -e 0` run next to it. */
 export interface Cost {
   cpu: number;
   peakMb: number;
+  ratio?: number;
 }
 
 /**
@@ -36,8 +37,18 @@ export function measureRun(args: string[], env: NodeJS.ProcessEnv, input: string
   return { cpu: user! + system!, peakMb: peakKb! / 1024, wallMs: wall! * 1000, stdout: result.stdout };
 }
 
-/** The median CPU time of `costs`, with the largest peak among them. */
+/**
+ * `measure`, then `node -e 0` in the same folder at once: the pair's ratio holds still while the machine's speed
+ * drifts, where medians of runs apart swung a ratio near 1.5x by a fifth.
+ */
+export function measurePaired(args: string[], env: NodeJS.ProcessEnv, input: string, cwd: string): Cost {
+  const cost = measure(args, env, input, cwd);
+  return { ...cost, ratio: cost.cpu / measure(['-e', '0'], {}, '', cwd).cpu };
+}
+
+/** The median CPU time of `costs` (and median ratio, where they have one), with the largest peak among them. */
 export function median(costs: Cost[]): Cost {
-  const sorted = [...costs].sort((a, b) => a.cpu - b.cpu);
-  return { cpu: sorted[Math.floor(sorted.length / 2)]!.cpu, peakMb: Math.max(...costs.map((cost) => cost.peakMb)) };
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ratios = costs.flatMap((cost) => (cost.ratio === undefined ? [] : [cost.ratio]));
+  return { cpu: middle(costs.map((cost) => cost.cpu)), peakMb: Math.max(...costs.map((cost) => cost.peakMb)), ...(ratios.length ? { ratio: middle(ratios) } : {}) };
 }

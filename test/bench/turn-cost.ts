@@ -2,15 +2,15 @@
  * What one turn costs when little or nothing happened: the Stop hook's worker after an ordinary turn, after a turn
  * that added nothing (transcript and work tree as the last capture left them), and after an ordinary turn of a
  * session that has already changed 50,000 files. CPU time of the whole process tree and peak RSS, median of RUNS,
- * with `node -e 0` measured in the same run. `npm run bench` runs it; alone:
+ * each run paired with a run of `node -e 0` (the median of the pairs' ratios). `npm run bench` runs it; alone:
  * `npm run build && npx tsx test/bench/turn-cost.ts`.
  */
 import { join } from 'node:path';
 import { makeHome, repoRoot, type TempHome } from '../helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from '../helpers/transcript-builder.js';
-import { measure, median, type Cost } from './process-cost.js';
+import { measure, measurePaired, median, type Cost } from './process-cost.js';
 
-const RUNS = 5;
+const RUNS = 9;
 const BIG_SESSION_FILES = 50_000;
 const worker = join(repoRoot, 'dist', 'hooks', 'stop-worker.js');
 
@@ -27,7 +27,7 @@ async function captureCosts(home: TempHome, t: TranscriptBuilder, turn: (n: numb
   const costs: Cost[] = [];
   for (let run = 0; run < RUNS; run++) {
     await turn(run);
-    costs.push(measure([worker], home.env, input, home.project));
+    costs.push(measurePaired([worker], home.env, input, home.project));
   }
   return median(costs);
 }
@@ -38,7 +38,6 @@ const session = (home: TempHome, sessionId: string) =>
 export async function benchTurnCosts(): Promise<void> {
   const home = await makeHome();
   try {
-    const baseline = median(Array.from({ length: RUNS }, () => measure(['-e', '0'], {}, '', home.project)));
     const ordinary = session(home, 'ordinary');
     for (let n = 0; n < 5; n++) addTurn(ordinary, n);
     const turn = await captureCosts(home, ordinary, async (n) => {
@@ -54,8 +53,8 @@ export async function benchTurnCosts(): Promise<void> {
       addTurn(big, 100 + n);
       await big.append();
     });
-    const cell = (cost: Cost) => `${cost.cpu.toFixed(3)} s, ${(cost.cpu / baseline.cpu).toFixed(2)}x node -e 0, ${cost.peakMb.toFixed(0)} MB`;
-    console.log(`\nOne turn, the Stop hook's worker: CPU of the process tree, median of ${RUNS}; node -e 0: ${baseline.cpu.toFixed(3)} s (same run)`);
+    const cell = (cost: Cost) => `${cost.cpu.toFixed(3)} s, ${cost.ratio!.toFixed(2)}x node -e 0, ${cost.peakMb.toFixed(0)} MB`;
+    console.log(`\nOne turn, the Stop hook's worker: CPU of the process tree, median of ${RUNS}, each run paired with a run of node -e 0`);
     console.log(`ordinary turn:                             ${cell(turn)}`);
     console.log(`turn with nothing new:                     ${cell(noOp)}`);
     console.log(`turn of a session with 50,000 files:       ${cell(bigTurn)}, ${(bigTurn.cpu / turn.cpu).toFixed(2)}x an ordinary turn`);
