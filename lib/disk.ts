@@ -2,13 +2,8 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { errorCode } from './errors.js';
 
 /** Expected absence, written one way: a missing file (ENOENT) is `undefined`; any other failure is thrown. */
-export async function orAbsent<T>(pending: Promise<T>): Promise<T | undefined> {
-  try {
-    return await pending;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+export function orAbsent<T>(pending: Promise<T>): Promise<T | undefined> {
+  return pending.catch(absent);
 }
 
 /** `orAbsent` for a synchronous call. */
@@ -16,9 +11,13 @@ export function orAbsentSync<T>(call: () => T): T | undefined {
   try {
     return call();
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
+    return absent(error);
   }
+}
+
+function absent(error: unknown): undefined {
+  if (errorCode(error) === 'ENOENT') return undefined;
+  throw error;
 }
 
 /** The call's value, or `undefined` when it fails in any way: for what only saves work or explains a failure. */

@@ -106,12 +106,7 @@ export function createStoreFile(path: string, bytes: Buffer): boolean {
  * missing, refused or does not parse. Such a file only saves work, so nothing is reported.
  */
 export function readBookkeeping(path: string): unknown {
-  let bytes: Buffer | undefined;
-  try {
-    bytes = readStoreFile(path);
-  } catch {
-    return undefined;
-  }
+  const bytes = orNothing(() => readStoreFile(path));
   const parsed = bytes && parseJson(bytes.toString('utf8'));
   return parsed?.ok ? parsed.value : undefined;
 }

@@ -111,7 +111,8 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
       if (error instanceof DamagedCache) return undefined;
       throw error;
     } finally {
-      await Promise.all([archives?.close(), live?.close()]);
+      archives?.close();
+      live?.close();
     }
   };
   const found = await search(false);
