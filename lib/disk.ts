@@ -34,11 +34,16 @@ export function orNothing<T>(call: () => T): T | undefined {
  * (O_NONBLOCK, then refused), and a huge file is never held. Anything else throws.
  */
 export function readRegularFile(path: string, maxBytes: number): string {
+  return readRegularBytes(path, maxBytes).toString('utf8');
+}
+
+/** `readRegularFile`'s bytes. */
+export function readRegularBytes(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > maxBytes) throw new Error(`${path}: not a regular file of at most ${maxBytes} bytes`);
-    return readFileSync(fd, 'utf8');
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -69,16 +69,25 @@ describe("which changes git shows are a session's", () => {
     expect(await filesOf('S1')).toEqual(['src/a.js', 'src/b.js', 'src/c.js', 'src/money.js', 'src/util.js']);
   });
 
-  it('a file deleted before the session started is not its work', async () => {
-    home = await makeHome();
-    await commitFiles('gone-before.txt');
-    await rm(join(home.project, 'gone-before.txt'));
-    const { t, source } = await startedSession('S1');
-    await shell(t, 'touch made.txt', () => writeFile(join(home.project, 'made.txt'), 'x\n'));
-    await t.say('Done.').append();
-    await captureSession(source, services());
-    expect(await filesOf('S1')).toEqual(['made.txt']);
-  });
+  // The start reads git's index where it can, and asks git status where it cannot (a split index): the same facts.
+  for (const index of ['an index read without git', 'a split index']) {
+    it(`a file deleted, staged for deletion or edited before the session started is not its work, though its shell follows at once in the same folders (${index})`, async () => {
+      home = await makeHome();
+      await commitFiles('gone-before.txt', 'src/staged-gone.txt', 'src/edited-before.txt', 'src/kept.txt');
+      if (index === 'a split index') await git(home.project, 'update-index', '--split-index');
+      await rm(join(home.project, 'gone-before.txt'));
+      await git(home.project, 'rm', '-q', 'src/staged-gone.txt');
+      await writeFile(join(home.project, 'src/edited-before.txt'), 'edited\n');
+      const { t, source } = await startedSession('S1');
+      await shell(t, 'touch made.txt src/made.txt', async () => {
+        await writeFile(join(home.project, 'made.txt'), 'x\n');
+        await writeFile(join(home.project, 'src/made.txt'), 'x\n');
+      });
+      await t.say('Done.').append();
+      await captureSession(source, services());
+      expect(await filesOf('S1')).toEqual(['made.txt', 'src/made.txt']);
+    });
+  }
 
   it('sessions side by side that use only file tools each get exactly their own files', async () => {
     home = await makeHome();

@@ -25,7 +25,10 @@ describe('repository facts without running git', () => {
   const files = () => resolvePaths(home.env).gitConfigFiles;
   async function expectAsGitSays(cwd: string, from: 'files' | 'git'): Promise<void> {
     const asGitSays = await readRepoWithBranch(cwd, undefined);
-    expect(await readRepoWithBranch(cwd, files())).toEqual(asGitSays);
+    // Read from the files, the facts also name the .git folder (the start reads its index).
+    const { gitDir, ...asFilesSay } = (await readRepoWithBranch(cwd, files())) ?? { gitDir: undefined };
+    expect(asGitSays ? asFilesSay : undefined).toEqual(asGitSays);
+    expect(gitDir).toBe(from === 'files' && asGitSays ? join(asGitSays.root, '.git') : undefined);
     const { branch: _branch, ...rootAndOrigin } = asGitSays ?? { root: '' };
     if (asGitSays) expect(await readRepo(cwd, files())).toMatchObject(rootAndOrigin);
     else expect(await readRepo(cwd, files())).toBeUndefined();
@@ -36,7 +39,12 @@ describe('repository facts without running git', () => {
     await mkdir(join(home.project, 'src', 'deep'), { recursive: true });
     await expectAsGitSays(home.project, 'files');
     await expectAsGitSays(join(home.project, 'src', 'deep'), 'files');
-    expect(await readRepoWithBranch(join(home.project, 'src'), files())).toEqual({ root: home.project, originUrl: 'git@github.com:acme/widget-core.git', branch: 'main' });
+    expect(await readRepoWithBranch(join(home.project, 'src'), files())).toEqual({
+      root: home.project,
+      originUrl: 'git@github.com:acme/widget-core.git',
+      branch: 'main',
+      gitDir: join(home.project, '.git'),
+    });
   });
 
   it('says there is no repository where git finds none, and no origin where none is set', async () => {

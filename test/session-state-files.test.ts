@@ -1,8 +1,8 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSessionState } from '../lib/memory/state.js';
-import { makeHome, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
+import { git, makeHome, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -60,11 +60,14 @@ describe('each session id has its own state file and lock', () => {
 
   it("a new session's start is saved whole without its lock, and a state already there is never replaced by it", async () => {
     home = await makeHome();
-    await writeFile(join(home.project, 'dirty.txt'), 'before the session\n');
+    await writeFile(join(home.project, 'gone.txt'), 'deleted before the session\n');
+    await git(home.project, 'add', 'gone.txt');
+    await git(home.project, 'commit', '-qm', 'gone.txt');
+    await rm(join(home.project, 'gone.txt'));
     const start = await runHookProcess(home, 'session-start.js', { session_id: 'fresh', cwd: home.project, hook_event_name: 'SessionStart', source: 'startup' });
     expect(start).toMatchObject({ code: 0, stderr: '' });
     const saved = JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', 'fresh.json'), 'utf8'));
-    expect(saved).toMatchObject({ sessionKey: 'fresh', project: 'widget', cwd: home.project, git: { files: { 'dirty.txt': expect.stringMatching(/^\?\?\|/) } } });
+    expect(saved).toMatchObject({ sessionKey: 'fresh', project: 'widget', cwd: home.project, git: { files: { 'gone.txt': ' D|gone' } } });
     expect(await readdir(join(home.paths.stateDir, 'locks')).catch(() => [])).toEqual([]);
 
     expect(await createSessionState(home.paths, 'fresh', { project: 'another' })).toBe(false);

@@ -45,7 +45,7 @@ function readRepoAt(root: string, gitDir: string, gitConfigFiles: string[]): { r
   const checkedOut = headFacts(head);
   const configured = configFacts(config, otherConfigs);
   if (!checkedOut || !configured) return undefined;
-  return { repo: { root, ...checkedOut, ...configured } };
+  return { repo: { root, ...checkedOut, ...configured, gitDir } };
 }
 
 /** What git's files may weigh to be read here: config files are a few KB; anything else makes git be asked. */

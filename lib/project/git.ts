@@ -1,13 +1,17 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireBuiltin } from '../builtin.js';
-import { orNothing } from '../disk.js';
+import { orNothing, readRegularBytes } from '../disk.js';
+import { errorCode } from '../errors.js';
 import { readRepoFiles } from './git-files.js';
+import { parseGitIndex } from './git-index.js';
 
 export interface RepoFacts {
   root: string;
   branch?: string;
   originUrl?: string;
+  /** Its .git folder, where git's own files settled the repository (git-files.ts); git was asked otherwise. */
+  gitDir?: string;
 }
 
 /**
@@ -71,11 +75,59 @@ export interface WorkTreeSnapshot {
   /** ISO. */
   at: string;
   files: Record<string, string>;
+  /**
+   * Only on a snapshot read from the index (a session's start): the digest of the paths the index held. Such a
+   * snapshot lists only the tracked files that were gone; what else was changed is told by its times.
+   */
+  indexDigest?: string;
 }
 
 /** The snapshot to keep for the next observation. */
 export function snapshotOf(current: WorkTreeStatus, at: Date): WorkTreeSnapshot {
   return { at: at.toISOString(), files: Object.fromEntries([...current].map(([path, entry]) => [path, fingerprint(entry)])) };
+}
+
+/**
+ * The work tree as a session's start sees it, which is only to tell later which deletions are new: read from the
+ * index where git's own files settled the repository and the index is one parseGitIndex reads, else from git status.
+ */
+export async function snapshotAtStart(repo: RepoFacts, at: Date): Promise<WorkTreeSnapshot> {
+  const gone = repo.gitDir ? readGoneFromIndex(repo.root, repo.gitDir) : undefined;
+  if (!gone) return snapshotOf(await readWorkTree(repo.root), at);
+  return { at: at.toISOString(), files: Object.fromEntries(gone.paths.map((path) => [path, fingerprint({ code: ' D' })])), indexDigest: gone.indexDigest };
+}
+
+/** The digest of the paths the index holds now, or `undefined` where it cannot be read here. */
+export function readIndexDigest(gitDir: string): string | undefined {
+  return readIndex(gitDir)?.pathsDigest;
+}
+
+/**
+ * Past this many bytes (some 40,000 tracked files) git's own status is left to compare the work tree: its index
+ * refresh runs on several threads and can ask a file-system monitor.
+ */
+const MAX_INDEX_BYTES = 4 << 20;
+
+function readIndex(gitDir: string) {
+  const bytes = orNothing(() => readRegularBytes(join(gitDir, 'index'), MAX_INDEX_BYTES));
+  return bytes && parseGitIndex(bytes);
+}
+
+/** The tracked paths that are not there: those readWorkTree finds gone. */
+function readGoneFromIndex(root: string, gitDir: string): { paths: string[]; indexDigest: string } | undefined {
+  const index = readIndex(gitDir);
+  if (!index) return undefined;
+  const paths: string[] = [];
+  for (const path of index.checkedOut) {
+    try {
+      lstatSync(join(root, path));
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+      paths.push(path);
+    }
+  }
+  return { paths, indexDigest: index.pathsDigest };
 }
 
 /** A changed path's state as a string: two observations that differ changed in between. */

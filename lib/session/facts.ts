@@ -7,7 +7,7 @@ import { AUTO_SUMMARY_LABELS } from '../memory/summary.js';
 import type { SessionState } from '../memory/state.js';
 import type { Paths } from '../paths.js';
 import { realProjectFiles } from '../project/files.js';
-import { readCommits, readRepoWithBranch, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
+import { readCommits, readIndexDigest, readRepoWithBranch, readWorkTree, snapshotOf, type RepoFacts, type WorkTreeSnapshot } from '../project/git.js';
 import { projectNameAt } from '../project/name.js';
 import { redactSecrets } from '../redact.js';
 import { clip, uniqueStrings } from '../text.js';
@@ -95,7 +95,7 @@ export async function gatherSessionFacts(
   const startedAt = new Date(knownStart);
   // A session ends at its last line: recorded again later, or caught up, it takes nothing that came after it.
   const endedAt = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : now;
-  const git = repo ? await observeGit(repo.root, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
+  const git = repo ? await observeGit(repo, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
   // The session's commits over all its turns and runs: each turn's git look sees only that turn's.
   const commits = uniqueStrings([...(state.commits ?? []), ...(git?.commits ?? []).map((subject) => clip(redactSecrets(subject), COMMIT_SUBJECT))]).slice(-MAX_COMMITS);
   const files = await realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
@@ -128,7 +128,7 @@ export async function gatherSessionFacts(
  * snapshot to compare the next observation with.
  */
 async function observeGit(
-  root: string,
+  { root, gitDir }: RepoFacts,
   state: SessionState,
   shellRuns: ShellRun[] | 'unknown',
   startedAt: Date,
@@ -145,7 +145,8 @@ async function observeGit(
     // command follows (commit times are whole seconds: one in that very second may be the session's).
     runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.floor(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [],
   ]);
-  const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window });
+  const indexDigest = state.git?.indexDigest !== undefined && gitDir ? readIndexDigest(gitDir) : undefined;
+  const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window, ...(indexDigest ? { indexDigest } : {}) });
   return { ...made, snapshot: snapshotOf(current, now) };
 }
 

@@ -4,7 +4,7 @@ import type { ClientName } from '../clients/names.js';
 import { statSync } from 'node:fs';
 import { orAbsentSync } from '../disk.js';
 import { createSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
-import { readRepo, readWorkTree, snapshotOf } from '../project/git.js';
+import { readRepo, snapshotAtStart, type RepoFacts } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
 import { projectNameAt } from '../project/name.js';
 import { buildBrief } from '../read/brief.js';
@@ -26,7 +26,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
   // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
   const agentProcess = await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '');
   // Bookkeeping only: failing to save it must not cost the session its brief.
-  await rememberStart({ ...source, client: client.name, cwd, agentProcess }, project, repo?.root, services).catch((error: unknown) =>
+  await rememberStart({ ...source, client: client.name, cwd, agentProcess }, project, repo, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
   );
   await catchUpSessions(client, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
@@ -44,7 +44,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
 async function rememberStart(
   source: SessionSource & { sessionKey: string; client: ClientName; cwd: string; agentProcess?: ProcessId },
   project: string,
-  repoRoot: string | undefined,
+  repo: RepoFacts | undefined,
   services: SessionServices,
 ): Promise<void> {
   const { paths } = services;
@@ -55,7 +55,7 @@ async function rememberStart(
   // `node -e 0`: nothing else writes a session's state before its start (a capture follows a turn, catch-up takes
   // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
   if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
-    const state = { ...agentProcess, ...start, ...(repoRoot ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}) };
+    const state = { ...agentProcess, ...start, ...(repo ? { git: await snapshotAtStart(repo, now) } : {}) };
     if (await createSessionState(paths, source.sessionKey, state).catch(() => false)) return;
   }
   await withSessionLock(paths, source.sessionKey, async () => {
@@ -65,12 +65,12 @@ async function rememberStart(
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
     const { scan, transcriptPath } = state;
     const caughtUp = !scan || !transcriptPath || orAbsentSync(() => statSync(transcriptPath))?.size === scan.offset;
-    if (known && !(repoRoot && caughtUp) && !source.agentProcess) return;
+    if (known && !(repo && caughtUp) && !source.agentProcess) return;
     await writeSessionState(paths, source.sessionKey, {
       ...state,
       ...agentProcess,
       ...(known ? {} : start),
-      ...(repoRoot && caughtUp ? { git: snapshotOf(await readWorkTree(repoRoot), now) } : {}),
+      ...(repo && caughtUp ? { git: await snapshotAtStart(repo, now) } : {}),
     });
   });
 }
