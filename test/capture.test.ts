@@ -368,24 +368,27 @@ describe('a turn with nothing new', () => {
     expect(after.map((info) => [info.ino, info.mtimeMs])).toEqual(before.map((info) => [info.ino, info.mtimeMs]));
   });
 
-  it("keeps its snapshot of the work tree current: a file another session deletes meanwhile is not this session's at its next shell run", async () => {
-    home = await makeHome();
-    await writeFile(join(home.project, 'theirs.txt'), 'x\n');
-    await git(home.project, 'add', '.');
-    await git(home.project, 'commit', '-qm', 'theirs');
-    const t = recentSession().prompt('work').write('src/a.ts').say('ok');
-    const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
-    await runHook('stop-worker.js', input);
+  for (const deletion of ['deletes', 'stages for deletion (git rm)'] as const) {
+    it(`keeps its snapshot of the work tree current: a file another session ${deletion} meanwhile is not this session's at its next shell run`, async () => {
+      home = await makeHome();
+      await writeFile(join(home.project, 'theirs.txt'), 'x\n');
+      await git(home.project, 'add', '.');
+      await git(home.project, 'commit', '-qm', 'theirs');
+      const t = recentSession().prompt('work').write('src/a.ts').say('ok');
+      const input = { session_id: 'sess-1', transcript_path: await t.saveUnder(home.paths.claudeConfigDir), cwd: home.project };
+      await runHook('stop-worker.js', input);
 
-    await rm(join(home.project, 'theirs.txt'));
-    await runHook('stop-worker.js', input);
-    const bash = t.at(new Date().toISOString()).tool('Bash', { command: 'echo hi > mine.txt' }, { id: 'bash-1', noResult: true });
-    await writeFile(join(home.project, 'mine.txt'), 'hi\n');
-    await bash.at(new Date().toISOString()).resultOf('bash-1').say('done').append();
-    await runHook('stop-worker.js', input);
+      if (deletion === 'deletes') await rm(join(home.project, 'theirs.txt'));
+      else await git(home.project, 'rm', '-q', 'theirs.txt');
+      await runHook('stop-worker.js', input);
+      const bash = t.at(new Date().toISOString()).tool('Bash', { command: 'echo hi > mine.txt' }, { id: 'bash-1', noResult: true });
+      await writeFile(join(home.project, 'mine.txt'), 'hi\n');
+      await bash.at(new Date().toISOString()).resultOf('bash-1').say('done').append();
+      await runHook('stop-worker.js', input);
 
-    expect(await filesOfEntries()).toEqual([['mine.txt', 'src/a.ts']]);
-  });
+      expect(await filesOfEntries()).toEqual([['mine.txt', 'src/a.ts']]);
+    });
+  }
 
   it('a sub-agent file that grew is something new', async () => {
     home = await makeHome();

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGitIndex } from '../lib/project/git-index.js';
-import { readRepo, readWorkTree, snapshotAtStart } from '../lib/project/git.js';
+import { readRepo, readWorkTree, snapshotForLater } from '../lib/project/git.js';
 import { git, makeHome, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
@@ -89,12 +89,12 @@ describe("a session start's snapshot of the work tree", () => {
     const gone = [...(await readWorkTree(repo.root))].filter(([, entry]) => entry.mtime === undefined).map(([path]) => path);
     expect(gone.sort()).toEqual(['kept/one.txt', 'src/a.js', 'was-file/inside.txt']);
 
-    const fromIndex = await snapshotAtStart(repo, new Date());
+    const fromIndex = await snapshotForLater(repo, new Date());
     expect(fromIndex.indexDigest).toBeDefined();
     expect(Object.keys(fromIndex.files).sort()).toEqual(gone.sort());
     // Where the index is not one read here, git status says the same.
     await git(home.project, 'update-index', '--split-index');
-    const fromGit = await snapshotAtStart(repo, new Date());
+    const fromGit = await snapshotForLater(repo, new Date());
     expect(fromGit.indexDigest).toBeUndefined();
     expect(Object.keys(fromGit.files).filter((path) => fromGit.files[path]!.endsWith('|gone')).sort()).toEqual(gone.sort());
   });

@@ -1,4 +1,4 @@
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireBuiltin } from '../builtin.js';
 import { orNothing, readRegularBytes } from '../disk.js';
@@ -64,37 +64,50 @@ export async function readWorkTree(root: string): Promise<WorkTreeStatus> {
   }
   status.delete('');
   for (const [path, entry] of status) {
-    const info = orNothing(() => statSync(join(root, path)));
+    const info = orNothing(() => lstatSync(join(root, path)));
     if (info) Object.assign(entry, { mtime: info.mtimeMs, ctime: info.ctimeMs });
   }
   return status;
 }
 
-/** The work tree as a session last saw it: each changed path with a fingerprint of its state then. */
+/**
+ * The work tree as a session last saw it. Where the index can be read here, only what the index tracks and the work
+ * tree lacks, with a digest of the index's paths (a file staged for deletion is told by it): what else changed
+ * before is older than `at`, which its times tell. Else every path git status named, with a fingerprint of its
+ * state then.
+ */
 export interface WorkTreeSnapshot {
   /** ISO. */
   at: string;
   files: Record<string, string>;
-  /**
-   * Only on a snapshot read from the index (a session's start): the digest of the paths the index held. Such a
-   * snapshot lists only the tracked files that were gone; what else was changed is told by its times.
-   */
+  /** The digest of the paths the index held (git-index.ts); only on a snapshot of the index's kind. */
   indexDigest?: string;
 }
 
-/** The snapshot to keep for the next observation. */
-export function snapshotOf(current: WorkTreeStatus, at: Date): WorkTreeSnapshot {
-  return { at: at.toISOString(), files: Object.fromEntries([...current].map(([path, entry]) => [path, fingerprint(entry)])) };
+/** A tracked file the work tree lacks, in a snapshot of the index's kind. */
+const GONE = fingerprint({ code: ' D' });
+
+/** The snapshot to keep for the next observation; `indexDigest` where the index could be read. */
+export function snapshotOf(current: WorkTreeStatus, at: Date, indexDigest?: string): WorkTreeSnapshot {
+  const entries = [...current];
+  if (indexDigest === undefined) return { at: at.toISOString(), files: Object.fromEntries(entries.map(([path, entry]) => [path, fingerprint(entry)])) };
+  // Gone from the work tree but not from the index: a path staged for deletion ('D ', a rename's source) is not tracked.
+  const gone = entries.filter(([, entry]) => entry.mtime === undefined && entry.code[0] !== 'D').map(([path]) => path);
+  return indexSnapshot(gone, at, indexDigest);
+}
+
+function indexSnapshot(gone: string[], at: Date, indexDigest: string): WorkTreeSnapshot {
+  return { at: at.toISOString(), files: Object.fromEntries(gone.map((path) => [path, GONE])), indexDigest };
 }
 
 /**
- * The work tree as a session's start sees it, which is only to tell later which deletions are new: read from the
- * index where git's own files settled the repository and the index is one parseGitIndex reads, else from git status.
+ * The snapshot to keep where nothing is taken for the session now (its start, a turn with nothing new), read from
+ * the index without running git where git's own files settled the repository and the index is one parseGitIndex
+ * reads, else from git status.
  */
-export async function snapshotAtStart(repo: RepoFacts, at: Date): Promise<WorkTreeSnapshot> {
+export async function snapshotForLater(repo: RepoFacts, at: Date): Promise<WorkTreeSnapshot> {
   const gone = repo.gitDir ? readGoneFromIndex(repo.root, repo.gitDir) : undefined;
-  if (!gone) return snapshotOf(await readWorkTree(repo.root), at);
-  return { at: at.toISOString(), files: Object.fromEntries(gone.paths.map((path) => [path, fingerprint({ code: ' D' })])), indexDigest: gone.indexDigest };
+  return gone ? indexSnapshot(gone.paths, at, gone.indexDigest) : snapshotOf(await readWorkTree(repo.root), at);
 }
 
 /** The digest of the paths the index holds now, or `undefined` where it cannot be read here. */

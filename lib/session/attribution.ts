@@ -19,7 +19,7 @@ export interface GitObservation {
   shellRuns: ShellRun[] | 'unknown';
   /** The session's window since the previous observation, in ms: used when its shell runs are unknown. */
   window: { start: number; end: number };
-  /** The digest of the paths the index holds now, where the previous snapshot was read from the index. */
+  /** The digest of the paths the index holds now (git-index.ts), where it could be read. */
   indexDigest?: string;
 }
 
@@ -42,7 +42,7 @@ export function attributeGitChanges(observation: GitObservation): { files: strin
     // Against a snapshot the ctime tells a rename (`mv` keeps the mtime); without one, a file's ctime can be newer
     // than a change made long before (a touch of its times), so only its content's time counts.
     const changedAt = previous ? Math.max(entry.mtime, entry.ctime ?? entry.mtime) : entry.mtime;
-    // A snapshot read from the index does not list what was changed then: that is older than the snapshot.
+    // A snapshot of the index's kind does not list what was changed then: that is older than the snapshot.
     if (previous?.indexDigest !== undefined && changedAt <= Date.parse(previous.at)) continue;
     if (during(changedAt)) files.add(path);
   }
@@ -53,8 +53,8 @@ export function attributeGitChanges(observation: GitObservation): { files: strin
 
 /**
  * Whether a path gone from the index ('D ': `git rm`, a rename's source) was gone from it at the previous snapshot
- * too, which only a snapshot read from the index leaves to ask: it was when the index holds the same paths as then.
- * A session that staged other paths since takes such a deletion as its own.
+ * too, which a snapshot of the index's kind leaves to ask: it was when the index holds the same paths as then. A
+ * session that staged other paths since takes such a deletion as its own.
  */
 function stagedBefore(previous: WorkTreeSnapshot, indexDigest: string | undefined): boolean {
   return previous.indexDigest !== undefined && previous.indexDigest === indexDigest;

@@ -145,9 +145,9 @@ async function observeGit(
     // command follows (commit times are whole seconds: one in that very second may be the session's).
     runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.floor(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [],
   ]);
-  const indexDigest = state.git?.indexDigest !== undefined && gitDir ? readIndexDigest(gitDir) : undefined;
+  const indexDigest = gitDir ? readIndexDigest(gitDir) : undefined;
   const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window, ...(indexDigest ? { indexDigest } : {}) });
-  return { ...made, snapshot: snapshotOf(current, now) };
+  return { ...made, snapshot: snapshotOf(current, now, indexDigest) };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ClientName } from '../clients/names.js';
 import { statSync } from 'node:fs';
 import { orAbsentSync } from '../disk.js';
 import { createSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
-import { readRepo, snapshotAtStart, type RepoFacts } from '../project/git.js';
+import { readRepo, snapshotForLater, type RepoFacts } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
 import { projectNameAt } from '../project/name.js';
 import { buildBrief } from '../read/brief.js';
@@ -55,7 +55,7 @@ async function rememberStart(
   // `node -e 0`: nothing else writes a session's state before its start (a capture follows a turn, catch-up takes
   // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
   if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
-    const state = { ...agentProcess, ...start, ...(repo ? { git: await snapshotAtStart(repo, now) } : {}) };
+    const state = { ...agentProcess, ...start, ...(repo ? { git: await snapshotForLater(repo, now) } : {}) };
     if (await createSessionState(paths, source.sessionKey, state).catch(() => false)) return;
   }
   await withSessionLock(paths, source.sessionKey, async () => {
@@ -70,7 +70,7 @@ async function rememberStart(
       ...state,
       ...agentProcess,
       ...(known ? {} : start),
-      ...(repo && caughtUp ? { git: await snapshotAtStart(repo, now) } : {}),
+      ...(repo && caughtUp ? { git: await snapshotForLater(repo, now) } : {}),
     });
   });
 }

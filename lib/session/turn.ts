@@ -1,7 +1,8 @@
 import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
 import { readSessionState, withSessionLock, writeSessionState, type SessionState } from '../memory/state.js';
-import { readWorkTree, snapshotOf, type WorkTreeSnapshot } from '../project/git.js';
+import { snapshotForLater, type WorkTreeSnapshot } from '../project/git.js';
+import { readRepoFiles } from '../project/git-files.js';
 import type { SessionSource } from './facts.js';
 import type { SessionServices } from './update.js';
 
@@ -32,8 +33,10 @@ async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: stri
   const state = await readSessionState(paths, sessionKey);
   if (!(await isQuiet(state, client))) return false;
   if (!state.git) return true;
-  const snapshot = snapshotOf(await readWorkTree(state.cwd!), now());
-  if (sameFiles(snapshot.files, state.git.files)) return true;
+  // The repository as its files tell it, never by asking git (that costs a process): else git status is asked.
+  const repo = (await readRepoFiles(state.cwd!, paths.gitConfigFiles))?.repo ?? { root: state.cwd! };
+  const snapshot = await snapshotForLater(repo, now());
+  if (sameSnapshot(snapshot, state.git)) return true;
   return withSessionLock(paths, sessionKey, async () => {
     // Read again under the lock: another run of this session may have captured something meanwhile.
     const current = await readSessionState(paths, sessionKey);
@@ -48,7 +51,7 @@ async function isQuiet(state: SessionState, client: ClientName | undefined): Pro
   return !(await clientNamed(client ?? state.client).hasNewLines(state.transcriptPath, state.scan));
 }
 
-function sameFiles(a: WorkTreeSnapshot['files'], b: WorkTreeSnapshot['files']): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+function sameSnapshot(a: WorkTreeSnapshot, b: WorkTreeSnapshot): boolean {
+  const keys = Object.keys(a.files);
+  return a.indexDigest === b.indexDigest && keys.length === Object.keys(b.files).length && keys.every((key) => a.files[key] === b.files[key]);
 }
