@@ -117,8 +117,7 @@ export function viewSession(entry: Record<string, unknown>): SessionView {
   const id = textOf(entry, 'id');
   const date = textOf(entry, 'date');
   const tags = textsOf(entry, 'tags');
-  const client = textOf(entry, 'client');
-  const agent = client === 'other' ? tags.find(isClientName) : client;
+  const agent = agentOf(entry, tags);
   return {
     id,
     date,
@@ -132,6 +131,19 @@ export function viewSession(entry: Record<string, unknown>): SessionView {
     tags,
     nextHint: textOf(entry, 'context_for_next_session'),
   };
+}
+
+/** The agent that ran a session: SessionView's `agent`, read alone. */
+export function agentOf(entry: Record<string, unknown>, tags = textsOf(entry, 'tags')): string | undefined {
+  const client = textOf(entry, 'client');
+  return client === 'other' ? tags.find(isClientName) : client;
+}
+
+/** What openFollowUps takes of a session, read alone: a reader that shows few sessions still weighs every one's. */
+export type FollowUpSource = Pick<SessionView, 'date' | 'followUps'>;
+
+export function viewFollowUps(entry: Record<string, unknown>): FollowUpSource {
+  return { date: textOf(entry, 'date'), followUps: textsOf(entry, 'follow_up') };
 }
 
 export interface AdrView {
@@ -245,7 +257,7 @@ export interface OpenFollowUp {
  * The follow-ups no later session completed, newest listing first, each once (case and spacing aside, the newest
  * spelling), dated by the oldest listing still open: how long it has been waiting.
  */
-export function openFollowUps(sessions: SessionView[], done: DoneView[]): OpenFollowUp[] {
+export function openFollowUps(sessions: FollowUpSource[], done: DoneView[]): OpenFollowUp[] {
   const open = new Map<string, OpenFollowUp>();
   for (const session of [...sessions].reverse()) {
     for (const followUp of session.followUps) {

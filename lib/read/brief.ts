@@ -1,6 +1,17 @@
 import { agentHasHook } from '../clients/names.js';
 import type { ProjectMemory } from '../memory/read.js';
-import { openFollowUps, viewAdr, viewContext, viewSession, type ContextView, type OpenFollowUp, type RunView, type SessionView } from '../memory/shape.js';
+import {
+  agentOf,
+  openFollowUps,
+  viewAdr,
+  viewContext,
+  viewFollowUps,
+  viewSession,
+  type ContextView,
+  type OpenFollowUp,
+  type RunView,
+  type SessionView,
+} from '../memory/shape.js';
 import { isAutomaticSummary, PLACEHOLDER_SUMMARY } from '../memory/summary.js';
 import { clip } from '../text.js';
 
@@ -45,12 +56,13 @@ interface Section {
  * quotes: never an instruction. Cut at item boundaries to fit `budget`. `undefined` when the project has no memory.
  */
 export function buildBrief(memory: ProjectMemory, now: Date, budget = BRIEF_BUDGET): string | undefined {
-  const sessions = memory.sessions.map(viewSession);
-  const newestFirst = [...sessions].reverse();
   const context = viewContext(memory.context);
-  const { recent, idle, earlier } = sortSessions(newestFirst, context.runs);
+  const { recent, idle, earlier } = sortSessions(memory.sessions, context.runs);
   // Where an agent other than Claude Code worked on the project, each session says which agent ran it.
-  const byAgent = sessions.some((session) => session.agent !== undefined && session.agent !== 'claude-code');
+  const byAgent = memory.sessions.some((entry) => {
+    const agent = agentOf(entry);
+    return agent !== undefined && agent !== 'claude-code';
+  });
   const sections: Section[] = [];
   sections.push({
     title: 'Recent sessions that changed files, committed or were recorded (newest first):',
@@ -59,7 +71,7 @@ export function buildBrief(memory: ProjectMemory, now: Date, budget = BRIEF_BUDG
       ...(idle.length ? [describeIdle(idle)] : []),
     ],
   });
-  const followUps = openFollowUps(sessions, context.done).map((item) => describeFollowUp(item, now));
+  const followUps = openFollowUps(memory.sessions.map(viewFollowUps), context.done).map((item) => describeFollowUp(item, now));
   sections.push({
     title: 'Open follow-ups (newest first):',
     items: capItems(followUps, FOLLOW_UP_BUDGET, (count) => `and ${count} older open follow-ups`),
@@ -86,13 +98,15 @@ export function buildBrief(memory: ProjectMemory, now: Date, budget = BRIEF_BUDG
 
 /**
  * The newest sessions that did something (RECENT_SESSIONS), those among them that did nothing, and the next ones
- * that did something (EARLIER_SESSIONS, summary only).
+ * that did something (EARLIER_SESSIONS, summary only). Only the sessions looked at are viewed: the live file holds
+ * up to 500 (archive.ts), and viewing them all cost a SessionStart a third of `node -e 0` (`farm-bench`).
  */
-function sortSessions(newestFirst: SessionView[], runs: Map<string, RunView>): { recent: SessionView[]; idle: SessionView[]; earlier: SessionView[] } {
+function sortSessions(stored: Record<string, unknown>[], runs: Map<string, RunView>): { recent: SessionView[]; idle: SessionView[]; earlier: SessionView[] } {
   const recent: SessionView[] = [];
   const idle: SessionView[] = [];
   const earlier: SessionView[] = [];
-  for (const session of newestFirst) {
+  for (let index = stored.length - 1; index >= 0; index--) {
+    const session = viewSession(stored[index]!);
     const worked = didSomething(session, runs.get(session.id ?? ''));
     if (recent.length < RECENT_SESSIONS) (worked ? recent : idle).push(session);
     else if (worked && session.summary) earlier.push(session);
