@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGitIndex } from '../lib/project/git-index.js';
@@ -75,7 +75,12 @@ describe("git's index, read without git", () => {
 describe("a session start's snapshot of the work tree", () => {
   it('names exactly the tracked files git status shows gone, whether read from the index or from git', async () => {
     home = await makeHome();
-    await commitFiles(...TRACKED, 'was-file/inside.txt', 'kept/one.txt', 'kept/two.txt', 'edited.txt');
+    await commitFiles(...TRACKED, 'was-file/inside.txt', 'kept/one.txt', 'kept/two.txt', 'edited.txt', 'target.txt');
+    // A tracked link whose target is gone is still there.
+    await symlink('target.txt', join(home.project, 'link'));
+    await git(home.project, 'add', 'link');
+    await git(home.project, 'commit', '-qm', 'link');
+    await rm(join(home.project, 'target.txt'));
     await rm(join(home.project, 'src/a.js'));
     await rm(join(home.project, 'kept/one.txt'));
     // A tracked file under a path that is now a file is gone; one replaced by a folder is a change of that folder.
@@ -87,7 +92,7 @@ describe("a session start's snapshot of the work tree", () => {
     await writeFile(join(home.project, 'untracked.txt'), 'new\n');
     const repo = (await readRepo(home.project, home.paths.gitConfigFiles))!;
     const gone = [...(await readWorkTree(repo.root))].filter(([, entry]) => entry.mtime === undefined).map(([path]) => path);
-    expect(gone.sort()).toEqual(['kept/one.txt', 'src/a.js', 'was-file/inside.txt']);
+    expect(gone.sort()).toEqual(['kept/one.txt', 'src/a.js', 'target.txt', 'was-file/inside.txt']);
 
     const fromIndex = await snapshotForLater(repo, new Date());
     expect(fromIndex.indexDigest).toBeDefined();

@@ -1,7 +1,7 @@
 /**
  * SessionStart's fixed cost (memory of 10 sessions, a new session): reading git's index for the tracked files
  * already gone, and the same where the index is split and git status is asked instead (as it is for a sparse
- * index, another object format or an index over 4 MB). Each run is paired with a run of `node -e 0`, and the median
+ * index, another object format or an index over 1 MB). Each run is paired with a run of `node -e 0`, and the median
  * of the pairs' ratios reported. `npm run bench` runs it; alone: `npm run build && npx tsx test/bench/start-cost.ts`.
  */
 import { join } from 'node:path';
