@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseGitIndex } from '../lib/project/git-index.js';
+import { gitIndexDigest, parseGitIndex } from '../lib/project/git-index.js';
 import { readRepo, readWorkTree, snapshotForLater } from '../lib/project/git.js';
 import { git, makeHome, type TempHome } from './helpers/temp-home.js';
 
@@ -39,6 +39,7 @@ describe("git's index, read without git", () => {
       const index = await indexOf();
       expect(index?.checkedOut).toEqual(expected);
       digests.add(index!.pathsDigest);
+      expect(gitIndexDigest(await readFile(join(home.project, '.git', 'index')))).toBe(index!.pathsDigest);
     }
     expect(digests.size).toBe(1);
     await git(home.project, 'rm', '-q', '--cached', 'README.md');

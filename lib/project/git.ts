@@ -4,7 +4,7 @@ import { requireBuiltin } from '../builtin.js';
 import { orNothing, readRegularBytes } from '../disk.js';
 import { errorCode } from '../errors.js';
 import { readRepoFiles } from './git-files.js';
-import { parseGitIndex } from './git-index.js';
+import { gitIndexDigest, parseGitIndex } from './git-index.js';
 
 export interface RepoFacts {
   root: string;
@@ -112,7 +112,8 @@ export async function snapshotForLater(repo: RepoFacts, at: Date): Promise<WorkT
 
 /** The digest of the paths the index holds now, or `undefined` where it cannot be read here. */
 export function readIndexDigest(gitDir: string): string | undefined {
-  return readIndex(gitDir)?.pathsDigest;
+  const bytes = readIndexBytes(gitDir);
+  return bytes && gitIndexDigest(bytes);
 }
 
 /**
@@ -122,14 +123,14 @@ export function readIndexDigest(gitDir: string): string | undefined {
  */
 const MAX_INDEX_BYTES = 1 << 20;
 
-function readIndex(gitDir: string) {
-  const bytes = orNothing(() => readRegularBytes(join(gitDir, 'index'), MAX_INDEX_BYTES));
-  return bytes && parseGitIndex(bytes);
+function readIndexBytes(gitDir: string): Buffer | undefined {
+  return orNothing(() => readRegularBytes(join(gitDir, 'index'), MAX_INDEX_BYTES));
 }
 
 /** The tracked paths that are not there: those readWorkTree finds gone. */
 function readGoneFromIndex(root: string, gitDir: string): { paths: string[]; indexDigest: string } | undefined {
-  const index = readIndex(gitDir);
+  const bytes = readIndexBytes(gitDir);
+  const index = bytes && parseGitIndex(bytes);
   if (!index) return undefined;
   const paths: string[] = [];
   for (const path of index.checkedOut) {
