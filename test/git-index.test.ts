@@ -24,13 +24,16 @@ async function commitFiles(...paths: string[]): Promise<void> {
 const TRACKED = ['README.md', 'src/a.js', 'src/ab.js', 'src/deep/er/still/file name with spaces.txt', `src/${'x'.repeat(200)}.js`, 'zé/ünïcode.txt'];
 
 describe("git's index, read without git", () => {
-  it('names the tracked paths as git ls-files does, in every index version, with one digest for the same paths', async () => {
+  it('names the tracked paths as git ls-files does, in every index version and at any length, with one digest for the same paths', async () => {
     home = await makeHome();
     await commitFiles(...TRACKED);
     // A submodule's entry, and a file only intended to be added (which makes the index version 3).
     await git(home.project, 'update-index', '--add', '--cacheinfo', `160000,${(await git(home.project, 'rev-parse', 'HEAD')).trim()},vendor/lib`);
     await writeFile(join(home.project, 'later.txt'), 'later\n');
     await git(home.project, 'add', '-N', 'later.txt');
+    // A name longer than its entry's length field holds (4,095 bytes), and than version 4's first buffer for names.
+    const long = Array.from({ length: 25 }, (_, depth) => `${depth}${'n'.repeat(199)}`).join('/');
+    await git(home.project, 'update-index', '--add', '--cacheinfo', `100644,${(await git(home.project, 'rev-parse', 'HEAD:README.md')).trim()},${long}`);
     const expected = lines(await git(home.project, 'ls-files', '-z'));
     const digests = new Set<string>();
     for (const version of ['2', '3', '4']) {

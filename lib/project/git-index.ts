@@ -1,8 +1,8 @@
 /**
- * Git's index (`.git/index`, gitformat-index(5)) read without running git: the paths it tracks. A session start
- * needs only which tracked files are gone from the work tree, and starting git from Node costs a third of
- * `node -e 0` (loading child_process, forking Node, git itself), where reading a small index costs next to nothing
- * (`farm-bench`). Pure: the caller reads the bytes.
+ * Git's index (`.git/index`, gitformat-index(5)) read without running git: the paths it tracks. A snapshot of the
+ * work tree needs only which tracked files are gone and which paths are staged (git.ts), and starting git from Node
+ * costs a third of `node -e 0` (loading child_process, forking Node, git itself), where reading a small index costs
+ * next to nothing (`farm-bench`). Pure: the caller reads the bytes.
  */
 
 export interface GitIndex {

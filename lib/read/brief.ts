@@ -99,7 +99,7 @@ export function buildBrief(memory: ProjectMemory, now: Date, budget = BRIEF_BUDG
 /**
  * The newest sessions that did something (RECENT_SESSIONS), those among them that did nothing, and the next ones
  * that did something (EARLIER_SESSIONS, summary only). Only the sessions looked at are viewed: the live file holds
- * up to 500 (archive.ts), and viewing them all cost a SessionStart a third of `node -e 0` (`farm-bench`).
+ * up to 500 (archive.ts), and viewing them all cost a SessionStart a sixth of `node -e 0` at 50,000 sessions (`farm-bench`).
  */
 function sortSessions(stored: Record<string, unknown>[], runs: Map<string, RunView>): { recent: SessionView[]; idle: SessionView[]; earlier: SessionView[] } {
   const recent: SessionView[] = [];
