@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSession } from '../lib/session/start.js';
 import { captureSession } from '../lib/session/turn.js';
 import type { SessionServices } from '../lib/session/update.js';
-import { git, makeHome, runCli, type TempHome } from './helpers/temp-home.js';
+import { commitFiles, git, makeHome, runCli, type TempHome } from './helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -45,19 +45,10 @@ async function writeTool(t: TranscriptBuilder, path: string): Promise<void> {
   t.at(nowIso()).write(path);
 }
 
-async function commitFiles(...paths: string[]): Promise<void> {
-  for (const path of paths) {
-    await mkdir(join(home.project, path, '..'), { recursive: true });
-    await writeFile(join(home.project, path), `${path}\n`);
-  }
-  await git(home.project, 'add', '.');
-  await git(home.project, 'commit', '-qm', 'files');
-}
-
 describe("which changes git shows are a session's", () => {
   it('a delete and renames made in the shell are recorded, a rename as both paths', async () => {
     home = await makeHome();
-    await commitFiles('src/util.js', 'src/b.js', 'src/a.js');
+    await commitFiles(home.project, 'src/util.js', 'src/b.js', 'src/a.js');
     const { t, source } = await startedSession('S1');
     await shell(t, 'rm src/b.js && mv src/util.js src/money.js && git mv src/a.js src/c.js', async () => {
       await rm(join(home.project, 'src/b.js'));
@@ -73,7 +64,7 @@ describe("which changes git shows are a session's", () => {
   for (const index of ['an index read without git', 'a split index']) {
     it(`a file deleted, staged for deletion or edited before the session started is not its work, though its shell follows at once in the same folders (${index})`, async () => {
       home = await makeHome();
-      await commitFiles('gone-before.txt', 'src/staged-gone.txt', 'src/edited-before.txt', 'src/kept.txt');
+      await commitFiles(home.project, 'gone-before.txt', 'src/staged-gone.txt', 'src/edited-before.txt', 'src/kept.txt');
       if (index === 'a split index') await git(home.project, 'update-index', '--split-index');
       await rm(join(home.project, 'gone-before.txt'));
       await git(home.project, 'rm', '-q', 'src/staged-gone.txt');
@@ -145,7 +136,7 @@ describe('what record takes', () => {
     await captureSession(source, services());
     const before = (await entries())[0]!;
     // Later work by someone else.
-    await commitFiles('later.txt');
+    await commitFiles(home.project, 'later.txt');
     await writeFile(join(home.project, 'later-dirty.txt'), 'x\n');
 
     const result = await runCli(home, ['record', '--session', 'S1', '--summary', 'Wrote a.']);

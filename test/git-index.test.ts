@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitIndexDigest, parseGitIndex } from '../lib/project/git-index.js';
 import { readRepo, readWorkTree, snapshotForLater } from '../lib/project/git.js';
-import { git, makeHome, type TempHome } from './helpers/temp-home.js';
+import { commitFiles, git, makeHome, type TempHome } from './helpers/temp-home.js';
 
 let home: TempHome;
 afterEach(async () => home?.remove());
@@ -11,22 +11,13 @@ afterEach(async () => home?.remove());
 const indexOf = async () => parseGitIndex(await readFile(join(home.project, '.git', 'index')));
 const lines = (text: string) => text.split('\0').filter((line) => line !== '');
 
-async function commitFiles(...paths: string[]): Promise<void> {
-  for (const path of paths) {
-    await mkdir(join(home.project, path, '..'), { recursive: true });
-    await writeFile(join(home.project, path), `${path}\n`);
-  }
-  await git(home.project, 'add', '.');
-  await git(home.project, 'commit', '-qm', 'files');
-}
-
 /** Paths long enough to need more than one padding step, sharing prefixes as version 4 compresses them. */
 const TRACKED = ['README.md', 'src/a.js', 'src/ab.js', 'src/deep/er/still/file name with spaces.txt', `src/${'x'.repeat(200)}.js`, 'zé/ünïcode.txt'];
 
 describe("git's index, read without git", () => {
   it('names the tracked paths as git ls-files does, in every index version and at any length, with one digest for the same paths', async () => {
     home = await makeHome();
-    await commitFiles(...TRACKED);
+    await commitFiles(home.project, ...TRACKED);
     // A submodule's entry, and a file only intended to be added (which makes the index version 3).
     await git(home.project, 'update-index', '--add', '--cacheinfo', `160000,${(await git(home.project, 'rev-parse', 'HEAD')).trim()},vendor/lib`);
     await writeFile(join(home.project, 'later.txt'), 'later\n');
@@ -51,7 +42,7 @@ describe("git's index, read without git", () => {
 
   it('leaves out what git does not compare with the work tree: skip-worktree and assume-unchanged entries', async () => {
     home = await makeHome();
-    await commitFiles(...TRACKED);
+    await commitFiles(home.project, ...TRACKED);
     await git(home.project, 'update-index', '--skip-worktree', 'src/a.js');
     await git(home.project, 'update-index', '--assume-unchanged', 'src/ab.js');
     const index = await indexOf();
@@ -60,7 +51,7 @@ describe("git's index, read without git", () => {
 
   it('reads nothing it does not take whole: a split or sparse index, another format, a cut or padded file', async () => {
     home = await makeHome();
-    await commitFiles(...TRACKED);
+    await commitFiles(home.project, ...TRACKED);
     const whole = await readFile(join(home.project, '.git', 'index'));
     expect(parseGitIndex(whole)).toBeDefined();
     for (let cut = 0; cut < whole.length; cut += 7) expect(parseGitIndex(whole.subarray(0, cut))).toBeUndefined();
@@ -79,7 +70,7 @@ describe("git's index, read without git", () => {
 describe("a session start's snapshot of the work tree", () => {
   it('names exactly the tracked files git status shows gone, whether read from the index or from git', async () => {
     home = await makeHome();
-    await commitFiles(...TRACKED, 'was-file/inside.txt', 'kept/one.txt', 'kept/two.txt', 'edited.txt', 'target.txt');
+    await commitFiles(home.project, ...TRACKED, 'was-file/inside.txt', 'kept/one.txt', 'kept/two.txt', 'edited.txt', 'target.txt');
     // A tracked link whose target is gone is still there.
     await symlink('target.txt', join(home.project, 'link'));
     await git(home.project, 'add', 'link');

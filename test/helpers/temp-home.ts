@@ -57,6 +57,16 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return (await run('git', args, { cwd, env })).stdout;
 }
 
+/** Writes each path in the repository at `cwd` (its own name as its text) and commits them all. */
+export async function commitFiles(cwd: string, ...paths: string[]): Promise<void> {
+  for (const path of paths) {
+    await mkdir(join(cwd, path, '..'), { recursive: true });
+    await writeFile(join(cwd, path), `${path}\n`);
+  }
+  await git(cwd, 'add', '.');
+  await git(cwd, 'commit', '-qm', 'files');
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
