@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCliWithFault, type Fault } from './helpers/faults.js';
-import { makeHomesRemovedAfterEach, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
+import { makeHomesRemovedAfterEach, repoRoot, runCli, runHookProcess, type TempHome } from './helpers/temp-home.js';
 
 const run = promisify(execFile);
 
@@ -159,6 +160,26 @@ const probe = await mountSmallDisk();
 const mounted = 'dir' in probe;
 if (mounted) await probe.unmount();
 const skipped = mounted ? '' : ` (skipped: mounting a tmpfs is not allowed here: ${probe.reason})`;
+
+describe('a hook whose stderr cannot be written', () => {
+  it.skipIf(!existsSync('/dev/full'))('exits 0 with its stderr on a full device (2>/dev/full), and its log still has the problem', async () => {
+    const home = await newHome();
+    const stderr = openSync('/dev/full', 'w');
+    try {
+      const hook = spawnSync(process.execPath, [join(repoRoot, 'dist', 'hooks', 'session-start.js')], {
+        input: '{"cwd": 42}',
+        cwd: home.project,
+        env: home.env,
+        stdio: ['pipe', 'pipe', stderr],
+        encoding: 'utf8',
+      });
+      expect({ code: hook.status, stdout: hook.stdout }).toEqual({ code: 0, stdout: '' });
+    } finally {
+      closeSync(stderr);
+    }
+    expect(await readFile(home.paths.logFile, 'utf8')).toContain('hook input lacked or had a bad session_id, cwd');
+  });
+});
 
 describe(`a real full disk: memory on a 200 KiB tmpfs${skipped}`, () => {
   it.skipIf(!mounted)('at every fill level a record either writes every entry or exits 1 leaving the files whole, and the next one with room records them all', async () => {

@@ -15,17 +15,26 @@ export async function noteProblems(paths: Paths, event: HookEvent, problems: unk
   // so without it (a build missing its lazily loaded files) they are not said at all.
   const redactor = await import('../redact.js').catch(() => undefined);
   if (!redactor) {
-    writeOutput(2, `log-session ${event} hook: ${problems.length} problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n`);
+    tell(`log-session ${event} hook: ${problems.length} problem(s) not shown, as their redaction could not be loaded: log-session's build is incomplete; reinstall it\n`);
     return;
   }
   const details = problems.map((problem) => redactor.redactSecrets(problem instanceof Error ? `${problem.message}\n${problem.stack ?? ''}` : String(problem)));
   const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-  writeOutput(2, `log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
+  tell(`log-session ${event} hook: ${details[0]!.split('\n')[0]}${more}; see ${paths.logFile}\n`);
   try {
     mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o700 });
     const at = new Date().toISOString();
     appendStoreFile(paths.logFile, details.map((detail) => `${at} ${event} ${detail}\n`).join(''));
   } catch {
-    // Nowhere left to report to; stderr already has the line.
+    // Nowhere left to report to; stderr had its chance.
+  }
+}
+
+/** The one stderr line, where stderr takes it: one that fails (a full disk behind it) must not fail the hook, nor its log. */
+function tell(line: string): void {
+  try {
+    writeOutput(2, line);
+  } catch {
+    // The log file still gets the problem.
   }
 }
