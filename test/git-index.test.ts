@@ -85,16 +85,16 @@ describe("a session start's snapshot of the work tree", () => {
     await writeFile(join(home.project, 'was-file'), 'now a file\n');
     await writeFile(join(home.project, 'edited.txt'), 'edited\n');
     await writeFile(join(home.project, 'untracked.txt'), 'new\n');
-    const repo = (await readRepo(home.project, home.paths.gitConfigFiles))!;
-    const gone = [...(await readWorkTree(repo.root))].filter(([, entry]) => entry.mtime === undefined).map(([path]) => path);
+    const repo = readRepo(home.project, home.paths.gitConfigFiles)!;
+    const gone = [...readWorkTree(repo.root)].filter(([, entry]) => entry.mtime === undefined).map(([path]) => path);
     expect(gone.sort()).toEqual(['kept/one.txt', 'src/a.js', 'target.txt', 'was-file/inside.txt']);
 
-    const fromIndex = await snapshotForLater(repo, new Date());
+    const fromIndex = snapshotForLater(repo, new Date());
     expect(fromIndex.indexDigest).toBeDefined();
     expect(Object.keys(fromIndex.files).sort()).toEqual(gone.sort());
     // Where the index is not one read here, git status says the same.
     await git(home.project, 'update-index', '--split-index');
-    const fromGit = await snapshotForLater(repo, new Date());
+    const fromGit = snapshotForLater(repo, new Date());
     expect(fromGit.indexDigest).toBeUndefined();
     expect(Object.keys(fromGit.files).filter((path) => fromGit.files[path]!.endsWith('|gone')).sort()).toEqual(gone.sort());
   });

@@ -24,22 +24,22 @@ describe('repository facts without running git', () => {
 
   const files = () => resolvePaths(home.env).gitConfigFiles;
   async function expectAsGitSays(cwd: string, from: 'files' | 'git'): Promise<void> {
-    const asGitSays = await readRepoWithBranch(cwd, undefined);
+    const asGitSays = readRepoWithBranch(cwd, undefined);
     // Read from the files, the facts also name the .git folder (the start reads its index).
-    const { gitDir, ...asFilesSay } = (await readRepoWithBranch(cwd, files())) ?? { gitDir: undefined };
+    const { gitDir, ...asFilesSay } = readRepoWithBranch(cwd, files()) ?? { gitDir: undefined };
     expect(asGitSays ? asFilesSay : undefined).toEqual(asGitSays);
     expect(gitDir).toBe(from === 'files' && asGitSays ? join(asGitSays.root, '.git') : undefined);
     const { branch: _branch, ...rootAndOrigin } = asGitSays ?? { root: '' };
-    if (asGitSays) expect(await readRepo(cwd, files())).toMatchObject(rootAndOrigin);
-    else expect(await readRepo(cwd, files())).toBeUndefined();
-    expect((await readRepoFiles(cwd, files())) === undefined ? 'git' : 'files').toBe(from);
+    if (asGitSays) expect(readRepo(cwd, files())).toMatchObject(rootAndOrigin);
+    else expect(readRepo(cwd, files())).toBeUndefined();
+    expect(readRepoFiles(cwd, files()) === undefined ? 'git' : 'files').toBe(from);
   }
 
   it('reads root, origin and branch from the files, in a subfolder too', async () => {
     await mkdir(join(home.project, 'src', 'deep'), { recursive: true });
     await expectAsGitSays(home.project, 'files');
     await expectAsGitSays(join(home.project, 'src', 'deep'), 'files');
-    expect(await readRepoWithBranch(join(home.project, 'src'), files())).toEqual({
+    expect(readRepoWithBranch(join(home.project, 'src'), files())).toEqual({
       root: home.project,
       originUrl: 'git@github.com:acme/widget-core.git',
       branch: 'main',
@@ -51,7 +51,7 @@ describe('repository facts without running git', () => {
     const outside = join(home.dir, 'loose');
     await mkdir(outside);
     await expectAsGitSays(outside, 'files');
-    expect(await readRepo(outside, files())).toBeUndefined();
+    expect(readRepo(outside, files())).toBeUndefined();
     await git(home.project, 'remote', 'remove', 'origin');
     await expectAsGitSays(home.project, 'files');
   });
@@ -85,14 +85,14 @@ describe('repository facts without running git', () => {
   it('asks git where config could change the answer: includes, URL rewrites, quotes', async () => {
     await writeFile(join(home.dir, '.gitconfig'), '[url "https://mirror.example.com/"]\n\tinsteadOf = git@github.com:\n');
     await expectAsGitSays(home.project, 'git');
-    expect((await readRepo(home.project, files()))?.originUrl).toBe('https://mirror.example.com/acme/widget-core.git');
+    expect(readRepo(home.project, files())?.originUrl).toBe('https://mirror.example.com/acme/widget-core.git');
     await writeFile(join(home.dir, '.gitconfig'), '');
 
     await writeFile(join(home.dir, 'extra.config'), '[remote "origin"]\n\turl = https://example.com/included.git\n');
     await git(home.project, 'config', 'include.path', join(home.dir, 'extra.config'));
     await git(home.project, 'remote', 'remove', 'origin');
     await expectAsGitSays(home.project, 'git');
-    expect((await readRepo(home.project, files()))?.originUrl).toBe('https://example.com/included.git');
+    expect(readRepo(home.project, files())?.originUrl).toBe('https://example.com/included.git');
 
     await git(home.project, 'config', '--unset', 'include.path');
     await git(home.project, 'remote', 'add', 'origin', 'https://example.com/acme/a#b.git');
@@ -107,7 +107,7 @@ describe('repository facts without running git', () => {
     // An empty .git folder is not a repository to git, which goes on to the one above.
     await mkdir(join(home.project, 'vendor', 'lib', '.git'), { recursive: true });
     await expectAsGitSays(join(home.project, 'vendor', 'lib'), 'git');
-    expect((await readRepo(join(home.project, 'vendor', 'lib'), files()))?.root).toBe(home.project);
+    expect(readRepo(join(home.project, 'vendor', 'lib'), files())?.root).toBe(home.project);
 
     expect(resolvePaths({ ...home.env, GIT_DIR: join(home.project, '.git') }).gitConfigFiles).toBeUndefined();
     expect(resolvePaths({ ...home.env, GIT_CONFIG_GLOBAL: '/dev/null' }).gitConfigFiles).toBeUndefined();
@@ -115,7 +115,7 @@ describe('repository facts without running git', () => {
 
   it('never waits on a FIFO nor holds a huge file where git keeps config: git is asked instead', async () => {
     execFileSync('mkfifo', [join(home.dir, '.gitconfig')]);
-    expect(await readRepoFiles(home.project, files())).toBeUndefined();
+    expect(readRepoFiles(home.project, files())).toBeUndefined();
     await rm(join(home.dir, '.gitconfig'));
 
     await appendFile(join(home.project, '.git', 'config'), `# ${'x'.repeat(100)}\n`.repeat(12_000));

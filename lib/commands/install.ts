@@ -251,7 +251,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
 
 /** The settings files Claude Code reads for this folder, by scope (the project's two sit at the repository root). */
 async function settingsFiles(context: CommandContext): Promise<Record<Scope | 'projectLocal', string>> {
-  const projectRoot = (await readRepo(context.cwd, context.paths.gitConfigFiles))?.root ?? context.cwd;
+  const projectRoot = readRepo(context.cwd, context.paths.gitConfigFiles)?.root ?? context.cwd;
   return {
     user: join(context.paths.claudeConfigDir, 'settings.json'),
     project: join(projectRoot, '.claude', 'settings.json'),

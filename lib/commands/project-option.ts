@@ -22,7 +22,7 @@ export async function readMemoryFor(
   project: string | undefined,
   options: Parameters<typeof readProjectMemory>[2] = {},
 ): Promise<ProjectMemory> {
-  const name = await projectForFolder(context.cwd, context.paths.gitConfigFiles, project);
+  const name = projectForFolder(context.cwd, context.paths.gitConfigFiles, project);
   if (project !== undefined && !existsSync(join(context.paths.projectsDir, name))) {
     const entries = orNothing(() => readdirSync(context.paths.projectsDir, { withFileTypes: true })) ?? [];
     const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();

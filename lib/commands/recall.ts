@@ -60,7 +60,7 @@ async function projectRelative(context: CommandContext, path: string): Promise<s
   const absolute = resolve(context.cwd, path);
   let folder = dirname(absolute);
   while (!existsSync(folder)) folder = dirname(folder);
-  const projectRoot = (await readRepo(folder, context.paths.gitConfigFiles))?.root ?? (await readRepo(context.cwd, context.paths.gitConfigFiles))?.root ?? context.cwd;
+  const projectRoot = readRepo(folder, context.paths.gitConfigFiles)?.root ?? readRepo(context.cwd, context.paths.gitConfigFiles)?.root ?? context.cwd;
   const [file] = toProjectFiles([absolute], { projectRoot, home: context.paths.home, bookkeeping: [] });
   if (file === undefined || (!isAbsolute(path) && (file.startsWith('/') || file.startsWith('~')))) return path;
   return file;

@@ -12,7 +12,7 @@ import type { RepoFacts } from './git.js';
  * - a filesystem boundary crossed on the way up (git stops there);
  * - config beyond configFacts below.
  */
-export async function readRepoFiles(cwd: string, gitConfigFiles: string[] | undefined): Promise<{ repo: RepoFacts | undefined } | undefined> {
+export function readRepoFiles(cwd: string, gitConfigFiles: string[] | undefined): { repo: RepoFacts | undefined } | undefined {
   if (!gitConfigFiles) return undefined;
   // Git names the root with symbolic links resolved.
   const start = orNothing(() => realpathSync.native(cwd));

@@ -20,14 +20,14 @@ export interface RepoFacts {
  * settle it (git-files.ts), else asked of git: each git process costs a hook about a sixth of `node -e 0`
  * (`farm-bench`). `gitConfigFiles`: Paths.gitConfigFiles.
  */
-export async function readRepo(cwd: string, gitConfigFiles: string[] | undefined): Promise<RepoFacts | undefined> {
-  const read = await readRepoFiles(cwd, gitConfigFiles);
+export function readRepo(cwd: string, gitConfigFiles: string[] | undefined): RepoFacts | undefined {
+  const read = readRepoFiles(cwd, gitConfigFiles);
   return read ? read.repo : askGit(cwd, false);
 }
 
 /** `readRepo` with the branch checked out (none when detached). */
-export async function readRepoWithBranch(cwd: string, gitConfigFiles: string[] | undefined): Promise<RepoFacts | undefined> {
-  const read = await readRepoFiles(cwd, gitConfigFiles);
+export function readRepoWithBranch(cwd: string, gitConfigFiles: string[] | undefined): RepoFacts | undefined {
+  const read = readRepoFiles(cwd, gitConfigFiles);
   return read ? read.repo : askGit(cwd, true);
 }
 
@@ -51,7 +51,7 @@ export interface WorkTreeChange {
 }
 
 /** The work tree's changes as git names them: paths relative to `root`; a rename's record gives both, the old one gone. */
-export async function readWorkTree(root: string): Promise<WorkTreeStatus> {
+export function readWorkTree(root: string): WorkTreeStatus {
   const status: WorkTreeStatus = new Map();
   const records = (git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all']) ?? '').split('\0');
   for (let index = 0; index < records.length; index++) {
@@ -105,9 +105,9 @@ function indexSnapshot(gone: string[], at: Date, indexDigest: string): WorkTreeS
  * the index without running git where git's own files settled the repository and the index is one parseGitIndex
  * reads, else from git status.
  */
-export async function snapshotForLater(repo: RepoFacts, at: Date): Promise<WorkTreeSnapshot> {
+export function snapshotForLater(repo: RepoFacts, at: Date): WorkTreeSnapshot {
   const gone = repo.gitDir ? readGoneFromIndex(repo.root, repo.gitDir) : undefined;
-  return gone ? indexSnapshot(gone.paths, at, gone.indexDigest) : snapshotOf(await readWorkTree(repo.root), at);
+  return gone ? indexSnapshot(gone.paths, at, gone.indexDigest) : snapshotOf(readWorkTree(repo.root), at);
 }
 
 /** The digest of the paths the index holds now, or `undefined` where it cannot be read here. */
@@ -162,7 +162,7 @@ export interface Commit {
 }
 
 /** Commits made between `since` and `until` (ms), oldest first. */
-export async function readCommits(root: string, since: number, until: number): Promise<Commit[]> {
+export function readCommits(root: string, since: number, until: number): Commit[] {
   // Commit times are whole seconds: round the start up, so a commit made just before the window is not taken.
   const log = git(root, ['log', '--reverse', `--since=@${Math.ceil(since / 1000)}`, `--until=@${Math.floor(until / 1000)}`, '--no-renames', '--name-only', '-z', '--format=%x1e%ct %s']);
   return (log ?? '').split('\x1e').flatMap((record) => {

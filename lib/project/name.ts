@@ -93,14 +93,14 @@ function slugOrEmpty(raw: string): string {
  * The project a folder belongs to, named as `record` and the hooks name it: `explicit` first, else git origin's
  * repository name, else package.json's name, else the folder's name.
  */
-export async function projectForFolder(cwd: string, gitConfigFiles: string[] | undefined, explicit?: string): Promise<string> {
+export function projectForFolder(cwd: string, gitConfigFiles: string[] | undefined, explicit?: string): string {
   if (explicit) return projectName({ explicit, folderName: basename(cwd) });
-  const repo = await readRepo(cwd, gitConfigFiles);
+  const repo = readRepo(cwd, gitConfigFiles);
   return projectNameAt(repo?.root ?? cwd, repo?.originUrl);
 }
 
 /** The derived name of the project rooted at `root` (origin, else package.json's name, else the folder). */
-export async function projectNameAt(root: string, originUrl?: string, explicit?: string): Promise<string> {
+export function projectNameAt(root: string, originUrl?: string, explicit?: string): string {
   const text = orNothing(() => readRegularFile(join(root, 'package.json'), Infinity));
   const manifest = text === undefined ? undefined : parseJson(text);
   const name = manifest?.ok && isRecord(manifest.value) ? manifest.value.name : undefined;

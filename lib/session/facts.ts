@@ -78,9 +78,9 @@ export async function gatherSessionFacts(
   const folder = state.cwd ?? (await sessionFolder(client, source));
   const cwdSeen = (read?.scan ?? state.scan)?.facts.cwd;
   const cwd = isFolder(folder) ? folder : cwdSeen && isFolder(cwdSeen) ? cwdSeen : undefined;
-  const repo = cwd ? await readRepoWithBranch(cwd, paths.gitConfigFiles) : undefined;
+  const repo = cwd ? readRepoWithBranch(cwd, paths.gitConfigFiles) : undefined;
   const projectRoot = repo?.root ?? cwd ?? cwdSeen ?? folder;
-  const project = await projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
+  const project = projectNameAt(projectRoot, repo?.originUrl, source.explicitProject);
   // The files earlier reads found went into the entry of the project the state names; the entry of another one
   // (the repository got a remote, `record --project`) gets them all, from a read of the whole transcript.
   if (state.scan && state.project !== undefined && state.project !== project) read = await readFrom(undefined);
@@ -95,7 +95,7 @@ export async function gatherSessionFacts(
   const startedAt = new Date(knownStart);
   // A session ends at its last line: recorded again later, or caught up, it takes nothing that came after it.
   const endedAt = facts?.lastTimestamp ? new Date(facts.lastTimestamp) : now;
-  const git = repo ? await observeGit(repo, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
+  const git = repo ? observeGit(repo, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
   // The session's commits over all its turns and runs: each turn's git look sees only that turn's.
   const commits = uniqueStrings([...(state.commits ?? []), ...(git?.commits ?? []).map((subject) => clip(redactSecrets(subject), COMMIT_SUBJECT))]).slice(-MAX_COMMITS);
   const files = await realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
@@ -127,24 +127,22 @@ export async function gatherSessionFacts(
  * The changes git shows that are the session's since its previous observation (see attribution.ts), and the
  * snapshot to compare the next observation with.
  */
-async function observeGit(
+function observeGit(
   { root, gitDir }: RepoFacts,
   state: SessionState,
   shellRuns: ShellRun[] | 'unknown',
   startedAt: Date,
   endedAt: Date,
   now: Date,
-): Promise<{ files: string[]; commits: string[]; snapshot: WorkTreeSnapshot }> {
+): { files: string[]; commits: string[]; snapshot: WorkTreeSnapshot } {
   const window = { start: Date.parse(state.git?.at ?? '') || startedAt.getTime(), end: endedAt.getTime() };
   const runs = shellRuns === 'unknown' ? [window] : shellRuns;
   const first = Math.min(...runs.map((run) => run.start));
   const last = Math.max(...runs.map((run) => run.end));
-  const [current, commits] = await Promise.all([
-    readWorkTree(root),
-    // A commit stamped before the second the session started in is never its own, however soon its first shell
-    // command follows (commit times are whole seconds: one in that very second may be the session's).
-    runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.floor(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [],
-  ]);
+  const current = readWorkTree(root);
+  // A commit stamped before the second the session started in is never its own, however soon its first shell
+  // command follows (commit times are whole seconds: one in that very second may be the session's).
+  const commits = runs.length ? readCommits(root, Math.max(first - SLACK_MS, Math.floor(startedAt.getTime() / 1000) * 1000), last + SLACK_MS) : [];
   const indexDigest = gitDir ? readIndexDigest(gitDir) : undefined;
   const made = attributeGitChanges({ current, commits, ...(state.git ? { previous: state.git } : {}), shellRuns, window, ...(indexDigest ? { indexDigest } : {}) });
   return { ...made, snapshot: snapshotOf(current, now, indexDigest) };

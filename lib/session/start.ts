@@ -20,8 +20,8 @@ import type { SessionServices } from './update.js';
 export async function startSession(source: SessionSource & { sessionKey: string }, services: SessionServices): Promise<string | undefined> {
   const client = clientNamed(source.client);
   const cwd = await sessionFolder(client, source);
-  const repo = await readRepo(cwd, services.paths.gitConfigFiles);
-  const project = await projectNameAt(repo?.root ?? cwd, repo?.originUrl);
+  const repo = readRepo(cwd, services.paths.gitConfigFiles);
+  const project = projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // `record` run in the agent's shell finds this session by the process that runs us where the shell does not name
   // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
   const agentProcess = await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '');
@@ -55,7 +55,7 @@ async function rememberStart(
   // `node -e 0`: nothing else writes a session's state before its start (a capture follows a turn, catch-up takes
   // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
   if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
-    const state = { ...agentProcess, ...start, ...(repo ? { git: await snapshotForLater(repo, now) } : {}) };
+    const state = { ...agentProcess, ...start, ...(repo ? { git: snapshotForLater(repo, now) } : {}) };
     if (await createSessionState(paths, source.sessionKey, state).catch(() => false)) return;
   }
   await withSessionLock(paths, source.sessionKey, async () => {
@@ -70,7 +70,7 @@ async function rememberStart(
       ...state,
       ...agentProcess,
       ...(known ? {} : start),
-      ...(repo && caughtUp ? { git: await snapshotForLater(repo, now) } : {}),
+      ...(repo && caughtUp ? { git: snapshotForLater(repo, now) } : {}),
     });
   });
 }

@@ -34,8 +34,8 @@ async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: stri
   if (!(await isQuiet(state, client))) return false;
   if (!state.git) return true;
   // The repository as its files tell it, never by asking git (that costs a process): else git status is asked.
-  const repo = (await readRepoFiles(state.cwd!, paths.gitConfigFiles))?.repo ?? { root: state.cwd! };
-  const snapshot = await snapshotForLater(repo, now());
+  const repo = readRepoFiles(state.cwd!, paths.gitConfigFiles)?.repo ?? { root: state.cwd! };
+  const snapshot = snapshotForLater(repo, now());
   if (sameSnapshot(snapshot, state.git)) return true;
   return withSessionLock(paths, sessionKey, async () => {
     // Read again under the lock: another run of this session may have captured something meanwhile.
