@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageSlug, projectName, repoNameFromRemote, toSafeSlug } from '../lib/project/name.js';
+import { packageSlug, projectName, projectNameAt, repoNameFromRemote, toSafeSlug } from '../lib/project/name.js';
 
 describe('repoNameFromRemote', () => {
   it.each([
@@ -131,5 +134,26 @@ describe('projectName', () => {
 
   it('nothing usable at all gives "project"', () => {
     expect(projectName({ folderName: '/' })).toBe('project');
+  });
+});
+
+describe("a folder's package.json, read for the project's name", () => {
+  const folderWith = (make: (manifest: string) => void): string => {
+    const root = join(mkdtempSync(join(tmpdir(), 'log-session-')), 'checkout-2');
+    mkdirSync(root);
+    make(join(root, 'package.json'));
+    return root;
+  };
+
+  it('names the project; a FIFO or a file past 1 MB there is not read, and the folder names it', () => {
+    const named = folderWith((manifest) => writeFileSync(manifest, JSON.stringify({ name: '@acme/widget' })));
+    // Valid JSON whose name is the same, padded past the limit: only its size keeps it unread.
+    const huge = folderWith((manifest) => writeFileSync(manifest, `{"name": "@acme/widget"${' '.repeat(1 << 20)}}`));
+    const fifo = folderWith((manifest) => execFileSync('mkfifo', [manifest]));
+    try {
+      expect([named, huge, fifo].map((root) => projectNameAt(root))).toEqual(['acme-widget', 'checkout-2', 'checkout-2']);
+    } finally {
+      for (const root of [named, huge, fifo]) rmSync(dirname(root), { recursive: true, force: true });
+    }
   });
 });

@@ -99,9 +99,12 @@ export function projectForFolder(cwd: string, gitConfigFiles: string[] | undefin
   return projectNameAt(repo?.root ?? cwd, repo?.originUrl);
 }
 
+/** A package.json past this is not read for its name (real ones are a few KB): a planted huge one is never held. */
+const MAX_MANIFEST_BYTES = 1 << 20;
+
 /** The derived name of the project rooted at `root` (origin, else package.json's name, else the folder). */
 export function projectNameAt(root: string, originUrl?: string, explicit?: string): string {
-  const text = orNothing(() => readRegularFile(join(root, 'package.json'), Infinity));
+  const text = orNothing(() => readRegularFile(join(root, 'package.json'), MAX_MANIFEST_BYTES));
   const manifest = text === undefined ? undefined : parseJson(text);
   const name = manifest?.ok && isRecord(manifest.value) ? manifest.value.name : undefined;
   return projectName({ explicit, originUrl, packageName: typeof name === 'string' && name ? name : undefined, folderName: basename(root) });
