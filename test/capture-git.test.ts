@@ -63,7 +63,7 @@ describe('what git adds to a session', () => {
     await commitAt(Date.now() - DAY, 'other.txt');
 
     // Today: `claude --resume`, and the session commits b.txt through Bash.
-    await t.at(new Date(Date.now() - 2 * MINUTE).toISOString()).prompt('commit b').tool('Bash', { command: 'git commit b.txt' }, { id: 'bash-1', noResult: true });
+    t.at(new Date(Date.now() - 2 * MINUTE).toISOString()).prompt('commit b').tool('Bash', { command: 'git commit b.txt' }, { id: 'bash-1', noResult: true });
     await commitAt(Date.now() - 30_000, 'b.txt');
     await t.at(new Date(Date.now() - 20_000).toISOString()).resultOf('bash-1').say('Committed b.txt.').append();
     await captureSession(input, contextAt(Date.now()));

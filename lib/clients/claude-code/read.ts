@@ -40,7 +40,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 && !fold.full ? await readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
   if (fold.filesCapped) {
     notes.push(`${transcriptPath}: the session reached ${MAX_SESSION_FILES.toLocaleString('en')} changed files, the most kept: edits of others are not recorded`);

@@ -62,7 +62,7 @@ export async function transcriptCwd(transcriptPath: string): Promise<string | un
       return true;
     };
     if (file.endsWith('.zst')) {
-      await (await import('./zstd.js')).readCompressedLines(file, 0, take, false);
+      (await import('./zstd.js')).readCompressedLines(file, 0, take, false);
     } else {
       const opened = openWithoutBlocking(file);
       try {

@@ -45,7 +45,7 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
   const subagents: Record<string, number> = {};
   for (const file of await subagentFiles(path)) {
     const from = base.subagents[file] ?? 0;
-    subagents[file] = (budget.left > 0 && !fold.full ? await readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
+    subagents[file] = (budget.left > 0 && !fold.full ? readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
   return finish(path, { offset, subagents, facts: fold.facts() }, fold, notes);
 }
