@@ -22,7 +22,7 @@ interface ProcessStat extends ProcessId {
 const MAX_DEPTH = 64;
 
 /** `/proc/<pid>/stat`'s parent (field 4) and start time (field 22); `undefined` when the process is gone or unreadable. */
-async function readStat(procRoot: string, pid: number): Promise<ProcessStat | undefined> {
+function readStat(procRoot: string, pid: number): ProcessStat | undefined {
   const text = orNothing(() => readFileSync(join(procRoot, String(pid), 'stat'), 'utf8'));
   if (text === undefined) return undefined;
   // `pid (comm) state ppid …`: the name may hold spaces and parentheses, so fields are counted after the last ')'.
@@ -38,14 +38,14 @@ async function readStat(procRoot: string, pid: number): Promise<ProcessStat | un
  */
 async function readParent(procRoot: string, child: ProcessStat): Promise<ProcessStat | undefined> {
   if (child.ppid <= 0) return undefined;
-  const parent = await readStat(procRoot, child.ppid);
+  const parent = readStat(procRoot, child.ppid);
   return parent && parent.start <= child.start ? parent : undefined;
 }
 
 /** The ancestors of process `pid`, its parent first; `[]` when /proc cannot be read. */
 export async function readAncestors(procRoot: string, pid: number): Promise<ProcessId[]> {
   const chain: ProcessId[] = [];
-  let current = await readStat(procRoot, pid);
+  let current = readStat(procRoot, pid);
   while (current && chain.length < MAX_DEPTH) {
     current = await readParent(procRoot, current);
     if (current) chain.push({ pid: current.pid, start: current.start });
@@ -59,7 +59,7 @@ export async function readAncestors(procRoot: string, pid: number): Promise<Proc
  * cannot tell.
  */
 export async function readHookRunner(procRoot: string, pid: number, script: string): Promise<ProcessId | undefined> {
-  const self = await readStat(procRoot, pid);
+  const self = readStat(procRoot, pid);
   const parent = self && (await readParent(procRoot, self));
   if (!parent) return undefined;
   const commandLine = orNothing(() => readFileSync(join(procRoot, String(parent.pid), 'cmdline'), 'utf8')) ?? '';
@@ -73,7 +73,7 @@ export function sameProcess(a: ProcessId, b: ProcessId): boolean {
 
 /** Whether `agent` still runs: false once it exited (its pid free, or another's), `undefined` where /proc cannot tell. */
 export async function isRunning(procRoot: string, agent: ProcessId): Promise<boolean | undefined> {
-  const now = await readStat(procRoot, agent.pid);
+  const now = readStat(procRoot, agent.pid);
   if (now) return now.start === agent.start;
-  return (await readStat(procRoot, process.pid)) ? false : undefined;
+  return (readStat(procRoot, process.pid)) ? false : undefined;
 }

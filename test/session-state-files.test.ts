@@ -70,7 +70,7 @@ describe('each session id has its own state file and lock', () => {
     expect(saved).toMatchObject({ sessionKey: 'fresh', project: 'widget', cwd: home.project, git: { files: { 'gone.txt': ' D|gone' } } });
     expect(await readdir(join(home.paths.stateDir, 'locks')).catch(() => [])).toEqual([]);
 
-    expect(await createSessionState(home.paths, 'fresh', { project: 'another' })).toBe(false);
+    expect(createSessionState(home.paths, 'fresh', { project: 'another' })).toBe(false);
     expect(JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', 'fresh.json'), 'utf8'))).toEqual(saved);
     expect(await stateFiles()).toEqual(['fresh.json']);
   });

@@ -64,7 +64,7 @@ export interface ArchiveFile {
 }
 
 /** The project's archives, oldest year first; one with only its backup left (a repair cut short) too. */
-export async function listArchives(files: ProjectFiles): Promise<ArchiveFile[]> {
+export function listArchives(files: ProjectFiles): ArchiveFile[] {
   const names = orNothing(() => readdirSync(files.dir)) ?? [];
   const years = new Set(names.flatMap((name) => archiveYear(name.replace(/\.bak$/, '')) ?? []));
   return [...years].sort().map((year) => ({ year, path: sessionsArchive(files, year) }));
@@ -81,7 +81,7 @@ export async function findArchivedEntry(
   now: Date,
 ): Promise<ArchiveWrite | undefined> {
   const first = entryYear({ id });
-  const archives = (await listArchives(files)).sort((a, b) => Number(b.year === first) - Number(a.year === first) || b.year.localeCompare(a.year));
+  const archives = (listArchives(files)).sort((a, b) => Number(b.year === first) - Number(a.year === first) || b.year.localeCompare(a.year));
   for (const archive of archives) {
     const value = await readJsonFile(archive.path, 'sessions', reportCorruption, now);
     if (listDocument(value, 'sessions').items.some((item) => itemId(item) === id)) return { ...archive, value };
@@ -97,7 +97,7 @@ export async function findArchivedEntry(
 export async function archivedIdsSince(files: ProjectFiles, since: Date, reportCorruption: CorruptionReporter, now: Date): Promise<Set<string>> {
   const ids = new Set<string>();
   const second = Math.floor(since.getTime() / 1000) * 1000;
-  for (const archive of await listArchives(files)) {
+  for (const archive of listArchives(files)) {
     const info = orNothing(() => lstatSync(archive.path));
     if (info && info.mtimeMs < second) continue;
     const value = await readJsonFile(archive.path, 'sessions', reportCorruption, now);

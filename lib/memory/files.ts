@@ -41,7 +41,7 @@ export async function readJsonFile(
  * 0600, then the same bytes to `.bak`. The backup is the version we last wrote, so a file damaged from outside is
  * rebuilt with nothing of ours lost; a write the disk stopped leaves both as they were.
  */
-export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+export function writeJsonFile(path: string, value: unknown): void {
   const bytes = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
   const backup = `${path}.bak`;
   // Both are read before either is written, so a link or special file at the backup refuses the write before any change.
@@ -64,9 +64,9 @@ export type FileOrBackup =
   | { file: { state: 'missing' } | { state: 'damaged'; cause: unknown }; backup: ParsedFile; value: unknown };
 
 export async function readFileOrBackup(path: string, kind: MemoryFileKind): Promise<FileOrBackup> {
-  const file = await readParsed(path, isValidFile[kind]);
+  const file = readParsed(path, isValidFile[kind]);
   if (file.state === 'ok') return { file, value: file.value };
-  const backup = await readParsed(`${path}.bak`, isValidFile[kind]);
+  const backup = readParsed(`${path}.bak`, isValidFile[kind]);
   if (file.state === 'missing' && backup.state === 'missing') return { file, value: undefined };
   return { file, backup, value: backup.state === 'ok' ? backup.value : undefined };
 }
@@ -82,7 +82,7 @@ export function recoveryFrom(backup: ParsedFile): string {
 // A leading BOM (some editors save one) is dropped, not taken for damage.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function readParsed(path: string, isValid: (value: unknown) => boolean): Promise<ParsedFile> {
+function readParsed(path: string, isValid: (value: unknown) => boolean): ParsedFile {
   const bytes = readStoreFile(path);
   if (bytes === undefined) return { state: 'missing' };
   let text: string;

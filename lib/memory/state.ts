@@ -58,7 +58,7 @@ function retiredStateDir(paths: Paths): string {
 }
 
 /** Moves a state file found in `sessionStateDir` out of it, to the retired states. */
-export async function retireStateFile(paths: Paths, path: string): Promise<void> {
+export function retireStateFile(paths: Paths, path: string): void {
   makeStoreFolder(retiredStateDir(paths));
   renameStoreFile(path, join(retiredStateDir(paths), basename(path)));
 }
@@ -72,7 +72,7 @@ export async function readStateFile(path: string): Promise<{ sessionKey: string;
   const stem = basename(path, '.json');
   let state: SessionState;
   try {
-    state = await readStateAt(path);
+    state = readStateAt(path);
   } catch (error) {
     if (error instanceof StoreError) return undefined;
     throw error;
@@ -98,18 +98,18 @@ export async function withSessionLock<T>(paths: Paths, sessionKey: string, updat
  */
 export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
   const recent = sessionStatePath(paths, sessionKey);
-  const state = await readStateAt(recent);
+  const state = readStateAt(recent);
   return Object.keys(state).length > 0 ? state : readStateAt(join(retiredStateDir(paths), basename(recent)));
 }
 
-async function readStateAt(path: string): Promise<SessionState> {
+function readStateAt(path: string): SessionState {
   if (!isStoreFolder(dirname(path))) return {};
   const bytes = readStoreFile(path);
   const parsed = bytes === undefined ? undefined : parseJson(bytes.toString('utf8'));
   return parsed?.ok && isRecord(parsed.value) ? (parsed.value as SessionState) : {};
 }
 
-export async function hasSessionState(paths: Paths, sessionKey: string): Promise<boolean> {
+export function hasSessionState(paths: Paths, sessionKey: string): boolean {
   const recent = sessionStatePath(paths, sessionKey);
   return exists(recent) || exists(join(retiredStateDir(paths), basename(recent)));
 }
@@ -151,13 +151,13 @@ export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]
   return best && { sessionKey: best.sessionKey, ...(best.client ? { client: best.client } : {}) };
 }
 
-export async function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<void> {
+export function writeSessionState(paths: Paths, sessionKey: string, state: SessionState): void {
   makeStoreFolder(sessionStateDir(paths));
   replaceStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
 }
 
 /** Saves the state of a session that has none, without its lock: false, and nothing written, where it has one. */
-export async function createSessionState(paths: Paths, sessionKey: string, state: SessionState): Promise<boolean> {
+export function createSessionState(paths: Paths, sessionKey: string, state: SessionState): boolean {
   makeStoreFolder(sessionStateDir(paths));
   return createStoreFile(sessionStatePath(paths, sessionKey), stateBytes(sessionKey, state));
 }

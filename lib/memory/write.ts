@@ -67,12 +67,12 @@ export async function writeSessionMemory(
     // What the update names and memory lacks (an ADR id, a follow-up, an issue) is the caller's to fix: nothing is written.
     if (plan.problems.length) throw problemsError(plan.problems);
     const nextState: SessionState = { ...state, ...withoutSecrets(session.saved), project: update.project, ...plan.earlier };
-    if (sessionKey && plan.newId) await writeSessionState(paths, sessionKey, { ...state, project: update.project, entryId: plan.earlier.entryId });
+    if (sessionKey && plan.newId) writeSessionState(paths, sessionKey, { ...state, project: update.project, entryId: plan.earlier.entryId });
     const written = await writeSessions(files, plan, update.project, reportCorruption, now);
-    if (sessionKey) await writeSessionState(paths, sessionKey, nextState);
+    if (sessionKey) writeSessionState(paths, sessionKey, nextState);
     // Written only once the entry is: both are idempotent, so a retry adds nothing twice.
-    if (plan.decisions !== undefined) await writeJsonFile(files.decisions, plan.decisions);
-    if (plan.context !== undefined) await writeJsonFile(files.context, plan.context);
+    if (plan.decisions !== undefined) writeJsonFile(files.decisions, plan.decisions);
+    if (plan.context !== undefined) writeJsonFile(files.context, plan.context);
     return { entry: plan.entry, sessionsPath: written, adrIds: plan.adrIds };
   });
 }
@@ -87,15 +87,15 @@ export async function writeSessionMemory(
 async function writeSessions(files: ProjectFiles, plan: MemoryPlan, project: string, reportCorruption: CorruptionReporter, now: Date): Promise<string> {
   if (plan.archive) {
     const path = sessionsArchive(files, plan.archive.year);
-    await writeJsonFile(path, plan.archive.sessions);
+    writeJsonFile(path, plan.archive.sessions);
     return path;
   }
   const split = splitLiveWindow(plan.sessions, project);
   for (const [year, entries] of split?.moved ?? []) {
     const path = sessionsArchive(files, year);
-    await writeJsonFile(path, addToArchive(await readJsonFile(path, 'sessions', reportCorruption, now), entries, project));
+    writeJsonFile(path, addToArchive(await readJsonFile(path, 'sessions', reportCorruption, now), entries, project));
   }
-  await writeJsonFile(files.sessions, split ? split.kept : plan.sessions);
+  writeJsonFile(files.sessions, split ? split.kept : plan.sessions);
   const movedEntry = [...(split?.moved ?? [])].find(([, entries]) => entries.some((item) => itemId(item) === plan.entry.id));
   return movedEntry ? sessionsArchive(files, movedEntry[0]) : files.sessions;
 }

@@ -54,7 +54,7 @@ export async function catchUpSessions(
   const currentState = sessionStatePath(services.paths, current.sessionKey);
   // States older than the window are moved aside as they are found, so the next start lists only recent ones.
   const retire = (path: string) => retireStateFile(services.paths, path);
-  for (const { path: statePath, mtimeMs } of await recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
+  for (const { path: statePath, mtimeMs } of recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
     const saved = await readStateFile(statePath);
@@ -65,7 +65,7 @@ export async function catchUpSessions(
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     const readToItsEnd = !transcript || transcript.size === (state.scan?.offset ?? 0);
     if (readToItsEnd) {
-      if (await isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) await retire(statePath).catch(() => undefined);
+      if (await isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) orNothing(() => retire(statePath));
       continue;
     }
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
@@ -120,19 +120,19 @@ async function unseenTranscripts(
   const unseen: { sessionKey: string; transcriptPath: string }[] = [];
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
   const folders = await client.transcriptFolders(currentTranscript, since);
-  const marks = await readScanMarks(services.paths);
+  const marks = readScanMarks(services.paths);
   const found = await Promise.all(
     folders.map(async (folder) => {
       const mark = marks[folder];
       // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time. A file
       // is new by its ctime, which no tool sets back (a transcript copied back with its old mtime is new too).
       if (mark !== undefined && changedMs(orNothing(() => statSync(folder))) <= mark) return [];
-      return (await recentFiles(folder, () => true, services)).filter((file) => file.changedMs > (mark ?? 0));
+      return recentFiles(folder, () => true, services).filter((file) => file.changedMs > (mark ?? 0));
     }),
   );
   for (const { path: transcriptPath } of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
-    if (sessionKey !== undefined && !(await hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
+    if (sessionKey !== undefined && !(hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
   }
   return { unseen, folders };
 }
@@ -145,7 +145,7 @@ function scanMarksPath(paths: Paths): string {
 /** Files changed this long before a scan began may still have been written after it listed them: looked at again. */
 const SCAN_MARGIN_MS = 2000;
 
-async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
+function readScanMarks(paths: Paths): Record<string, number> {
   const read = readBookkeeping(scanMarksPath(paths));
   // Only a time counts: anything else (a hand edit) would hide every transcript of its folder.
   const marks = isRecord(read) ? read : {};
@@ -158,7 +158,7 @@ async function readScanMarks(paths: Paths): Promise<Record<string, number>> {
  * only a longer look next time, never a transcript missed.
  */
 async function markScanned(paths: Paths, folders: string[], scanned: number): Promise<void> {
-  const marks = await readScanMarks(paths);
+  const marks = readScanMarks(paths);
   for (const folder of folders) marks[folder] = Math.max(marks[folder] ?? 0, scanned - SCAN_MARGIN_MS);
   // A folder's mark older than the window says nothing the window does not: kept no longer.
   for (const [folder, at] of Object.entries(marks)) if (at < scanned - CATCH_UP_WINDOW_MS) delete marks[folder];
@@ -172,12 +172,12 @@ async function markScanned(paths: Paths, folders: string[], scanned: number): Pr
  * for longer was resumed through its own hooks or is over. The stats are synchronous: a thousand promised ones
  * cost a SessionStart about 0.1 s of CPU, a thousand blocking ones a tenth of that.
  */
-async function recentFiles(
+function recentFiles(
   folder: string,
   wanted: (name: string) => boolean,
   services: SessionServices,
-  onOld?: (path: string) => Promise<void>,
-): Promise<{ path: string; mtimeMs: number; changedMs: number }[]> {
+  onOld?: (path: string) => void,
+): { path: string; mtimeMs: number; changedMs: number }[] {
   const since = services.now().getTime() - CATCH_UP_WINDOW_MS;
   const found: { path: string; mtimeMs: number; changedMs: number }[] = [];
   for (const name of (orNothing(() => readdirSync(folder)) ?? []).filter(wanted)) {
@@ -185,7 +185,7 @@ async function recentFiles(
     const info = orNothing(() => statSync(path));
     if (!info?.isFile()) continue;
     if (info.mtimeMs >= since) found.push({ path, mtimeMs: info.mtimeMs, changedMs: changedMs(info) });
-    else await onOld?.(path).catch(() => undefined);
+    else if (onOld) orNothing(() => onOld(path));
   }
   return found.sort((a, b) => b.mtimeMs - a.mtimeMs);
 }

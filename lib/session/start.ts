@@ -2,7 +2,7 @@ import { readHookRunner, type ProcessId } from '../ancestry.js';
 import { clientNamed } from '../clients/index.js';
 import type { ClientName } from '../clients/names.js';
 import { statSync } from 'node:fs';
-import { orAbsentSync } from '../disk.js';
+import { orAbsentSync, orNothing } from '../disk.js';
 import { createSessionState, readSessionState, withSessionLock, writeSessionState } from '../memory/state.js';
 import { readRepo, snapshotForLater, type RepoFacts } from '../project/git.js';
 import { readProjectMemory } from '../memory/read.js';
@@ -56,7 +56,7 @@ async function rememberStart(
   // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
   if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
     const state = { ...agentProcess, ...start, ...(repo ? { git: snapshotForLater(repo, now) } : {}) };
-    if (await createSessionState(paths, source.sessionKey, state).catch(() => false)) return;
+    if (orNothing(() => createSessionState(paths, source.sessionKey, state))) return;
   }
   await withSessionLock(paths, source.sessionKey, async () => {
     // One read: a missing or unreadable state is a new session's, and gets its start.
@@ -66,7 +66,7 @@ async function rememberStart(
     const { scan, transcriptPath } = state;
     const caughtUp = !scan || !transcriptPath || orAbsentSync(() => statSync(transcriptPath))?.size === scan.offset;
     if (known && !(repo && caughtUp) && !source.agentProcess) return;
-    await writeSessionState(paths, source.sessionKey, {
+    writeSessionState(paths, source.sessionKey, {
       ...state,
       ...agentProcess,
       ...(known ? {} : start),

@@ -41,7 +41,7 @@ async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: stri
     // Read again under the lock: another run of this session may have captured something meanwhile.
     const current = await readSessionState(paths, sessionKey);
     if (!(await isQuiet(current, client))) return false;
-    await writeSessionState(paths, sessionKey, { ...current, git: snapshot });
+    writeSessionState(paths, sessionKey, { ...current, git: snapshot });
     return true;
   });
 }

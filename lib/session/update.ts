@@ -70,7 +70,7 @@ export async function updateSessionEntry(
  */
 async function resolveSession(paths: Paths, source: SessionSource): Promise<{ source: SessionSource; entryId?: string }> {
   const key = source.sessionKey;
-  if (!key || !isSessionEntryId(key) || (await hasSessionState(paths, key))) return { source };
+  if (!key || !isSessionEntryId(key) || (hasSessionState(paths, key))) return { source };
   const project = projectForFolder(source.cwd ?? process.cwd(), paths.gitConfigFiles, source.explicitProject);
   const sessionKey = await findSessionOfEntry(paths, project, key);
   return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };

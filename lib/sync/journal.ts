@@ -19,12 +19,12 @@ export function syncJournalPath(paths: Paths): string {
   return join(paths.stateDir, 'sync.json');
 }
 
-export async function readSyncJournal(paths: Paths): Promise<SyncJournal> {
+export function readSyncJournal(paths: Paths): SyncJournal {
   const read = readBookkeeping(syncJournalPath(paths));
   return isRecord(read) ? (read as SyncJournal) : {};
 }
 
-export async function writeSyncJournal(paths: Paths, journal: SyncJournal): Promise<void> {
+export function writeSyncJournal(paths: Paths, journal: SyncJournal): void {
   makeStoreFolder(paths.stateDir);
   replaceStoreFile(syncJournalPath(paths), Buffer.from(`${JSON.stringify(journal, null, 2)}\n`));
 }

@@ -76,7 +76,7 @@ export interface SyncStatus {
 }
 
 export async function readSyncStatus(paths: Paths): Promise<SyncStatus> {
-  const journal = await readSyncJournal(paths);
+  const journal = readSyncJournal(paths);
   const start = journal.repo ?? paths.aiconfigHome;
   const top = existsSync(start) ? await runGit(start, ['rev-parse', '--show-toplevel']) : undefined;
   const repo = top?.ok ? top.stdout : undefined;

@@ -51,12 +51,12 @@ export class SyncError extends Error {
  * holding every project's lock, so no hook writes a memory file while git does; the network runs outside them.
  */
 export async function syncMemory(paths: Paths, options: SyncOptions): Promise<SyncReport> {
-  const journal = await readSyncJournal(paths);
+  const journal = readSyncJournal(paths);
   const { repo, memoryDir } = await findMemoryRepo(paths, options.repo ?? journal.repo);
   const report: SyncReport = { repo, setUp: [], recovered: [], changes: [], committed: false, merge: 'skipped', pushed: false, notes: [] };
   await mkdir(join(paths.stateDir, 'locks'), { recursive: true, mode: 0o700 });
   return withLock(join(paths.stateDir, 'locks', 'sync.lock'), { timeoutMs: LOCK_TIMEOUT_MS }, async () => {
-    const current = await readSyncJournal(paths);
+    const current = readSyncJournal(paths);
     const setUp = await checkDriverSetUp(repo, memoryDir, options.driverCommand);
     report.setUp = setUp.missing;
     if (options.dryRun) {
@@ -64,16 +64,16 @@ export async function syncMemory(paths: Paths, options: SyncOptions): Promise<Sy
       return report;
     }
     const remembered = options.repo ? { repo: options.repo } : {};
-    await writeSyncJournal(paths, { ...current, ...remembered, running: { pid: process.pid, since: options.now().toISOString() } });
+    writeSyncJournal(paths, { ...current, ...remembered, running: { pid: process.pid, since: options.now().toISOString() } });
     try {
       report.recovered = await finishInterrupted(repo, current.running !== undefined);
       await setUp.apply();
       await exchange(paths, repo, memoryDir, report);
-      await writeSyncJournal(paths, { ...current, ...remembered, running: undefined, lastRun: { at: options.now().toISOString(), outcome: 'synced', message: describeOutcome(report) } });
+      writeSyncJournal(paths, { ...current, ...remembered, running: undefined, lastRun: { at: options.now().toISOString(), outcome: 'synced', message: describeOutcome(report) } });
       return report;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await writeSyncJournal(paths, { ...current, ...remembered, running: undefined, lastRun: { at: options.now().toISOString(), outcome: 'failed', message } });
+      writeSyncJournal(paths, { ...current, ...remembered, running: undefined, lastRun: { at: options.now().toISOString(), outcome: 'failed', message } });
       throw error;
     }
   });
@@ -219,10 +219,10 @@ async function moveClashingSessions(paths: Paths, repo: string, memoryDir: strin
           const path = join(move.projectDir, name);
           const bytes = readStoreFile(path);
           const parsed = bytes && parseJson(bytes.toString('utf8'));
-          if (parsed && parsed.ok) await writeJsonFile(path, renameSession(memoryFileKindOf(name)!, parsed.value, move.from, move.to));
+          if (parsed && parsed.ok) writeJsonFile(path, renameSession(memoryFileKindOf(name)!, parsed.value, move.from, move.to));
         }
         const key = await findSessionOfEntry(paths, move.project, move.from);
-        if (key) await writeSessionState(paths, key, { ...(await readSessionState(paths, key)), entryId: move.to });
+        if (key) writeSessionState(paths, key, { ...(await readSessionState(paths, key)), entryId: move.to });
         report.notes.push(`session ${move.from} of this machine is now ${move.to}: the other machine gave its id to another session`);
       }
       await gitOrFail(repo, ['add', '--all', '--', memoryDir], 'adding the moved sessions');
