@@ -36,18 +36,18 @@ function readStat(procRoot: string, pid: number): ProcessStat | undefined {
  * The parent of `child`; `undefined` at the top, or when what now holds the parent's pid started after the child
  * (the parent died and its pid was reused between the two reads).
  */
-async function readParent(procRoot: string, child: ProcessStat): Promise<ProcessStat | undefined> {
+function readParent(procRoot: string, child: ProcessStat): ProcessStat | undefined {
   if (child.ppid <= 0) return undefined;
   const parent = readStat(procRoot, child.ppid);
   return parent && parent.start <= child.start ? parent : undefined;
 }
 
 /** The ancestors of process `pid`, its parent first; `[]` when /proc cannot be read. */
-export async function readAncestors(procRoot: string, pid: number): Promise<ProcessId[]> {
+export function readAncestors(procRoot: string, pid: number): ProcessId[] {
   const chain: ProcessId[] = [];
   let current = readStat(procRoot, pid);
   while (current && chain.length < MAX_DEPTH) {
-    current = await readParent(procRoot, current);
+    current = readParent(procRoot, current);
     if (current) chain.push({ pid: current.pid, start: current.start });
   }
   return chain;
@@ -58,12 +58,12 @@ export async function readAncestors(procRoot: string, pid: number): Promise<Proc
  * agent ran the hook's command in (its command line names `script`), that shell's parent. `undefined` when /proc
  * cannot tell.
  */
-export async function readHookRunner(procRoot: string, pid: number, script: string): Promise<ProcessId | undefined> {
+export function readHookRunner(procRoot: string, pid: number, script: string): ProcessId | undefined {
   const self = readStat(procRoot, pid);
-  const parent = self && (await readParent(procRoot, self));
+  const parent = self && readParent(procRoot, self);
   if (!parent) return undefined;
   const commandLine = orNothing(() => readFileSync(join(procRoot, String(parent.pid), 'cmdline'), 'utf8')) ?? '';
-  const runner = script && commandLine.includes(script) ? await readParent(procRoot, parent) : parent;
+  const runner = script && commandLine.includes(script) ? readParent(procRoot, parent) : parent;
   return runner && { pid: runner.pid, start: runner.start };
 }
 
@@ -72,7 +72,7 @@ export function sameProcess(a: ProcessId, b: ProcessId): boolean {
 }
 
 /** Whether `agent` still runs: false once it exited (its pid free, or another's), `undefined` where /proc cannot tell. */
-export async function isRunning(procRoot: string, agent: ProcessId): Promise<boolean | undefined> {
+export function isRunning(procRoot: string, agent: ProcessId): boolean | undefined {
   const now = readStat(procRoot, agent.pid);
   if (now) return now.start === agent.start;
   return (readStat(procRoot, process.pid)) ? false : undefined;

@@ -26,7 +26,7 @@ describe('readAncestors', () => {
     await plant(40, 1, 100, ['bash']);
     await plant(50, 40, 200, ['gemini'], 'node) (x');
     await plant(60, 50, 300, ['node', 'cli.js', 'record']);
-    expect(await readAncestors(proc, 60)).toEqual([
+    expect(readAncestors(proc, 60)).toEqual([
       { pid: 50, start: 200 },
       { pid: 40, start: 100 },
       { pid: 1, start: 1 },
@@ -38,16 +38,16 @@ describe('readAncestors', () => {
     await plant(40, 1, 900, ['later']);
     await plant(50, 40, 200, ['gemini']);
     await plant(60, 50, 300, ['record']);
-    expect(await readAncestors(proc, 60)).toEqual([{ pid: 50, start: 200 }]);
+    expect(readAncestors(proc, 60)).toEqual([{ pid: 50, start: 200 }]);
   });
 
   it('is empty where /proc cannot be read, or the process is not there', async () => {
-    expect(await readAncestors(join(proc, 'missing'), 60)).toEqual([]);
-    expect(await readAncestors(proc, 60)).toEqual([]);
+    expect(readAncestors(join(proc, 'missing'), 60)).toEqual([]);
+    expect(readAncestors(proc, 60)).toEqual([]);
   });
 
   it('reads the real /proc: this process descends from its parent', async () => {
-    const [parent] = await readAncestors('/proc', process.pid);
+    const [parent] = readAncestors('/proc', process.pid);
     expect(parent?.pid).toBe(process.ppid);
   });
 });
@@ -56,17 +56,17 @@ describe('readHookRunner', () => {
   it('is the parent when the agent ran the hook directly (the shell exec-ed it)', async () => {
     await plant(50, 1, 200, ['node', '/usr/lib/gemini/bundle/gemini.js']);
     await plant(70, 50, 400, ['node', HOOK, '--client', 'gemini']);
-    expect(await readHookRunner(proc, 70, HOOK)).toEqual({ pid: 50, start: 200 });
+    expect(readHookRunner(proc, 70, HOOK)).toEqual({ pid: 50, start: 200 });
   });
 
   it("is the shell's parent when the parent is the shell that runs the hook's command", async () => {
     await plant(50, 1, 200, ['node', '/usr/lib/gemini/bundle/gemini.js']);
     await plant(65, 50, 350, ['bash', '-c', `node "${HOOK}" --client gemini | cat`]);
     await plant(70, 65, 400, ['node', HOOK, '--client', 'gemini']);
-    expect(await readHookRunner(proc, 70, HOOK)).toEqual({ pid: 50, start: 200 });
+    expect(readHookRunner(proc, 70, HOOK)).toEqual({ pid: 50, start: 200 });
   });
 
   it('is undefined where /proc cannot be read', async () => {
-    expect(await readHookRunner(join(proc, 'missing'), 70, HOOK)).toBeUndefined();
+    expect(readHookRunner(join(proc, 'missing'), 70, HOOK)).toBeUndefined();
   });
 });

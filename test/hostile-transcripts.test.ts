@@ -70,7 +70,7 @@ describe('files that are not transcripts', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^log-session SessionEnd hook: .*sess-1\.jsonl is a FIFO, not a regular file/);
     expect(await readLog()).toContain('is a FIFO, not a regular file');
-    await expect(transcriptCwd(fifo)).resolves.toBeUndefined();
+    expect(transcriptCwd(fifo)).toBeUndefined();
   });
 
   it('/dev/zero as transcript, with no cwd in the input, is refused without reading it', async () => {
@@ -87,7 +87,7 @@ describe('files that are not transcripts', () => {
     const path = await recentSession().prompt('go').write('src/a.ts').saveUnder(home.paths);
     spawnSync('mkfifo', [join(dirname(path), 'agent-a1.jsonl')]);
 
-    const read = await readTranscript(path);
+    const read = readTranscript(path);
 
     expect(read.changedFiles).toEqual([join(home.project, 'src/a.ts')]);
     expect(read.notes).toEqual([`${join(dirname(path), 'agent-a1.jsonl')} is a FIFO, not a regular file: not read`]);
@@ -102,7 +102,7 @@ describe('lines over the size cap', () => {
     await appendFile(path, `${promptLineOf(MAX_LINE_BYTES + 1)}\n${promptLineOf(MAX_LINE_BYTES)}\n`);
     await t.prompt('the real question').write('src/a.ts').append();
 
-    const { scan, changedFiles, notes } = await readTranscript(path);
+    const { scan, changedFiles, notes } = readTranscript(path);
 
     // The line of exactly the cap was read (its prompt's start is kept), not the question after it.
     expect(scan.facts.firstPrompt).toHaveLength(KEPT_TEXT_CHARS);
@@ -119,10 +119,10 @@ describe('lines over the size cap', () => {
     await appendFile(path, long.slice(0, MAX_LINE_BYTES + MiB));
     const sizeThen = (await stat(path)).size;
 
-    const first = await readTranscript(path);
+    const first = readTranscript(path);
     await appendFile(path, `${long.slice(MAX_LINE_BYTES + MiB)}\n`);
     await t.write('src/a.ts').append();
-    const second = await readTranscript(path, roundTrip(first.scan));
+    const second = readTranscript(path, roundTrip(first.scan));
 
     expect(first.scan.offset).toBe(sizeThen);
     expect(first.notes).toHaveLength(1);
@@ -139,8 +139,8 @@ describe('lines over the size cap', () => {
     const tail = recentSession().prompt('after the zeros').write('src/a.ts').toJsonl();
     await writeZeros(path, size, `\n${tail}`);
 
-    const first = await readTranscript(path);
-    const second = await readTranscript(path, roundTrip(first.scan));
+    const first = readTranscript(path);
+    const second = readTranscript(path, roundTrip(first.scan));
 
     expect(first.scan.offset).toBe(READ_BUDGET_BYTES);
     expect(first.notes).toEqual([`${path}: skipped 1 line over 16 MiB (never read whole: what it held is not recorded)`]);
@@ -165,7 +165,7 @@ describe('lines over the size cap', () => {
     expect(first.stderr).toMatch(/^log-session SessionEnd hook: .*skipped 1 line over 16 MiB/);
     // No line of the session was read: nothing is known of it, so no dirty file of the repository is guessed.
     expect(await readEntries()).toEqual([expect.objectContaining({ files_modified: [] })]);
-    expect((await readSessionState(home.paths, 'sess-1')).scan?.offset).toBe(2 * MAX_LINE_BYTES);
+    expect(readSessionState(home.paths, 'sess-1').scan?.offset).toBe(2 * MAX_LINE_BYTES);
     expect(second).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
@@ -217,8 +217,8 @@ describe('reads packed with edits', () => {
     for (const line of [...packedWrites(files(0), 0), ...packedWrites(files(batch), batch)]) t.raw(line);
     const path = await t.write('src/last.ts').saveUnder(home.paths);
 
-    const first = await readTranscript(path);
-    const second = await readTranscript(path, roundTrip(first.scan));
+    const first = readTranscript(path);
+    const second = readTranscript(path, roundTrip(first.scan));
 
     expect(MAX_READ_FILES).toBeLessThan(2 * batch);
     expect(first.changedFiles).toHaveLength(2 * batch);

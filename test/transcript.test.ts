@@ -11,7 +11,7 @@ import { realTranscripts } from './fixtures/claude-code/expected.js';
 
 /** What a read folds from `previous` on: the scan to save, and `changed`, the files its own lines changed. */
 const scanTranscript = async (path: string, previous?: TranscriptScan) => {
-  const { scan, changedFiles } = await readTranscript(path, previous);
+  const { scan, changedFiles } = readTranscript(path, previous);
   return { ...scan, changed: changedFiles };
 };
 

@@ -22,7 +22,7 @@ export const factsCommand: Command = {
       args: context.args,
       options: { session: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' } },
     });
-    const session = await callingSession(values.session, context);
+    const session = callingSession(values.session, context);
     const facts = await currentSessionFacts(context.paths, { ...session, cwd: context.cwd, explicitProject: values.project }, context.now());
     const { captured } = facts;
     const duration = captured ? durationEstimate(captured.activeMs) : null;

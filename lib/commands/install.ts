@@ -92,7 +92,7 @@ export const statusCommand = commands.status;
 async function install(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'install', true);
   checkInstallable(root, context.paths.home);
-  const settingsPath = (await settingsFiles(context))[scopeFile[options.scope]];
+  const settingsPath = settingsFiles(context)[scopeFile[options.scope]];
   const current = await readSettingsFile(settingsPath);
   const wanted = desiredHooks(root);
   const isOurs = ourRootCheck(root);
@@ -153,7 +153,7 @@ async function install(context: CommandContext, root: string): Promise<number> {
 
 async function uninstall(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'uninstall', true);
-  const files = await settingsFiles(context);
+  const files = settingsFiles(context);
   const settingsPath = files[scopeFile[options.scope]];
   const current = await readSettingsFile(settingsPath);
   const isOurs = ourRootCheck(root);
@@ -202,7 +202,7 @@ interface HookStatus {
 async function status(context: CommandContext, root: string): Promise<number> {
   const options = parseOptions(context.args, 'status', false);
   const skillPath = skillFile(context);
-  const files = distinctFiles(await settingsFiles(context));
+  const files = distinctFiles(settingsFiles(context));
   const isOurs = ourRootCheck(root);
   const problems: string[] = [];
   const hooks: HookStatus[] = desiredHooks(root).map(({ event }) => ({ event, registrations: [] }));
@@ -250,7 +250,7 @@ async function status(context: CommandContext, root: string): Promise<number> {
 }
 
 /** The settings files Claude Code reads for this folder, by scope (the project's two sit at the repository root). */
-async function settingsFiles(context: CommandContext): Promise<Record<Scope | 'projectLocal', string>> {
+function settingsFiles(context: CommandContext): Record<Scope | 'projectLocal', string> {
   const projectRoot = readRepo(context.cwd, context.paths.gitConfigFiles)?.root ?? context.cwd;
   return {
     user: join(context.paths.claudeConfigDir, 'settings.json'),

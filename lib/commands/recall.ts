@@ -34,7 +34,7 @@ export const recallCommand: Command = {
     const query = positionals.join(' ').trim();
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
     const memory = await readMemoryFor(context, values.project);
-    const file = values.file === undefined ? undefined : await projectRelative(context, values.file);
+    const file = values.file === undefined ? undefined : projectRelative(context, values.file);
     const request = { query, file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) };
     const hits = await recallProject(context.paths, memory, request, (message) => context.stderr(`log-session: ${message}\n`));
     if (values.json) {
@@ -56,7 +56,7 @@ export const recallCommand: Command = {
  * `--file` as sessions list files: relative to the root of the repository holding it (else the current folder's).
  * A path that leads outside (another project's, with --project) is matched as given.
  */
-async function projectRelative(context: CommandContext, path: string): Promise<string> {
+function projectRelative(context: CommandContext, path: string): string {
   const absolute = resolve(context.cwd, path);
   let folder = dirname(absolute);
   while (!existsSync(folder)) folder = dirname(folder);

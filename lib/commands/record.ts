@@ -52,7 +52,7 @@ export const recordCommand: Command = {
   async run(context) {
     const { options, fields } = parseOptions(context.args);
     const input = validateInput(fields ?? parseInput(await context.readStdin(RECORD_LIMITS.inputBytes)));
-    const session = await callingSession(options.session, context);
+    const session = callingSession(options.session, context);
     const { sessionKey } = session;
     const written = await updateSessionEntry(
       { paths: context.paths, now: context.now, warn: (message) => context.stderr(`log-session: ${message}\n`) },

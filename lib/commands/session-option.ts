@@ -16,7 +16,7 @@ type CallingAgent = ReturnType<typeof agentsInEnv>[number];
  * process whose session started is the caller. The agent is known when its variable says so; otherwise the
  * session's saved state tells.
  */
-export async function callingSession(option: string | undefined, context: CommandContext): Promise<{ sessionKey?: string; client?: ClientName }> {
+export function callingSession(option: string | undefined, context: CommandContext): { sessionKey?: string; client?: ClientName } {
   const agents = agentsInEnv(context.env);
   if (option) return agents.find((agent) => agent.sessionKey === option) ?? { sessionKey: option };
   const [only] = agents;
@@ -31,9 +31,9 @@ export async function callingSession(option: string | undefined, context: Comman
  * is more often the inner one, by the session its variable names; one that names none is a UsageError that says
  * what to pass instead: a session is never guessed.
  */
-async function sessionOfAgentProcess(paths: Paths, agents: CallingAgent[]): Promise<{ sessionKey: string; client: ClientName }> {
-  const ancestors = await readAncestors(paths.procDir, process.pid);
-  const found = ancestors.length ? await findSessionOfAncestor(paths, ancestors) : undefined;
+function sessionOfAgentProcess(paths: Paths, agents: CallingAgent[]): { sessionKey: string; client: ClientName } {
+  const ancestors = readAncestors(paths.procDir, process.pid);
+  const found = ancestors.length ? findSessionOfAncestor(paths, ancestors) : undefined;
   if (found?.client && agents.some((agent) => agent.client === found.client)) return { sessionKey: found.sessionKey, client: found.client };
   const agent = agents.find((each) => each.client !== 'claude-code') ?? agents[0]!;
   if (agent.sessionKey) return { sessionKey: agent.sessionKey, client: agent.client };

@@ -24,7 +24,7 @@ export async function readJsonFile(
   reportCorruption: CorruptionReporter,
   now: Date,
 ): Promise<unknown> {
-  const { file, backup, value } = await readFileOrBackup(path, kind);
+  const { file, backup, value } = readFileOrBackup(path, kind);
   if (backup === undefined) return value;
   if (file.state === 'missing') {
     reportCorruption(new Error(`${path} was missing but its backup was not, so an earlier repair was cut short`), recoveryFrom(backup));
@@ -63,7 +63,7 @@ export type FileOrBackup =
   | { file: { state: 'ok' | 'missing' }; backup?: undefined; value: unknown }
   | { file: { state: 'missing' } | { state: 'damaged'; cause: unknown }; backup: ParsedFile; value: unknown };
 
-export async function readFileOrBackup(path: string, kind: MemoryFileKind): Promise<FileOrBackup> {
+export function readFileOrBackup(path: string, kind: MemoryFileKind): FileOrBackup {
   const file = readParsed(path, isValidFile[kind]);
   if (file.state === 'ok') return { file, value: file.value };
   const backup = readParsed(`${path}.bak`, isValidFile[kind]);

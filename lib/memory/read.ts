@@ -54,7 +54,7 @@ async function readArchived(files: ProjectFiles, live: Record<string, unknown>[]
   const seen = new Set(live.flatMap((item) => itemId(item) ?? []));
   const years: Record<string, unknown>[][] = [];
   let count = live.length;
-  for (const archive of (listArchives(files)).reverse()) {
+  for (const archive of listArchives(files).reverse()) {
     if (wanted !== 'all' && count >= wanted) break;
     const items = listDocument(await readRecovering(archive.path, 'sessions', problems), 'sessions').items.filter(isRecord);
     const unseen = items.filter((item) => {
@@ -105,7 +105,7 @@ export async function readArchivedSessions(paths: Paths, project: string): Promi
  * What the archives are now, as a short name: their years, sizes and modification times. Any write to one
  * changes it, so an index of the archives is rebuilt only when they changed. `undefined` when there are none.
  */
-export async function archivesFingerprint(paths: Paths, project: string): Promise<string | undefined> {
+export function archivesFingerprint(paths: Paths, project: string): string | undefined {
   const archives = listArchives(projectFiles(paths, project));
   if (archives.length === 0) return undefined;
   const stats = archives.map(({ year, path }) => {

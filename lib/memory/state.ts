@@ -68,7 +68,7 @@ export function retireStateFile(paths: Paths, path: string): void {
  * `undefined` when the store refuses it (a link, a FIFO: that session's own hooks say so), so that one planted
  * file does not cost another session its start, or when nothing says whose it is.
  */
-export async function readStateFile(path: string): Promise<{ sessionKey: string; state: SessionState } | undefined> {
+export function readStateFile(path: string): { sessionKey: string; state: SessionState } | undefined {
   const stem = basename(path, '.json');
   let state: SessionState;
   try {
@@ -96,7 +96,7 @@ export async function withSessionLock<T>(paths: Paths, sessionKey: string, updat
  * Missing or unparsable state reads as empty: it only saves work, memory itself is the record. A link or special
  * file there (or at `sessions/`) is refused, as everywhere in the store.
  */
-export async function readSessionState(paths: Paths, sessionKey: string): Promise<SessionState> {
+export function readSessionState(paths: Paths, sessionKey: string): SessionState {
   const recent = sessionStatePath(paths, sessionKey);
   const state = readStateAt(recent);
   return Object.keys(state).length > 0 ? state : readStateAt(join(retiredStateDir(paths), basename(recent)));
@@ -119,12 +119,12 @@ function exists(path: string): boolean {
 }
 
 /** The session whose state names `entryId` in `project`, newest state first; `undefined` when none does. */
-export async function findSessionOfEntry(paths: Paths, project: string, entryId: string): Promise<string | undefined> {
+export function findSessionOfEntry(paths: Paths, project: string, entryId: string): string | undefined {
   for (const dir of [sessionStateDir(paths), retiredStateDir(paths)]) {
     const names = (orAbsentSync(() => readdirSync(dir)) ?? []).filter((name) => name.endsWith('.json'));
     const dated = names.map((name) => ({ name, mtimeMs: orAbsentSync(() => statSync(join(dir, name)))?.mtimeMs ?? 0 }));
     for (const { name } of dated.sort((a, b) => b.mtimeMs - a.mtimeMs)) {
-      const saved = await readStateFile(join(dir, name));
+      const saved = readStateFile(join(dir, name));
       if (saved?.state.project === project && saved.state.entryId === entryId) return saved.sessionKey;
     }
   }
@@ -136,11 +136,11 @@ export async function findSessionOfEntry(paths: Paths, project: string, entryId:
  * agent process, with its agent; of the sessions one process ran (a /clear starts another), the one that started
  * there last. `undefined` when none is. Reads every recent state: `record` asks this once, no hook does.
  */
-export async function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): Promise<{ sessionKey: string; client?: ClientName } | undefined> {
+export function findSessionOfAncestor(paths: Paths, ancestors: ProcessId[]): { sessionKey: string; client?: ClientName } | undefined {
   const dir = sessionStateDir(paths);
   let best: { sessionKey: string; client?: ClientName; depth: number; since: string } | undefined;
   for (const name of (orAbsentSync(() => readdirSync(dir)) ?? []).filter((each) => each.endsWith('.json'))) {
-    const saved = await readStateFile(join(dir, name));
+    const saved = readStateFile(join(dir, name));
     const agent = saved?.state.agentProcess;
     const depth = agent ? ancestors.findIndex((ancestor) => sameProcess(ancestor, agent)) : -1;
     if (!saved || !agent || depth === -1) continue;

@@ -91,7 +91,7 @@ interface TermSources {
 class DamagedCache extends Error {}
 
 export async function recallProject(paths: Paths, memory: ProjectMemory, request: RecallQuery, warn: (message: string) => void): Promise<RecallHit[]> {
-  const fingerprint = await archivesFingerprint(paths, memory.project);
+  const fingerprint = archivesFingerprint(paths, memory.project);
   if (fingerprint === undefined) return recall(memory, request);
   const projectFolder = join(paths.stateDir, 'recall', memory.project);
   const folder = join(projectFolder, fingerprint);
@@ -104,7 +104,7 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
     const live =
       archives &&
       ((await openPart(liveFolder, archives.count)) ??
-        (mayBuild ? (await buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)) : undefined));
+        (mayBuild ? (buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)) : undefined));
     try {
       return archives && live ? await searchParts(archives, live, memory, request) : undefined;
     } catch (error) {
@@ -362,24 +362,24 @@ async function buildArchivesPart(paths: Paths, project: string, projectFolder: s
   const folder = join(projectFolder, fingerprint);
   rmSync(folder, { recursive: true, force: true });
   for (const path of [join(paths.stateDir, 'recall'), projectFolder, folder]) makeStoreFolder(path);
-  await writePart(folder, documents, buildIndex(documents).toJSON());
+  writePart(folder, documents, buildIndex(documents).toJSON());
   // The index of archives as they were before: never read again.
   for (const name of readdirSync(projectFolder)) if (name !== fingerprint) rmSync(join(projectFolder, name), { recursive: true, force: true });
 }
 
 /** Indexes the live window as the documents after the archives, then removes the parts of older windows. */
-async function buildLivePart(archives: Part, memory: ProjectMemory, folder: string, liveFolder: string): Promise<void> {
+function buildLivePart(archives: Part, memory: ProjectMemory, folder: string, liveFolder: string): void {
   const documents = sessionDocuments(memory, 'live', archives.count);
   const index = loadIndex({ ...archives.head.totals, index: [], documentIds: {}, fieldLength: {}, storedFields: {} });
   index.addAll(documents);
   rmSync(liveFolder, { recursive: true, force: true });
   makeStoreFolder(liveFolder);
-  await writePart(liveFolder, documents, index.toJSON(), documents.map((document) => document.id));
+  writePart(liveFolder, documents, index.toJSON(), documents.map((document) => document.id));
   for (const name of readdirSync(folder)) if (name.startsWith('live-') && join(folder, name) !== liveFolder) rmSync(join(folder, name), { recursive: true, force: true });
 }
 
 /** Writes a part: `documents` and their index (numbered from the part's first document), index.json last. */
-async function writePart(folder: string, documents: RecallDocument[], plain: AsPlainObject, ids?: string[]): Promise<void> {
+function writePart(folder: string, documents: RecallDocument[], plain: AsPlainObject, ids?: string[]): void {
   const { index, documentIds: _ids, fieldLength, storedFields: _stored, ...totals } = plain;
   const count = documents.length;
   const base = totals.documentCount - count;

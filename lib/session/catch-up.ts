@@ -57,7 +57,7 @@ export async function catchUpSessions(
   for (const { path: statePath, mtimeMs } of recentFiles(sessionStateDir(services.paths), (name) => name.endsWith('.json'), services, retire)) {
     if (Date.now() - started >= budgetMs) break;
     if (statePath === currentState) continue;
-    const saved = await readStateFile(statePath);
+    const saved = readStateFile(statePath);
     if (!saved) continue;
     const { sessionKey, state } = saved;
     const { transcriptPath } = state;
@@ -65,7 +65,7 @@ export async function catchUpSessions(
     // A shorter file was rewritten: the reader starts it over, so it needs catching up too.
     const readToItsEnd = !transcript || transcript.size === (state.scan?.offset ?? 0);
     if (readToItsEnd) {
-      if (await isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) orNothing(() => retire(statePath));
+      if (isOver(state, Math.max(mtimeMs, transcript?.mtimeMs ?? 0), services)) orNothing(() => retire(statePath));
       continue;
     }
     if (state.project !== project || !state.transcriptPath || !state.cwd) continue;
@@ -84,7 +84,7 @@ export async function catchUpSessions(
       if (sessionKey === current.sessionKey) continue;
       await capture({ sessionKey, client: client.name, transcriptPath, cwd: (await client.transcriptCwd(transcriptPath)) ?? current.cwd });
     }
-    if (whole && failures.length === 0) await markScanned(services.paths, folders, scanned).catch(() => undefined);
+    if (whole && failures.length === 0) orNothing(() => markScanned(services.paths, folders, scanned));
   }
 
   if (failures.length) services.warn(`could not catch up ${failures.length} earlier session(s): ${failures.join('; ')}`);
@@ -101,8 +101,8 @@ const QUIET_MS = 3_600_000;
  * may write its transcript's last lines after that hook (claude-code.md: written asynchronously), and catch-up
  * takes them then.
  */
-async function isOver(state: SessionState, lastWriteMs: number, services: SessionServices): Promise<boolean> {
-  const running = state.agentProcess && (await isRunning(services.paths.procDir, state.agentProcess));
+function isOver(state: SessionState, lastWriteMs: number, services: SessionServices): boolean {
+  const running = state.agentProcess && isRunning(services.paths.procDir, state.agentProcess);
   return running === false || (running === undefined && services.now().getTime() - lastWriteMs > QUIET_MS);
 }
 
@@ -132,7 +132,7 @@ async function unseenTranscripts(
   );
   for (const { path: transcriptPath } of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
-    if (sessionKey !== undefined && !(hasSessionState(services.paths, sessionKey))) unseen.push({ sessionKey, transcriptPath });
+    if (sessionKey !== undefined && !hasSessionState(services.paths, sessionKey)) unseen.push({ sessionKey, transcriptPath });
   }
   return { unseen, folders };
 }
@@ -157,7 +157,7 @@ function readScanMarks(paths: Paths): Record<string, number> {
  * when a scan that began then ended whole. Another start writing at once may put an older mark back: that costs
  * only a longer look next time, never a transcript missed.
  */
-async function markScanned(paths: Paths, folders: string[], scanned: number): Promise<void> {
+function markScanned(paths: Paths, folders: string[], scanned: number): void {
   const marks = readScanMarks(paths);
   for (const folder of folders) marks[folder] = Math.max(marks[folder] ?? 0, scanned - SCAN_MARGIN_MS);
   // A folder's mark older than the window says nothing the window does not: kept no longer.

@@ -24,7 +24,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
   const project = projectNameAt(repo?.root ?? cwd, repo?.originUrl);
   // `record` run in the agent's shell finds this session by the process that runs us where the shell does not name
   // it (Gemini CLI) or names two agents (one run inside the other's shell): a few small reads of /proc.
-  const agentProcess = await readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '');
+  const agentProcess = readHookRunner(services.paths.procDir, process.pid, process.argv[1] ?? '');
   // Bookkeeping only: failing to save it must not cost the session its brief.
   await rememberStart({ ...source, client: client.name, cwd, agentProcess }, project, repo, services).catch((error: unknown) =>
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
@@ -54,13 +54,13 @@ async function rememberStart(
   // A new session's state is created whole without the lock, whose native addon costs SessionStart a quarter of
   // `node -e 0`: nothing else writes a session's state before its start (a capture follows a turn, catch-up takes
   // sessions with a transcript). A state that appeared meanwhile is not replaced: the locked way below merges.
-  if (Object.keys(await readSessionState(paths, source.sessionKey)).length === 0) {
+  if (Object.keys(readSessionState(paths, source.sessionKey)).length === 0) {
     const state = { ...agentProcess, ...start, ...(repo ? { git: snapshotForLater(repo, now) } : {}) };
     if (orNothing(() => createSessionState(paths, source.sessionKey, state))) return;
   }
   await withSessionLock(paths, source.sessionKey, async () => {
     // One read: a missing or unreadable state is a new session's, and gets its start.
-    const state = await readSessionState(paths, source.sessionKey);
+    const state = readSessionState(paths, source.sessionKey);
     const known = Object.keys(state).length > 0;
     // A resumed session whose last turn was never captured keeps its snapshot: that turn's changes are still to be taken.
     const { scan, transcriptPath } = state;

@@ -30,7 +30,7 @@ export function endSession(source: SessionSource, services: SessionServices): Pr
  * there is something to capture, or no capture yet to go on from.
  */
 async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: string, client: ClientName | undefined): Promise<boolean> {
-  const state = await readSessionState(paths, sessionKey);
+  const state = readSessionState(paths, sessionKey);
   if (!(await isQuiet(state, client))) return false;
   if (!state.git) return true;
   // The repository as its files tell it, never by asking git (that costs a process): else git status is asked.
@@ -39,7 +39,7 @@ async function settleQuietTurn({ paths, now }: SessionServices, sessionKey: stri
   if (sameSnapshot(snapshot, state.git)) return true;
   return withSessionLock(paths, sessionKey, async () => {
     // Read again under the lock: another run of this session may have captured something meanwhile.
-    const current = await readSessionState(paths, sessionKey);
+    const current = readSessionState(paths, sessionKey);
     if (!(await isQuiet(current, client))) return false;
     writeSessionState(paths, sessionKey, { ...current, git: snapshot });
     return true;

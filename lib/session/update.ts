@@ -26,11 +26,11 @@ export async function updateSessionEntry(
   authored?: RecordInput,
 ): Promise<SessionWrite & { factsFound: boolean }> {
   const { paths } = services;
-  const { source, entryId } = await resolveSession(paths, given);
+  const { source, entryId } = resolveSession(paths, given);
   const key = source.sessionKey;
   const update = async () => {
     const now = services.now();
-    const state = key ? await readSessionState(paths, key) : {};
+    const state = key ? readSessionState(paths, key) : {};
     const client = clientNamed(source.client ?? state.client);
     const facts = await gatherSessionFacts(paths, client, source, state, now);
     for (const note of facts.notes) services.warn(note);
@@ -68,11 +68,11 @@ export async function updateSessionEntry(
  * session whose state names it (so its transcript is read as for any record); one no state names is recorded as
  * it is, from what the caller gives.
  */
-async function resolveSession(paths: Paths, source: SessionSource): Promise<{ source: SessionSource; entryId?: string }> {
+function resolveSession(paths: Paths, source: SessionSource): { source: SessionSource; entryId?: string } {
   const key = source.sessionKey;
-  if (!key || !isSessionEntryId(key) || (hasSessionState(paths, key))) return { source };
+  if (!key || !isSessionEntryId(key) || hasSessionState(paths, key)) return { source };
   const project = projectForFolder(source.cwd ?? process.cwd(), paths.gitConfigFiles, source.explicitProject);
-  const sessionKey = await findSessionOfEntry(paths, project, key);
+  const sessionKey = findSessionOfEntry(paths, project, key);
   return sessionKey ? { source: { ...source, sessionKey } } : { source: { ...source, sessionKey: undefined }, entryId: key };
 }
 
@@ -81,6 +81,6 @@ async function resolveSession(paths: Paths, source: SessionSource): Promise<{ so
  * start (the state keeps no list of the files earlier reads found). Writes nothing.
  */
 export async function currentSessionFacts(paths: Paths, source: SessionSource, now: Date): Promise<SessionFacts> {
-  const { scan: _fromTheStart, ...state } = source.sessionKey ? await readSessionState(paths, source.sessionKey) : {};
+  const { scan: _fromTheStart, ...state } = source.sessionKey ? readSessionState(paths, source.sessionKey) : {};
   return gatherSessionFacts(paths, clientNamed(source.client ?? state.client), source, state, now);
 }

@@ -221,8 +221,8 @@ async function moveClashingSessions(paths: Paths, repo: string, memoryDir: strin
           const parsed = bytes && parseJson(bytes.toString('utf8'));
           if (parsed && parsed.ok) writeJsonFile(path, renameSession(memoryFileKindOf(name)!, parsed.value, move.from, move.to));
         }
-        const key = await findSessionOfEntry(paths, move.project, move.from);
-        if (key) writeSessionState(paths, key, { ...(await readSessionState(paths, key)), entryId: move.to });
+        const key = findSessionOfEntry(paths, move.project, move.from);
+        if (key) writeSessionState(paths, key, { ...readSessionState(paths, key), entryId: move.to });
         report.notes.push(`session ${move.from} of this machine is now ${move.to}: the other machine gave its id to another session`);
       }
       await gitOrFail(repo, ['add', '--all', '--', memoryDir], 'adding the moved sessions');

@@ -72,7 +72,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 async function workerDone(home: TempHome, sessionId: string, path: string): Promise<void> {
   const { size } = await stat(path);
   const deadline = Date.now() + 30_000;
-  while ((await readSessionState(home.paths, sessionId)).scan?.offset !== size) {
+  while (readSessionState(home.paths, sessionId).scan?.offset !== size) {
     if (Date.now() > deadline) throw new Error(`the Stop hook's worker did not catch up with ${path}`);
     await sleep(20);
   }
@@ -123,8 +123,8 @@ try {
       first.push(runTimed([captureWorker], env, input, home.project, true));
     }
     // A first run reads at most READ_BUDGET_BYTES; the turns after it go on from there until it has read them all.
-    const firstRead = (await readSessionState(home.paths, sessionId)).scan?.offset ?? size;
-    for (let turn = 0; turn < 10 && (await readSessionState(home.paths, sessionId)).scan?.offset !== size; turn++) {
+    const firstRead = readSessionState(home.paths, sessionId).scan?.offset ?? size;
+    for (let turn = 0; turn < 10 && readSessionState(home.paths, sessionId).scan?.offset !== size; turn++) {
       runTimed([captureWorker], env, input, home.project);
     }
     const incremental: number[] = [];

@@ -48,7 +48,7 @@ for (let n = 0; n < sessions; n++) {
   }
   const path = join(dir, `s${n}.jsonl`);
   await writeFile(path, t.toJsonl());
-  const { facts } = (await readTranscript(path)).scan;
+  const { facts } = readTranscript(path).scan;
   const wall = Date.parse(facts.lastTimestamp!) - Date.parse(facts.firstTimestamp!);
   if (within(wall, truth)) wallWithin++;
   if (within(facts.activeMs ?? 0, truth)) activeWithin++;
@@ -58,7 +58,7 @@ console.log(`generated corpus: ${sessions} sessions; duration within 25% of acti
 
 const fixtures = new URL('../../../shared/fixtures/claude-code/', import.meta.url);
 for (const name of (await readdir(fixtures)).filter((file) => file.endsWith('.jsonl'))) {
-  const { facts } = (await readTranscript(join(fixtures.pathname, name))).scan;
+  const { facts } = readTranscript(join(fixtures.pathname, name)).scan;
   const wall = Date.parse(facts.lastTimestamp!) - Date.parse(facts.firstTimestamp!);
   console.log(`${name}: wall clock ${(wall / MINUTE).toFixed(1)} min, active ${((facts.activeMs ?? 0) / MINUTE).toFixed(1)} min`);
 }

@@ -175,7 +175,7 @@ function parseTime(report: string, status: number | null, stderr: string): Measu
 async function outcome(home: TempHome, sessionId: string): Promise<string> {
   const sessions = await readFile(join(home.paths.projectsDir, 'widget', 'sessions.json'), 'utf8').catch(() => undefined);
   const entry = sessions && (JSON.parse(sessions) as { sessions: { files_modified: string[] }[] }).sessions[0];
-  const { scan } = await readSessionState(home.paths, sessionId);
+  const { scan } = readSessionState(home.paths, sessionId);
   const parts = [entry ? `entry: ${entry.files_modified.length} files` : 'no entry', `offset: ${scan?.offset ?? 'none'}`];
   return parts.join(', ');
 }

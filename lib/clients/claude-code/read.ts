@@ -1,5 +1,6 @@
 import { closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { orNothing } from '../../disk.js';
 import { emptyScan, MAX_SESSION_FILES, type TranscriptRead, type TranscriptScan } from '../client.js';
 import { MAX_LINE_BYTES, noteSkippedLines, NotRegularFileError, openWithoutBlocking, readAppendedLines, READ_BUDGET_BYTES, readLines, type LinesRead } from '../lines.js';
 import { AGENT_FILE, listAgentFiles, readdirNames } from './agent-files.js';
@@ -19,7 +20,7 @@ import { scanEnvelope, type Envelope } from './scan.js';
  * when the main transcript cannot be read, and NotRegularFileError when it is a FIFO, a device or a socket. A
  * main file shorter than the saved offset was rewritten: it is read again from 0.
  */
-export async function readTranscript(transcriptPath: string, previous?: TranscriptScan, { ended = false } = {}): Promise<TranscriptRead> {
+export function readTranscript(transcriptPath: string, previous?: TranscriptScan, { ended = false } = {}): TranscriptRead {
   const notes: string[] = [];
   const budget = { left: READ_BUDGET_BYTES };
   const main = openWithoutBlocking(transcriptPath);
@@ -36,7 +37,7 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
   noteSkippedLines(transcriptPath, lines, notes);
 
   const sessionId = basename(transcriptPath, '.jsonl');
-  const found = await findSubagentFiles(transcriptPath, sessionId, base, notes);
+  const found = findSubagentFiles(transcriptPath, sessionId, base, notes);
   const subagents: Record<string, number> = {};
   for (const file of found.files) {
     const from = base.subagents[file] ?? 0;
@@ -51,8 +52,8 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
 }
 
 /** The cwd of the transcript's first line that has one: the folder the session was started in. */
-export function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
-  return firstEnvelopeValue(transcriptPath, (env) => env.cwd).catch(() => undefined);
+export function transcriptCwd(transcriptPath: string): string | undefined {
+  return orNothing(() => firstEnvelopeValue(transcriptPath, (env) => env.cwd));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -63,12 +64,12 @@ export function transcriptCwd(transcriptPath: string): Promise<string | undefine
  * `<dir>/agent-*.jsonl` beside the transcript (2.0.28-2.1.1) whose lines carry this session's id. Inline
  * `isSidechain` lines (up to 2.0.27) need nothing here.
  */
-async function findSubagentFiles(
+function findSubagentFiles(
   transcriptPath: string,
   sessionId: string,
   previous: TranscriptScan,
   notes: string[],
-): Promise<{ files: string[]; foreign: string[] }> {
+): { files: string[]; foreign: string[] } {
   const dir = dirname(transcriptPath);
   const files = listAgentFiles(join(dir, sessionId, 'subagents'));
   const foreign = new Set(previous.foreignAgentFiles ?? []);
@@ -82,7 +83,7 @@ async function findSubagentFiles(
     }
     let owner;
     try {
-      owner = await firstEnvelopeValue(file, (env) => env.sessionId);
+      owner = firstEnvelopeValue(file, (env) => env.sessionId);
     } catch (error) {
       // Not a regular file: never a sub-agent's, never opened again. Gone or unreadable: decided on a later turn.
       if (error instanceof NotRegularFileError) {
@@ -103,7 +104,7 @@ async function findSubagentFiles(
  * A value from the first complete line that has one, looked for in the file's first MAX_LINE_BYTES (a line or
  * more); undefined when there is none there. Throws when the file cannot be read.
  */
-async function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): Promise<string | undefined> {
+function firstEnvelopeValue(file: string, pick: (env: Envelope) => string | undefined): string | undefined {
   let value: string | undefined;
   const { fd } = openWithoutBlocking(file);
   try {

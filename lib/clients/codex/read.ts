@@ -12,7 +12,7 @@ import { CodexFold } from './fold.js';
  */
 export async function readTranscript(transcriptPath: string, previous?: TranscriptScan, { ended = false } = {}): Promise<TranscriptRead> {
   const notes: string[] = [];
-  const file = await existingRollout(transcriptPath);
+  const file = existingRollout(transcriptPath);
   const fold = (base: TranscriptScan) => new CodexFold(base.facts);
   let folded: CodexFold;
   let lines: LinesRead;
@@ -44,8 +44,8 @@ export async function readTranscript(transcriptPath: string, previous?: Transcri
 }
 
 /** Whether the rollout grew (or shrank, or was compressed) since `previous`: a stat, nothing read. */
-export async function hasNewLines(transcriptPath: string, previous: TranscriptScan): Promise<boolean> {
-  const file = await existingRollout(transcriptPath);
+export function hasNewLines(transcriptPath: string, previous: TranscriptScan): boolean {
+  const file = existingRollout(transcriptPath);
   if (file.endsWith('.zst')) return true;
   return orNothing(() => statSync(file))?.size !== previous.offset;
 }
@@ -53,7 +53,7 @@ export async function hasNewLines(transcriptPath: string, previous: TranscriptSc
 /** The folder the session was started in: its `session_meta` line's cwd (the rollout's first line). */
 export async function transcriptCwd(transcriptPath: string): Promise<string | undefined> {
   try {
-    const file = await existingRollout(transcriptPath);
+    const file = existingRollout(transcriptPath);
     let cwd: string | undefined;
     const take = (line: Buffer) => {
       const parsed = parseJson(line.toString('utf8'));
@@ -78,7 +78,7 @@ export async function transcriptCwd(transcriptPath: string): Promise<string | un
 }
 
 /** The rollout as it is on disk now: the plain file while it is there (Codex prefers it), else its compressed copy. */
-async function existingRollout(path: string): Promise<string> {
+function existingRollout(path: string): string {
   const plain = path.endsWith('.zst') ? path.slice(0, -'.zst'.length) : path;
   if (orNothing(() => statSync(plain))) return plain;
   const compressed = `${plain}.zst`;

@@ -34,5 +34,6 @@ export async function transcriptSessionKey(path: string): Promise<string | undef
 
 /** The reader's, loaded only when a recording is looked into; undefined when it cannot be read. */
 async function recordingSessionId(path: string): Promise<string | undefined> {
-  return (await import('./read.js')).recordingSessionId(path).catch(() => undefined);
+  const { recordingSessionId: read } = await import('./read.js');
+  return orNothing(() => read(path));
 }

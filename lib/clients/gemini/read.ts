@@ -23,11 +23,11 @@ import { GeminiFold } from './fold.js';
  * whole on every change) cannot be read in parts: it is read whole each time, and only up to MAX_LINE_BYTES; a
  * larger one is not read (noted). A main file shorter than the saved offset was rewritten: it is read from 0.
  */
-export async function readTranscript(path: string, previous?: TranscriptScan, { ended = false } = {}): Promise<TranscriptRead> {
+export function readTranscript(path: string, previous?: TranscriptScan, { ended = false } = {}): TranscriptRead {
   if (path.endsWith('.json')) return readDocument(path, previous);
   const notes: string[] = [];
   const budget: ReadBudget = { left: READ_BUDGET_BYTES };
-  const root = await projectRoot(path);
+  const root = projectRoot(path);
   const main = openWithoutBlocking(path);
   let base: TranscriptScan;
   let fold: GeminiFold;
@@ -43,7 +43,7 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
   }
 
   const subagents: Record<string, number> = {};
-  for (const file of await subagentFiles(path)) {
+  for (const file of subagentFiles(path)) {
     const from = base.subagents[file] ?? 0;
     subagents[file] = (budget.left > 0 && !fold.full ? readAppendedLines(file, from, budget, (line) => fold.addLine(line, true), notes) : undefined) ?? from;
   }
@@ -56,23 +56,23 @@ export async function readTranscript(path: string, previous?: TranscriptScan, { 
  * the sub-agents' folder). A `.json` recording has no sub-agents read and is rewritten whole on every change: its
  * size tells.
  */
-export async function hasNewLines(path: string, previous: TranscriptScan): Promise<boolean> {
+export function hasNewLines(path: string, previous: TranscriptScan): boolean {
   const sizeNow = (file: string) => orNothing(() => statSync(file))?.size;
   if (sizeNow(path) !== previous.offset) return true;
   if (path.endsWith('.json')) return false;
-  const files = await subagentFiles(path);
+  const files = subagentFiles(path);
   if (files.some((file) => !(file in previous.subagents))) return true;
   for (const file of files) if (sizeNow(file) !== previous.subagents[file]) return true;
   return false;
 }
 
 /** The folder the session was started in: its project root, kept beside its chats (`<project tmp>/.project_root`). */
-export async function transcriptCwd(path: string): Promise<string | undefined> {
+export function transcriptCwd(path: string): string | undefined {
   return projectRoot(path);
 }
 
 /** The session id in a recording's first record (its metadata), or in the document; undefined when none. */
-export async function recordingSessionId(path: string): Promise<string | undefined> {
+export function recordingSessionId(path: string): string | undefined {
   let id: string | undefined;
   const { fd, size } = openWithoutBlocking(path);
   try {
@@ -92,9 +92,9 @@ export async function recordingSessionId(path: string): Promise<string | undefin
   return id;
 }
 
-async function readDocument(path: string, previous: TranscriptScan | undefined): Promise<TranscriptRead> {
+function readDocument(path: string, previous: TranscriptScan | undefined): TranscriptRead {
   const notes: string[] = [];
-  const root = await projectRoot(path);
+  const root = projectRoot(path);
   const { fd, size } = openWithoutBlocking(path);
   let document: unknown;
   try {
@@ -125,8 +125,8 @@ function finish(path: string, scan: TranscriptScan, fold: GeminiFold, notes: str
  * A sub-agent's recording: `chats/<parent session id, as a file name>/<its own id>.jsonl`
  * (chatRecordingService.ts, `kind: "subagent"`).
  */
-async function subagentFiles(path: string): Promise<string[]> {
-  const sessionId = await recordingSessionId(path).catch(() => undefined);
+function subagentFiles(path: string): string[] {
+  const sessionId = orNothing(() => recordingSessionId(path));
   if (sessionId === undefined) return [];
   const dir = join(dirname(path), sessionId.replace(/[^a-zA-Z0-9_-]/g, '_'));
   const names = orNothing(() => readdirSync(dir)) ?? [];
@@ -136,7 +136,7 @@ async function subagentFiles(path: string): Promise<string[]> {
 /** The longest `.project_root` read: a path. */
 const MAX_ROOT_BYTES = 64 * 1024;
 
-async function projectRoot(path: string): Promise<string | undefined> {
+function projectRoot(path: string): string | undefined {
   const chats = dirname(path);
   if (basename(chats) !== 'chats') return undefined;
   const file = join(dirname(chats), '.project_root');
