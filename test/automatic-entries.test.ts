@@ -180,7 +180,7 @@ describe('an automatic entry', () => {
     expect((await entryOf('S1')).follow_up).toEqual(['Add parser tests']);
     const context = await memoryFile('context.json');
     expect(context.done_follow_ups).toEqual([{ follow_up: 'Add parser tests', done: expect.any(String), session: (await entryOf('S2')).id }]);
-    const brief = buildBrief(await readProjectMemory(home.paths, 'widget'), new Date())!;
+    const brief = buildBrief(readProjectMemory(home.paths, 'widget'), new Date())!;
     expect(brief).not.toContain('Open follow-ups');
   });
 
@@ -206,7 +206,7 @@ describe('an automatic entry', () => {
     await turn(killed.t.write('b.txt'), killed.source);
 
     const later = new Date(Date.now() + 3_600_000);
-    const brief = buildBrief(await readProjectMemory(home.paths, 'widget'), later)!;
+    const brief = buildBrief(readProjectMemory(home.paths, 'widget'), later)!;
     const lineOf = (file: string) => brief.split('\n').find((line) => line.includes(`(${file})`))!;
     expect(lineOf('b.txt')).toMatch(/^- \d{4}-\d\d-\d\d \d\d:\d\d, branch main, ~1min, interrupted \(ended without SessionEnd\), 1 file changed \(b\.txt\)/);
     expect(lineOf('a.txt')).toMatch(/^- \d{4}-\d\d-\d\d \d\d:\d\d, branch main, ~1min, 1 file changed \(a\.txt\)/);

@@ -148,7 +148,7 @@ describe('the SessionStart brief', () => {
 
   it('is nothing at all for a project without memory', async () => {
     home = await makeHome();
-    expect(buildBrief(await readProjectMemory(home.paths, 'widget'), now)).toBeUndefined();
+    expect(buildBrief(readProjectMemory(home.paths, 'widget'), now)).toBeUndefined();
   });
 
   it('reads malformed files as empty without moving or writing anything', async () => {
@@ -158,7 +158,7 @@ describe('the SessionStart brief', () => {
     await writeFile(join(dir, 'sessions.json'), '{"sessions": [ {"id": "session-1", "summary": "Half');
     await writeFile(join(dir, 'decisions.json'), JSON.stringify({ decisions: [7, null, { id: 'ADR-001', title: 42, decision: 'Keep it' }] }));
     await writeFile(join(dir, 'context.json'), JSON.stringify({ current_focus: ['not', 'text'], known_issues: ['Flaky CI', { severity: 'low' }] }));
-    const read = await readProjectMemory(home.paths, 'widget');
+    const read = readProjectMemory(home.paths, 'widget');
     expect(read.sessions).toEqual([]);
     const brief = buildBrief(read, now)!;
     expect(brief).toContain('- ADR-001: "42"');
@@ -166,7 +166,7 @@ describe('the SessionStart brief', () => {
     expect((await readdir(dir)).sort()).toEqual(['context.json', 'decisions.json', 'sessions.json']);
 
     await writeFile(join(dir, 'sessions.json'), JSON.stringify([session(1, { summary: { nested: true }, follow_up: 'not a list' })]));
-    expect(buildBrief(await readProjectMemory(home.paths, 'widget'), now)).toContain('- 2026-01-02 00:00, 1 file changed (src/file-1.ts). Hint for the next session: "Hint from session 1"');
+    expect(buildBrief(readProjectMemory(home.paths, 'widget'), now)).toContain('- 2026-01-02 00:00, 1 file changed (src/file-1.ts). Hint for the next session: "Hint from session 1"');
   });
 
   it('reads a file that does not parse from its backup, says so, and writes nothing', async () => {
@@ -175,7 +175,7 @@ describe('the SessionStart brief', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'sessions.json'), '{"sessions": [ {"id": "session-1", "summary": "Half');
     await writeFile(join(dir, 'sessions.json.bak'), JSON.stringify({ sessions: [session(1, { summary: 'Saved in the backup' })] }));
-    const read = await readProjectMemory(home.paths, 'widget');
+    const read = readProjectMemory(home.paths, 'widget');
     expect(read.sessions.map((entry) => entry.summary)).toEqual(['Saved in the backup']);
     expect(read.problems).toEqual([expect.stringMatching(/sessions\.json is not valid \(.*\); went on from its backup/)]);
     expect(buildBrief(read, now)).toContain('1 file changed (src/file-1.ts): "Saved in the backup"');

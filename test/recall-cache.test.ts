@@ -34,7 +34,7 @@ const recallJson = async (home: TempHome, args: string[]) => {
 describe("recall's index of the archives", () => {
   it('ranks exactly as minisearch ranks the whole history held in memory', async () => {
     const home = await projectWithArchives();
-    const memory = await readProjectMemory(home.paths, 'widget', { history: 'all' });
+    const memory = readProjectMemory(home.paths, 'widget', { history: 'all' });
     expect(memory.sessions).toHaveLength(901);
     const requests = [
       ['auth token refresh'],
@@ -53,7 +53,7 @@ describe("recall's index of the archives", () => {
     for (const args of requests) {
       const [query, option, value] = args;
       const request = { query: query!, ...(option === '--last' ? { limit: Number(value) } : {}), ...(option === '--file' ? { file: value } : {}) };
-      const expected = await recall(memory, request);
+      const expected = recall(memory, request);
       if (!query!.includes('xylophone')) expect(expected.length, query).toBeGreaterThan(0);
       expect(await recallJson(home, args), query).toEqual(expected);
     }

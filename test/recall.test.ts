@@ -37,7 +37,7 @@ const memory: ProjectMemory = {
 
 describe('recall', () => {
   it('ranks the auth decision above a passing mention', async () => {
-    const hits = await recall(memory, { query: 'what did we decide about auth' });
+    const hits = recall(memory, { query: 'what did we decide about auth' });
     // BM25: the session whose decision holds the very word comes before the ADR whose title holds it only as a prefix
     // (ADRs count twice for a question about decisions, a prefix match a little over a third).
     expect(hits.map((hit) => hit.id).slice(0, 2)).toEqual(['session-20260101-090000', 'ADR-001']);
@@ -49,19 +49,19 @@ describe('recall', () => {
   });
 
   it('answers "what did we do last session" with the newest session first', async () => {
-    const hits = await recall(memory, { query: 'what did we do last session?' });
+    const hits = recall(memory, { query: 'what did we do last session?' });
     expect(hits[0]).toMatchObject({ kind: 'session', id: 'session-20260103-090000', date: '2026-01-03', field: 'summary', text: 'Wrote the README.' });
     expect(hits.map((hit) => hit.id)).toEqual(['session-20260103-090000', 'session-20260102-090000', 'session-20260101-090000']);
   });
 
   it('finds sessions by file: --file matches a prefix or part of a path, and so does a path in the question', async () => {
-    expect((await recall(memory, { query: '', file: 'src/auth' })).map((hit) => hit.id)).toEqual([
+    expect(recall(memory, { query: '', file: 'src/auth' }).map((hit) => hit.id)).toEqual([
       'session-20260103-090000',
       'session-20260101-090000',
     ]);
-    expect((await recall(memory, { query: '', file: './src/auth/' }))[1]).toMatchObject({ field: 'files', text: 'src/auth/token.ts, src/auth/login.ts' });
-    expect((await recall(memory, { query: 'jwt', file: 'src/auth' })).map((hit) => hit.id)).toEqual(['session-20260101-090000', 'session-20260103-090000']);
-    const touched = await recall(memory, { query: 'which sessions touched src/auth' });
+    expect(recall(memory, { query: '', file: './src/auth/' })[1]).toMatchObject({ field: 'files', text: 'src/auth/token.ts, src/auth/login.ts' });
+    expect(recall(memory, { query: 'jwt', file: 'src/auth' }).map((hit) => hit.id)).toEqual(['session-20260101-090000', 'session-20260103-090000']);
+    const touched = recall(memory, { query: 'which sessions touched src/auth' });
     expect(touched[0]).toMatchObject({ id: 'session-20260101-090000', field: 'files' });
   });
 
@@ -71,26 +71,26 @@ describe('recall', () => {
       context: { done_follow_ups: [{ follow_up: 'rotate  SIGNING keys', done: '2026-01-04', session: 'session-20260104-090000' }] },
       decisions: [{ ...memory.decisions[0]!, status: 'superseded', superseded_by: 'ADR-003' }],
     };
-    expect((await recall(closed, { query: 'signing keys' }))[0]).toMatchObject({ field: 'follow_up', text: 'Rotate signing keys (done 2026-01-04, session-20260104-090000)' });
-    expect((await recall(closed, { query: 'JWT authentication' }))[0]).toMatchObject({ id: 'ADR-001', text: 'Authentication with JWT (superseded by ADR-003)' });
+    expect(recall(closed, { query: 'signing keys' })[0]).toMatchObject({ field: 'follow_up', text: 'Rotate signing keys (done 2026-01-04, session-20260104-090000)' });
+    expect(recall(closed, { query: 'JWT authentication' })[0]).toMatchObject({ id: 'ADR-001', text: 'Authentication with JWT (superseded by ADR-003)' });
   });
 
   it('meets text typed in the other Unicode form (decomposed on macOS)', async () => {
     const cafe: ProjectMemory = { ...memory, decisions: [], sessions: [{ id: 'session-20260104-090000', date: '2026-01-04', summary: 'Renamed the caf\u00e9 module.' }] };
-    expect((await recall(cafe, { query: 'cafe\u0301' })).map((hit) => hit.id)).toEqual(['session-20260104-090000']);
+    expect(recall(cafe, { query: 'cafe\u0301' }).map((hit) => hit.id)).toEqual(['session-20260104-090000']);
   });
 
   it('meets words by stem and prefix, and ties go to the newer record', async () => {
     expect(stem('parsing')).toBe(stem('parser'));
-    expect((await recall(memory, { query: 'authenticating' }))[0]!.id).toBe('ADR-001');
-    const fuzz = (await recall(memory, { query: 'fuzz' }));
+    expect(recall(memory, { query: 'authenticating' })[0]!.id).toBe('ADR-001');
+    const fuzz = recall(memory, { query: 'fuzz' });
     expect(fuzz).toEqual([
       { kind: 'session', id: 'session-20260102-090000', date: '2026-01-02', score: fuzz[0]!.score, field: 'follow_up', text: 'Add parser fuzz tests' },
     ]);
     expect(fuzz[0]!.score).toBeGreaterThan(0);
-    const tie = (await recall({ ...memory, decisions: [] , sessions: [{ id: 'a', summary: 'cache' }, { id: 'b', summary: 'cache' }] }, { query: 'cache' }));
+    const tie = recall({ ...memory, decisions: [] , sessions: [{ id: 'a', summary: 'cache' }, { id: 'b', summary: 'cache' }] }, { query: 'cache' });
     expect(tie.map((hit) => hit.id)).toEqual(['b', 'a']);
-    expect((await recall(memory, { query: 'nothing matches zebra' }))).toEqual([]);
-    expect((await recall(memory, { query: 'parser', limit: 1 }))).toHaveLength(1);
+    expect(recall(memory, { query: 'nothing matches zebra' })).toEqual([]);
+    expect(recall(memory, { query: 'parser', limit: 1 })).toHaveLength(1);
   });
 });

@@ -15,7 +15,7 @@ export const contextCommand: Command = {
   usage,
   async run(context) {
     const { values } = parseCommandArgs('context', { args: context.args, options: projectOption });
-    const memory = await readMemoryFor(context, values.project);
+    const memory = readMemoryFor(context, values.project);
     const brief = buildBrief(memory, context.now());
     if (brief === undefined) context.stderr(`log-session context: no memory for ${memory.project} yet\n`);
     else context.stdout(`${brief}\n`);

@@ -40,7 +40,7 @@ export const exportCommand: Command = {
     const format = formatOption(values.format, out);
     if (out !== undefined) await refuseOwnFolders(out, context.paths);
     // A journal is the whole history: archived sessions (sessions-<YYYY>.json) too.
-    const memory = await readMemoryFor(context, values.project, { history: 'all' });
+    const memory = readMemoryFor(context, values.project, { history: 'all' });
     const journal = buildJournal(memory, context.now());
     const text = renderers[format](journal);
     if (out === undefined) {

@@ -17,18 +17,18 @@ export const projectOption = { project: { type: 'string' } } as const satisfies 
  * with `history` archived ones too (see readProjectMemory). Reads only. A `--project` with
  * no memory at all is more likely a typo than an empty project: it is an error that lists the known ones.
  */
-export async function readMemoryFor(
+export function readMemoryFor(
   context: CommandContext,
   project: string | undefined,
   options: Parameters<typeof readProjectMemory>[2] = {},
-): Promise<ProjectMemory> {
+): ProjectMemory {
   const name = projectForFolder(context.cwd, context.paths.gitConfigFiles, project);
   if (project !== undefined && !existsSync(join(context.paths.projectsDir, name))) {
     const entries = orNothing(() => readdirSync(context.paths.projectsDir, { withFileTypes: true })) ?? [];
     const known = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
     throw new UsageError(`no memory for project '${name}'; ${known.length ? `known projects: ${known.join(', ')}` : 'no project has memory yet'}`);
   }
-  const memory = await readProjectMemory(context.paths, name, options);
+  const memory = readProjectMemory(context.paths, name, options);
   // A damaged file read from its backup (or as empty) is said, so an empty answer is never taken at face value.
   for (const problem of memory.problems ?? []) context.stderr(`log-session: ${problem}\n`);
   return memory;

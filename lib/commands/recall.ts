@@ -33,7 +33,7 @@ export const recallCommand: Command = {
     });
     const query = positionals.join(' ').trim();
     if (!query && !values.file) throw new UsageError(`give a QUERY (or --file PATH), e.g. log-session recall "auth decision"`);
-    const memory = await readMemoryFor(context, values.project);
+    const memory = readMemoryFor(context, values.project);
     const file = values.file === undefined ? undefined : projectRelative(context, values.file);
     const request = { query, file, limit: countOption(values.last, DEFAULT_RECALL_LIMIT) };
     const hits = await recallProject(context.paths, memory, request, (message) => context.stderr(`log-session: ${message}\n`));

@@ -24,7 +24,7 @@ export const showCommand: Command = {
     });
     if (values.all && values.last !== undefined) throw new UsageError('give --last N or --all, not both');
     const last = countOption(values.last, 5);
-    const memory = await readMemoryFor(context, values.project, { history: values.all ? 'all' : last });
+    const memory = readMemoryFor(context, values.project, { history: values.all ? 'all' : last });
     const sessions = (values.all ? memory.sessions : memory.sessions.slice(-last)).reverse();
     if (values.json) {
       context.stdout(`${JSON.stringify({ project: memory.project, sessions }, null, 2)}\n`);

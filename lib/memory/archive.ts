@@ -74,16 +74,16 @@ export function listArchives(files: ProjectFiles): ArchiveFile[] {
  * The archive holding the entry `id`, read for a write (a damaged archive is kept aside and its backup used),
  * or `undefined` when none does. The year of the id is looked at first; the others only when it is not there.
  */
-export async function findArchivedEntry(
+export function findArchivedEntry(
   files: ProjectFiles,
   id: string,
   reportCorruption: CorruptionReporter,
   now: Date,
-): Promise<ArchiveWrite | undefined> {
+): ArchiveWrite | undefined {
   const first = entryYear({ id });
-  const archives = (listArchives(files)).sort((a, b) => Number(b.year === first) - Number(a.year === first) || b.year.localeCompare(a.year));
+  const archives = listArchives(files).sort((a, b) => Number(b.year === first) - Number(a.year === first) || b.year.localeCompare(a.year));
   for (const archive of archives) {
-    const value = await readJsonFile(archive.path, 'sessions', reportCorruption, now);
+    const value = readJsonFile(archive.path, 'sessions', reportCorruption, now);
     if (listDocument(value, 'sessions').items.some((item) => itemId(item) === id)) return { ...archive, value };
   }
   return undefined;
@@ -94,13 +94,13 @@ export async function findArchivedEntry(
  * archive last written before can hold none (an entry is archived after it starts), so a new session's first
  * write reads no archive.
  */
-export async function archivedIdsSince(files: ProjectFiles, since: Date, reportCorruption: CorruptionReporter, now: Date): Promise<Set<string>> {
+export function archivedIdsSince(files: ProjectFiles, since: Date, reportCorruption: CorruptionReporter, now: Date): Set<string> {
   const ids = new Set<string>();
   const second = Math.floor(since.getTime() / 1000) * 1000;
   for (const archive of listArchives(files)) {
     const info = orNothing(() => lstatSync(archive.path));
     if (info && info.mtimeMs < second) continue;
-    const value = await readJsonFile(archive.path, 'sessions', reportCorruption, now);
+    const value = readJsonFile(archive.path, 'sessions', reportCorruption, now);
     for (const item of listDocument(value, 'sessions').items) if (itemId(item)) ids.add(itemId(item)!);
   }
   return ids;

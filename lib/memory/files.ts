@@ -18,12 +18,12 @@ export type CorruptionReporter = (problem: Error, recovery: string) => void;
  * UTF-8 JSON of the right shape is moved aside byte for byte, never overwritten, and its backup is used instead.
  * A missing file with a backup beside it (a repair cut short after the move) also goes on from the backup.
  */
-export async function readJsonFile(
+export function readJsonFile(
   path: string,
   kind: MemoryFileKind,
   reportCorruption: CorruptionReporter,
   now: Date,
-): Promise<unknown> {
+): unknown {
   const { file, backup, value } = readFileOrBackup(path, kind);
   if (backup === undefined) return value;
   if (file.state === 'missing') {

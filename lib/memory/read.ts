@@ -29,17 +29,17 @@ export interface ProjectMemory {
  * or special file where memory belongs (the project's folder or a file in it) is not read through: it is named in
  * `problems` and reads as empty.
  */
-export async function readProjectMemory(paths: Paths, project: string, options: { history?: 'all' | number } = {}): Promise<ProjectMemory> {
+export function readProjectMemory(paths: Paths, project: string, options: { history?: 'all' | number } = {}): ProjectMemory {
   const files = projectFiles(paths, project);
   const problems: string[] = [];
-  const folder = await readOrReport(() => isStoreFolder(files.dir), problems);
+  const folder = readOrReport(() => isStoreFolder(files.dir), problems);
   const [sessions, decisions, context] = folder
-    ? await Promise.all((['sessions', 'decisions', 'context'] as const).map((kind) => readRecovering(files[kind], kind, problems)))
+    ? (['sessions', 'decisions', 'context'] as const).map((kind) => readRecovering(files[kind], kind, problems))
     : [];
   const live = listDocument(sessions, 'sessions').items.filter(isRecord);
   return {
     project,
-    sessions: folder && options.history !== undefined ? [...(await readArchived(files, live, options.history, problems)), ...live] : live,
+    sessions: folder && options.history !== undefined ? [...readArchived(files, live, options.history, problems), ...live] : live,
     decisions: listDocument(decisions, 'decisions').items.filter(isRecord),
     context: isRecord(context) ? context : {},
     problems,
@@ -50,13 +50,13 @@ export async function readProjectMemory(paths: Paths, project: string, options: 
  * The archived sessions, oldest first, each once: an entry the live file also holds (a move cut short) is read
  * from the live file. `wanted` a number: only the newest years' archives, until live and archived make that many.
  */
-async function readArchived(files: ProjectFiles, live: Record<string, unknown>[], wanted: 'all' | number, problems: string[]): Promise<Record<string, unknown>[]> {
+function readArchived(files: ProjectFiles, live: Record<string, unknown>[], wanted: 'all' | number, problems: string[]): Record<string, unknown>[] {
   const seen = new Set(live.flatMap((item) => itemId(item) ?? []));
   const years: Record<string, unknown>[][] = [];
   let count = live.length;
   for (const archive of listArchives(files).reverse()) {
     if (wanted !== 'all' && count >= wanted) break;
-    const items = listDocument(await readRecovering(archive.path, 'sessions', problems), 'sessions').items.filter(isRecord);
+    const items = listDocument(readRecovering(archive.path, 'sessions', problems), 'sessions').items.filter(isRecord);
     const unseen = items.filter((item) => {
       const id = itemId(item);
       if (id === undefined) return true;
@@ -70,8 +70,8 @@ async function readArchived(files: ProjectFiles, live: Record<string, unknown>[]
   return years.flat();
 }
 
-async function readRecovering(path: string, kind: MemoryFileKind, problems: string[]): Promise<unknown> {
-  const read = await readOrReport(() => readFileOrBackup(path, kind), problems);
+function readRecovering(path: string, kind: MemoryFileKind, problems: string[]): unknown {
+  const read = readOrReport(() => readFileOrBackup(path, kind), problems);
   if (read === undefined) return undefined;
   const { file, backup, value } = read;
   if (backup === undefined) return value;
@@ -81,9 +81,9 @@ async function readRecovering(path: string, kind: MemoryFileKind, problems: stri
 }
 
 /** What `read` gives, or `undefined` with the reason in `problems` (the store's messages name the path). */
-async function readOrReport<T>(read: () => T | Promise<T>, problems: string[]): Promise<T | undefined> {
+function readOrReport<T>(read: () => T, problems: string[]): T | undefined {
   try {
-    return await read();
+    return read();
   } catch (error) {
     problems.push(`${describeCause(error)}; it was read as empty`);
     return undefined;
@@ -95,9 +95,9 @@ function describeCause(cause: unknown): string {
 }
 
 /** Every archived session, oldest first, as stored (an archived copy of a live entry included: readers leave it out). */
-export async function readArchivedSessions(paths: Paths, project: string): Promise<{ sessions: Record<string, unknown>[]; problems: string[] }> {
+export function readArchivedSessions(paths: Paths, project: string): { sessions: Record<string, unknown>[]; problems: string[] } {
   const problems: string[] = [];
-  const sessions = await readArchived(projectFiles(paths, project), [], 'all', problems);
+  const sessions = readArchived(projectFiles(paths, project), [], 'all', problems);
   return { sessions, problems };
 }
 

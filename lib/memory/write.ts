@@ -51,15 +51,15 @@ export async function writeSessionMemory(
       autoSummary: state.autoSummary,
     };
     const { entryId } = earlier;
-    const archived = entryId !== undefined && !holdsEntry(sessions, entryId) ? await findArchivedEntry(files, entryId, reportCorruption, now) : undefined;
+    const archived = entryId !== undefined && !holdsEntry(sessions, entryId) ? findArchivedEntry(files, entryId, reportCorruption, now) : undefined;
     const named = update.context?.doneFollowUps ?? [];
     const liveViews = named.length ? listDocument(sessions, 'sessions').items.filter(isRecord).map(viewSession) : [];
     const olderFollowUp = named.some((task) => !listsFollowUp(liveViews, task));
     const snapshot: MemorySnapshot = {
       sessions,
-      ...(olderFollowUp ? { archivedSessions: (await readArchivedSessions(paths, update.project)).sessions } : {}),
+      ...(olderFollowUp ? { archivedSessions: readArchivedSessions(paths, update.project).sessions } : {}),
       ...(archived ? { archived: { year: archived.year, sessions: archived.value } } : {}),
-      ...(entryId === undefined ? { archivedIds: await archivedIdsSince(files, update.captured?.startedAt ?? now, reportCorruption, now) } : {}),
+      ...(entryId === undefined ? { archivedIds: archivedIdsSince(files, update.captured?.startedAt ?? now, reportCorruption, now) } : {}),
       ...(update.adrs?.length ? { decisions: await read('decisions') } : {}),
       ...(update.context ? { context: await read('context') } : {}),
     };
@@ -68,7 +68,7 @@ export async function writeSessionMemory(
     if (plan.problems.length) throw problemsError(plan.problems);
     const nextState: SessionState = { ...state, ...withoutSecrets(session.saved), project: update.project, ...plan.earlier };
     if (sessionKey && plan.newId) writeSessionState(paths, sessionKey, { ...state, project: update.project, entryId: plan.earlier.entryId });
-    const written = await writeSessions(files, plan, update.project, reportCorruption, now);
+    const written = writeSessions(files, plan, update.project, reportCorruption, now);
     if (sessionKey) writeSessionState(paths, sessionKey, nextState);
     // Written only once the entry is: both are idempotent, so a retry adds nothing twice.
     if (plan.decisions !== undefined) writeJsonFile(files.decisions, plan.decisions);
@@ -84,7 +84,7 @@ export async function writeSessionMemory(
  * and the next write moves again, replacing each by id, so nothing is lost and nothing is kept twice for good.
  * Returns the path of the file that holds the entry.
  */
-async function writeSessions(files: ProjectFiles, plan: MemoryPlan, project: string, reportCorruption: CorruptionReporter, now: Date): Promise<string> {
+function writeSessions(files: ProjectFiles, plan: MemoryPlan, project: string, reportCorruption: CorruptionReporter, now: Date): string {
   if (plan.archive) {
     const path = sessionsArchive(files, plan.archive.year);
     writeJsonFile(path, plan.archive.sessions);
@@ -93,7 +93,7 @@ async function writeSessions(files: ProjectFiles, plan: MemoryPlan, project: str
   const split = splitLiveWindow(plan.sessions, project);
   for (const [year, entries] of split?.moved ?? []) {
     const path = sessionsArchive(files, year);
-    writeJsonFile(path, addToArchive(await readJsonFile(path, 'sessions', reportCorruption, now), entries, project));
+    writeJsonFile(path, addToArchive(readJsonFile(path, 'sessions', reportCorruption, now), entries, project));
   }
   writeJsonFile(files.sessions, split ? split.kept : plan.sessions);
   const movedEntry = [...(split?.moved ?? [])].find(([, entries]) => entries.some((item) => itemId(item) === plan.entry.id));

@@ -15,9 +15,9 @@ export interface FileRoots {
  * so each takes one pass of string operations and one lstat: a folder's real path is looked up once, and only a
  * file that is itself a link is resolved whole (a realpath per file, all at once, held gigabytes for a million).
  */
-export async function realProjectFiles(paths: string[], roots: FileRoots): Promise<string[]> {
+export function realProjectFiles(paths: string[], roots: FileRoots): string[] {
   const projectRoot = realPath(roots.projectRoot);
-  const [home, ...bookkeeping] = await Promise.all([roots.home, ...roots.bookkeeping].map(realPath));
+  const [home, ...bookkeeping] = [roots.home, ...roots.bookkeeping].map(realPath);
   const realRoots = { projectRoot, home: home!, bookkeeping };
   const realFolders = new Map<string, string>();
   const files = new Set<string>();

@@ -99,14 +99,14 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
   // Live documents say whether a follow-up is done: the window and what context.json says is done name the part.
   const liveFolder = join(folder, `live-${cacheName(JSON.stringify([memory.sessions, done]))}`);
   /** The answer from the cached parts; `undefined` when one is missing or damaged (and `mayBuild` is not given). */
-  const search = async (mayBuild: boolean) => {
-    const archives = await openPart(folder, 0);
+  const search = (mayBuild: boolean) => {
+    const archives = openPart(folder, 0);
     const live =
       archives &&
-      ((await openPart(liveFolder, archives.count)) ??
-        (mayBuild ? (buildLivePart(archives, memory, folder, liveFolder), await openPart(liveFolder, archives.count)) : undefined));
+      (openPart(liveFolder, archives.count) ??
+        (mayBuild ? (buildLivePart(archives, memory, folder, liveFolder), openPart(liveFolder, archives.count)) : undefined));
     try {
-      return archives && live ? await searchParts(archives, live, memory, request) : undefined;
+      return archives && live ? searchParts(archives, live, memory, request) : undefined;
     } catch (error) {
       if (error instanceof DamagedCache) return undefined;
       throw error;
@@ -115,16 +115,16 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
       live?.close();
     }
   };
-  const found = await search(false);
+  const found = search(false);
   if (found) return found;
   // Parts are built under the project's recall lock: two recalls starting at once would remove each other's files.
   makeStoreFolder(join(paths.stateDir, 'recall'));
   return withLock(`${projectFolder}.lock`, { timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => {
     // Another recall may have built what was missing while this one waited.
-    const built = await search(true);
+    const built = search(true);
     if (built) return built;
-    await buildArchivesPart(paths, memory.project, projectFolder, fingerprint, warn);
-    const again = await search(true);
+    buildArchivesPart(paths, memory.project, projectFolder, fingerprint, warn);
+    const again = search(true);
     if (!again) throw new Error(`the recall index in ${folder} could not be read back after it was built`);
     return again;
   });
@@ -133,10 +133,10 @@ export async function recallProject(paths: Paths, memory: ProjectMemory, request
 /** A recall waits this long for another building the index: the archives' part takes ~20 s at 50,000 sessions. */
 const BUILD_LOCK_TIMEOUT_MS = 300_000;
 
-type Part = Awaited<ReturnType<typeof openPart>> & {};
+type Part = ReturnType<typeof openPart> & {};
 
 /** A part's files opened, its documents numbered from `base`; `undefined` when it is not there whole. */
-async function openPart(folder: string, base: number) {
+function openPart(folder: string, base: number) {
   const head = readBookkeeping(join(folder, 'index.json')) as Head | undefined;
   if (!head?.sections || head.totals.documentCount < base || (head.ids && head.ids.length !== head.totals.documentCount - base)) return undefined;
   const data = orNothing(() => openStoreFile(join(folder, 'data.bin'), constants.O_RDONLY, 'read'));
@@ -146,15 +146,15 @@ async function openPart(folder: string, base: number) {
     return undefined;
   }
   /** `into` filled from `section` at `offset` (bytes). */
-  const read = async <T extends NodeJS.TypedArray>(section: Section, offset: number, into: T): Promise<T> => {
+  const read = <T extends NodeJS.TypedArray>(section: Section, offset: number, into: T): T => {
     const [start, length] = head.sections[section];
     if (offset + into.byteLength > length) throw new DamagedCache();
     const bytesRead = readSync(data, into, 0, into.byteLength, start + offset);
     if (bytesRead !== into.byteLength) throw new DamagedCache();
     return into;
   };
-  const json = async <T>(section: Section, [offset, length]: Segment): Promise<T> => {
-    const parsed = parseJson((await read(section, offset, Buffer.alloc(length))).toString('utf8'));
+  const json = <T>(section: Section, [offset, length]: Segment): T => {
+    const parsed = parseJson(read(section, offset, Buffer.alloc(length)).toString('utf8'));
     if (!parsed.ok) throw new DamagedCache();
     return parsed.value as T;
   };
@@ -172,13 +172,13 @@ async function openPart(folder: string, base: number) {
     /** The field's lengths, into `lengths` from this part's first document on. */
     fieldLengths: (fieldId: number, lengths: Uint32Array) => read('documents', fieldId * count * 4, lengths.subarray(base, base + count)),
     dateRanks: () => read('documents', FIELDS.length * count * 4, new Uint32Array(count)),
-    document: async (doc: number): Promise<RecallDocument> => {
-      const [start, end] = await read('documents', textsOffset + (doc - base) * 8, new Float64Array(2));
+    document: (doc: number): RecallDocument => {
+      const [start, end] = read('documents', textsOffset + (doc - base) * 8, new Float64Array(2));
       return json<RecallDocument>('texts', [start!, end! - start!]);
     },
-    every: async (): Promise<RecallDocument[]> => {
-      const offsets = await read('documents', textsOffset, new Float64Array(count + 1));
-      const all = await read('texts', 0, Buffer.alloc(head.sections.texts[1]));
+    every: (): RecallDocument[] => {
+      const offsets = read('documents', textsOffset, new Float64Array(count + 1));
+      const all = read('texts', 0, Buffer.alloc(head.sections.texts[1]));
       return Array.from({ length: count }, (_, doc) => {
         const parsed = parseJson(all.toString('utf8', offsets[doc], offsets[doc + 1]));
         if (!parsed.ok) throw new DamagedCache();
@@ -189,24 +189,24 @@ async function openPart(folder: string, base: number) {
 }
 
 /** Searches the archives' part, the live window's and the ADRs (indexed here) as one collection. */
-async function searchParts(archives: Part, live: Part, memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
+function searchParts(archives: Part, live: Part, memory: ProjectMemory, request: RecallQuery): RecallHit[] {
   const parts = [archives, live];
   const adrs = adrDocuments(memory);
   const adrBase = live.head.totals.documentCount;
   const liveIds = new Set(live.head.ids);
   const { done } = viewContext(memory.context);
   const texts = new Map<number, RecallDocument>();
-  const documentOf = async (doc: number): Promise<RecallDocument> => {
+  const documentOf = (doc: number): RecallDocument => {
     if (doc >= adrBase) return adrs[doc - adrBase]!;
     if (!texts.has(doc)) {
-      const document = await (doc < live.base ? archives : live).document(doc);
+      const document = (doc < live.base ? archives : live).document(doc);
       // The archives are indexed without what context.json says is done (it changes without them): said as it is now.
       texts.set(doc, doc < live.base ? withFollowUpsNow(document, done) : document);
     }
     return texts.get(doc)!;
   };
   const liveDocuments = () => sessionDocuments(memory, 'live', live.base);
-  const rank: Ranker = async ({ query, boost, allowed }, count) => {
+  const rank: Ranker = ({ query, boost, allowed }, count) => {
     const shards = shardsFor(query);
     const shardSet = new Set(shards);
     // The ADRs, indexed by minisearch as the next documents after both parts (so with their totals).
@@ -219,7 +219,7 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
     for (const [at, part] of parts.entries()) {
       for (const shard of shards) {
         if (!part.head.shards[shard]) continue;
-        for (const entry of await part.json<TermEntry[]>('terms', part.head.shards[shard])) {
+        for (const entry of part.json<TermEntry[]>('terms', part.head.shards[shard])) {
           dictionary.update(entry[0], (sources = { parts: [] }) => ((sources.parts[at] = entry), sources));
         }
       }
@@ -228,39 +228,35 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
     const matches = matchTerms(dictionary, queryTerms(query, shardSet));
 
     const postings = new Map<TermSources, (FieldPostings[] | undefined)[]>();
-    await Promise.all(
-      [...new Set(matches.map((match) => match.value))].map(async (sources) => {
-        const byField: (FieldPostings[] | undefined)[] = [];
-        for (const [at, entry] of sources.parts.entries()) {
-          if (!entry) continue;
-          const [, start, ...fields] = entry;
-          let words = 0;
-          for (let i = 1; i < fields.length; i += 2) words += 2 * fields[i]!;
-          const all = await parts[at]!.read('postings', start * 4, new Uint32Array(words));
-          let offset = 0;
-          for (let i = 0; i < fields.length; i += 2) {
-            const n = fields[i + 1]!;
-            (byField[fields[i]!] ??= []).push({ docs: all.subarray(offset, offset + n), freqs: all.subarray(offset + n, offset + 2 * n) });
-            offset += 2 * n;
-          }
+    for (const sources of new Set(matches.map((match) => match.value))) {
+      const byField: (FieldPostings[] | undefined)[] = [];
+      for (const [at, entry] of sources.parts.entries()) {
+        if (!entry) continue;
+        const [, start, ...fields] = entry;
+        let words = 0;
+        for (let i = 1; i < fields.length; i += 2) words += 2 * fields[i]!;
+        const all = parts[at]!.read('postings', start * 4, new Uint32Array(words));
+        let offset = 0;
+        for (let i = 0; i < fields.length; i += 2) {
+          const n = fields[i + 1]!;
+          (byField[fields[i]!] ??= []).push({ docs: all.subarray(offset, offset + n), freqs: all.subarray(offset + n, offset + 2 * n) });
+          offset += 2 * n;
         }
-        for (const [fieldId, freqs] of Object.entries(sources.memory ?? {})) {
-          (byField[Number(fieldId)] ??= []).push({ docs: Uint32Array.from(Object.keys(freqs), Number), freqs: Uint32Array.from(Object.values(freqs)) });
-        }
-        postings.set(sources, byField);
-      }),
-    );
+      }
+      for (const [fieldId, freqs] of Object.entries(sources.memory ?? {})) {
+        (byField[Number(fieldId)] ??= []).push({ docs: Uint32Array.from(Object.keys(freqs), Number), freqs: Uint32Array.from(Object.values(freqs)) });
+      }
+      postings.set(sources, byField);
+    }
     const postingsOf = (match: TermMatch<TermSources>) => postings.get(match.value)!;
-    const fieldLengths = await Promise.all(
-      FIELDS.map(async (_, fieldId) => {
-        // A field no term is in: its lengths are never asked.
-        if (![...postings.values()].some((byField) => byField[fieldId])) return new Uint32Array(0);
-        const lengths = new Uint32Array(total);
-        for (const part of parts) await part.fieldLengths(fieldId, lengths);
-        for (const [shortId, ofDocument] of Object.entries(adrPlain.fieldLength)) lengths[Number(shortId)] = ofDocument[fieldId]!;
-        return lengths;
-      }),
-    );
+    const fieldLengths = FIELDS.map((_, fieldId) => {
+      // A field no term is in: its lengths are never asked.
+      if (![...postings.values()].some((byField) => byField[fieldId])) return new Uint32Array(0);
+      const lengths = new Uint32Array(total);
+      for (const part of parts) part.fieldLengths(fieldId, lengths);
+      for (const [shortId, ofDocument] of Object.entries(adrPlain.fieldLength)) lengths[Number(shortId)] = ofDocument[fieldId]!;
+      return lengths;
+    });
     const boosts = new Float64Array(total).fill(documentBoost(query, 'session'));
     adrs.forEach((adr, i) => (boosts[adrBase + i] = documentBoost(query, adr.kind)));
     const { score, matched } = scorePostings(
@@ -284,7 +280,7 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
       return archives.head.dates[low] === date ? 2 * low + 1 : 2 * low;
     };
     // Read for every document, mapped for the candidates compared.
-    const ranks = matched.length ? await Promise.all(parts.map((part) => part.dateRanks())) : [];
+    const ranks = matched.length ? parts.map((part) => part.dateRanks()) : [];
     const keys = parts.map((part) => part.head.dates.map(dateKey));
     const dateOf = (doc: number) => (doc >= adrBase ? dateKey(adrs[doc - adrBase]!.date ?? '') : doc < live.base ? keys[0]![ranks[0]![doc]!]! : keys[1]![ranks[1]![doc - live.base]!]!);
     const orders = (doc: number) => (doc < adrBase ? doc : adrs[doc - adrBase]!.order);
@@ -295,22 +291,22 @@ async function searchParts(archives: Part, live: Part, memory: ProjectMemory, re
     let best: number[] = [];
     for (;;) {
       best = bestOf(ranked(excluded.size ? candidates.filter((doc) => !excluded.has(doc)) : candidates), count, query.asksRecent);
-      const copies = (await Promise.all(best.map(async (doc) => (doc < live.base && liveIds.has((await documentOf(doc)).id) ? [doc] : [])))).flat();
+      const copies = best.filter((doc) => doc < live.base && liveIds.has(documentOf(doc).id));
       if (copies.length === 0) break;
       for (const doc of copies) excluded.add(doc);
     }
     const matchOf = matchedFields(matches, postingsOf, best);
     return {
-      best: await Promise.all(best.map(async (doc): Promise<Ranked> => ({ document: await documentOf(doc), score: score[doc]!, match: matchOf.get(doc)! }))),
+      best: best.map((doc): Ranked => ({ document: documentOf(doc), score: score[doc]!, match: matchOf.get(doc)! })),
       matched: (document) => score[numberOf(document)]! > 0 && !excluded.has(numberOf(document)),
     };
   };
-  const fileMatches = async (file: string) => {
-    const archived = (await archives.every()).map((document) => withFollowUpsNow(document, done)).filter((document) => !liveIds.has(document.id));
+  const fileMatches = (file: string) => {
+    const archived = archives.every().map((document) => withFollowUpsNow(document, done)).filter((document) => !liveIds.has(document.id));
     return filesMatching([...archived, ...liveDocuments()], file);
   };
   return searchIndex(rank, request, {
-    ...(request.file ? { fileMatches: await fileMatches(request.file) } : {}),
+    ...(request.file ? { fileMatches: fileMatches(request.file) } : {}),
     newest: () => liveDocuments().reverse(),
   });
 }
@@ -354,8 +350,8 @@ function withFollowUpsNow(document: RecallDocument, done: ReturnType<typeof view
 }
 
 /** Indexes every archived session and writes the folder (what was there before goes), then removes older ones. */
-async function buildArchivesPart(paths: Paths, project: string, projectFolder: string, fingerprint: string, warn: (message: string) => void): Promise<void> {
-  const archived = await readArchivedSessions(paths, project);
+function buildArchivesPart(paths: Paths, project: string, projectFolder: string, fingerprint: string, warn: (message: string) => void): void {
+  const archived = readArchivedSessions(paths, project);
   for (const problem of archived.problems) warn(problem);
   // Follow-ups as listed: whether one is done is said when it is shown (see withFollowUpsNow).
   const documents = sessionDocuments({ sessions: archived.sessions, context: {} }, 'archived');

@@ -242,7 +242,7 @@ export interface RankRequest {
  * Ranks an index's documents against a question: the `count` best, in sortHits order, and whether a document matched
  * at all. minisearch over documents in memory (rankInMemory), or the archives' cached index (recall-cache.ts).
  */
-export type Ranker = (request: RankRequest, count: number) => Promise<{ best: Ranked[]; matched: (document: RecallDocument) => boolean }>;
+export type Ranker = (request: RankRequest, count: number) => { best: Ranked[]; matched: (document: RecallDocument) => boolean };
 
 /** What a search needs besides its ranker. */
 export interface SearchScope {
@@ -262,13 +262,13 @@ const PATH_CANDIDATES = 5;
  * files (and a path the question names once more, among the best hits); ties go to the newer record. Asking about
  * the last or previous session ranks the newest sessions first.
  */
-export async function searchIndex(rank: Ranker, request: RecallQuery, scope: SearchScope): Promise<RecallHit[]> {
+export function searchIndex(rank: Ranker, request: RecallQuery, scope: SearchScope): RecallHit[] {
   const query = parseQuery(request.query);
   const limit = request.limit ?? DEFAULT_RECALL_LIMIT;
   const fileFilter = request.file ? normalizePath(request.file) : undefined;
   const boost = fieldBoosts(query);
   const { best, matched } = query.terms.length
-    ? await rank({ query, boost, ...(scope.fileMatches ? { allowed: scope.fileMatches } : {}) }, query.paths.length ? limit * PATH_CANDIDATES : limit)
+    ? rank({ query, boost, ...(scope.fileMatches ? { allowed: scope.fileMatches } : {}) }, query.paths.length ? limit * PATH_CANDIDATES : limit)
     : { best: [], matched: () => false };
   const hits = new Map<string, RecallHit & { order: number }>();
   for (const { document, score, match } of best) {
@@ -294,7 +294,7 @@ export async function searchIndex(rank: Ranker, request: RecallQuery, scope: Sea
 export function rankInMemory(documents: RecallDocument[], shards: ReadonlySet<string>): Ranker {
   const index = buildIndex(documents, shards);
   const byKey = new Map(documents.map((document) => [document.key, document]));
-  return async ({ query, boost, allowed }, count) => {
+  return ({ query, boost, allowed }, count) => {
     const allowedKeys = allowed && new Set(allowed.map((document) => document.key));
     const results = index.search(query.terms.join(' '), {
       boost,
@@ -333,7 +333,7 @@ function compareText(a: string, b: string): number {
 }
 
 /** Recall over memory held whole (the live window, or a test): indexes it and searches. */
-export function recall(memory: ProjectMemory, request: RecallQuery): Promise<RecallHit[]> {
+export function recall(memory: ProjectMemory, request: RecallQuery): RecallHit[] {
   const sessions = sessionDocuments(memory, 'live');
   const documents = [...sessions, ...adrDocuments(memory)];
   return searchIndex(rankInMemory(documents, new Set(shardsFor(parseQuery(request.query)))), request, {

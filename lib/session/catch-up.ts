@@ -121,15 +121,13 @@ async function unseenTranscripts(
   const since = new Date(services.now().getTime() - CATCH_UP_WINDOW_MS);
   const folders = await client.transcriptFolders(currentTranscript, since);
   const marks = readScanMarks(services.paths);
-  const found = await Promise.all(
-    folders.map(async (folder) => {
-      const mark = marks[folder];
-      // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time. A file
-      // is new by its ctime, which no tool sets back (a transcript copied back with its old mtime is new too).
-      if (mark !== undefined && changedMs(orNothing(() => statSync(folder))) <= mark) return [];
-      return recentFiles(folder, () => true, services).filter((file) => file.changedMs > (mark ?? 0));
-    }),
-  );
+  const found = folders.map((folder) => {
+    const mark = marks[folder];
+    // After a whole scan only a new transcript can lack a state, and a new file changes its folder's time. A file
+    // is new by its ctime, which no tool sets back (a transcript copied back with its old mtime is new too).
+    if (mark !== undefined && changedMs(orNothing(() => statSync(folder))) <= mark) return [];
+    return recentFiles(folder, () => true, services).filter((file) => file.changedMs > (mark ?? 0));
+  });
   for (const { path: transcriptPath } of found.flat()) {
     const sessionKey = await client.transcriptSessionKey(transcriptPath);
     if (sessionKey !== undefined && !hasSessionState(services.paths, sessionKey)) unseen.push({ sessionKey, transcriptPath });
@@ -194,4 +192,3 @@ function recentFiles(
 function changedMs(info: Stats | undefined): number {
   return info ? Math.max(info.mtimeMs, info.ctimeMs) : Infinity;
 }
-

@@ -98,7 +98,7 @@ export async function gatherSessionFacts(
   const git = repo ? observeGit(repo, state, read?.shellRuns ?? (facts ? [] : 'unknown'), startedAt, endedAt, now) : undefined;
   // The session's commits over all its turns and runs: each turn's git look sees only that turn's.
   const commits = uniqueStrings([...(state.commits ?? []), ...(git?.commits ?? []).map((subject) => clip(redactSecrets(subject), COMMIT_SUBJECT))]).slice(-MAX_COMMITS);
-  const files = await realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
+  const files = realProjectFiles([...(read?.changedFiles ?? []), ...(git?.files ?? [])], {
     projectRoot,
     home: paths.home,
     // Our own writes (memory, state) are never the session's work, even when they sit inside a repository.

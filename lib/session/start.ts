@@ -30,7 +30,7 @@ export async function startSession(source: SessionSource & { sessionKey: string 
     services.warn(`could not save this session's start: ${error instanceof Error ? error.message : String(error)}`),
   );
   await catchUpSessions(client, project, { sessionKey: source.sessionKey, transcriptPath: source.transcriptPath, cwd }, services);
-  const memory = await readProjectMemory(services.paths, project);
+  const memory = readProjectMemory(services.paths, project);
   if (memory.problems?.length) services.warn(memory.problems.join('; '));
   return buildBrief(memory, services.now());
 }

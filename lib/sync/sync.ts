@@ -211,7 +211,7 @@ async function moveClashingSessions(paths: Paths, repo: string, memoryDir: strin
     moves.push(...sessionMoves(b, o, t).map((move) => ({ ...move, projectDir, project: basename(projectDir) })));
   }
   if (moves.length === 0) return;
-  const keys = (await Promise.all(moves.map((move) => findSessionOfEntry(paths, move.project, move.from)))).filter((key): key is string => key !== undefined);
+  const keys = moves.map((move) => findSessionOfEntry(paths, move.project, move.from)).filter((key): key is string => key !== undefined);
   await withSessionLocks(paths, [...new Set(keys)].sort(), () =>
     withEveryProjectLock(paths, async () => {
       for (const move of moves) {
