@@ -1,7 +1,6 @@
-import { rename, rm, stat, writeFile, mkdir, readFile } from 'node:fs/promises';
+import { rename, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attributeGitChanges, FILE_TIME_LAG_MS } from '../lib/session/attribution.js';
 import { startSession } from '../lib/session/start.js';
 import { captureSession } from '../lib/session/turn.js';
 import type { SessionServices } from '../lib/session/update.js';
@@ -39,15 +38,6 @@ async function shell(t: TranscriptBuilder, command: string, effect: () => Promis
   t.at(nowIso()).resultOf(id);
 }
 
-/**
- * Waits until the clock is past `path`'s last change by more than the file-time lag (attribution.ts), as it is
- * when a user edits a file and then starts a session: a few milliseconds at most.
- */
-async function clockPast(path: string): Promise<void> {
-  const { mtimeMs, ctimeMs } = await stat(path);
-  while (Date.now() <= Math.max(mtimeMs, ctimeMs) + FILE_TIME_LAG_MS) await new Promise((done) => setTimeout(done, 5));
-}
-
 /** A Write call and the file it writes. */
 async function writeTool(t: TranscriptBuilder, path: string): Promise<void> {
   await mkdir(join(home.project, path, '..'), { recursive: true });
@@ -79,7 +69,6 @@ describe("which changes git shows are a session's", () => {
       await rm(join(home.project, 'gone-before.txt'));
       await git(home.project, 'rm', '-q', 'src/staged-gone.txt');
       await writeFile(join(home.project, 'src/edited-before.txt'), 'edited\n');
-      await clockPast(join(home.project, 'src/edited-before.txt'));
       const { t, source } = await startedSession('S1');
       await shell(t, 'touch made.txt src/made.txt', async () => {
         await writeFile(join(home.project, 'made.txt'), 'x\n');
@@ -194,17 +183,5 @@ describe('a resumed session', () => {
     await first.t.at(nowIso()).prompt('again').say('three').append();
     await captureSession(first.source, services());
     expect((await entries()).map((entry) => entry.id)).toEqual([ids[1], ids[0]]);
-  });
-});
-
-describe("a change's time against a snapshot of the index's kind", () => {
-  const at = Date.parse('2026-12-02T10:00:00.000Z');
-  const previous = { at: new Date(at).toISOString(), files: {}, indexDigest: '1:00000000' };
-  const run = { start: at + 1, end: at + 1000 };
-  const changedAt = (ms: number) => attributeGitChanges({ current: new Map([['a.txt', { code: ' M', mtime: ms, ctime: ms }]]), commits: [], previous, shellRuns: [run], window: run }).files;
-
-  it('a file stamped a few ms before the snapshot by the coarse file clock is still new; one changed well before is not', () => {
-    expect(changedAt(at - 5)).toEqual(['a.txt']);
-    expect(changedAt(at - FILE_TIME_LAG_MS - 1)).toEqual([]);
   });
 });

@@ -26,13 +26,6 @@ export interface GitObservation {
 /** mtime resolution, whole-second commit times and clock skew: a change this close to a run counts as in it. */
 export const SLACK_MS = 2000;
 
-/**
- * How far a file's times may lag the clock a snapshot's time is read from: the kernel stamps files from a coarse
- * clock, a tick (4 ms at 250 Hz, 10 ms at 100 Hz) behind. A file written 5 ms after a snapshot was seen stamped
- * before it here. A change this close before a snapshot is not placed before it.
- */
-export const FILE_TIME_LAG_MS = 20;
-
 /** Paths (relative to the repository root) of the changes git shows that are the session's, and the subjects of its commits. */
 export function attributeGitChanges(observation: GitObservation): { files: string[]; commits: string[] } {
   const { current, commits, previous, shellRuns, window, indexDigest } = observation;
@@ -50,7 +43,7 @@ export function attributeGitChanges(observation: GitObservation): { files: strin
     // than a change made long before (a touch of its times), so only its content's time counts.
     const changedAt = previous ? Math.max(entry.mtime, entry.ctime ?? entry.mtime) : entry.mtime;
     // A snapshot of the index's kind does not list what was changed then: that is older than the snapshot.
-    if (previous?.indexDigest !== undefined && changedAt < Date.parse(previous.at) - FILE_TIME_LAG_MS) continue;
+    if (previous?.indexDigest !== undefined && changedAt <= Date.parse(previous.at)) continue;
     if (during(changedAt)) files.add(path);
   }
   const made = commits.filter((commit) => during(commit.at));
