@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSession } from '../lib/session/start.js';
 import { captureSession } from '../lib/session/turn.js';
 import type { SessionServices } from '../lib/session/update.js';
-import { commitFiles, git, makeHome, runCli, type TempHome } from './helpers/temp-home.js';
+import { commitFiles, git, makeHome, pastStartSnapshot, runCli, type TempHome } from './helpers/temp-home.js';
 import { transcript, type TranscriptBuilder } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -70,6 +70,7 @@ describe("which changes git shows are a session's", () => {
       await git(home.project, 'rm', '-q', 'src/staged-gone.txt');
       await writeFile(join(home.project, 'src/edited-before.txt'), 'edited\n');
       const { t, source } = await startedSession('S1');
+      await pastStartSnapshot(home, 'S1');
       await shell(t, 'touch made.txt src/made.txt', async () => {
         await writeFile(join(home.project, 'made.txt'), 'x\n');
         await writeFile(join(home.project, 'src/made.txt'), 'x\n');

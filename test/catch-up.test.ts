@@ -6,7 +6,7 @@ import { catchUpSessions as catchUpWith, type CurrentSession } from '../lib/sess
 import { startSession } from '../lib/session/start.js';
 import { claudeCode } from '../lib/clients/claude-code/index.js';
 import type { SessionServices } from '../lib/session/update.js';
-import { makeHome, type TempHome } from './helpers/temp-home.js';
+import { makeHome, pastStartSnapshot, type TempHome } from './helpers/temp-home.js';
 import { transcript } from './helpers/transcript-builder.js';
 
 let home: TempHome;
@@ -131,6 +131,7 @@ describe('catch-up at SessionStart', () => {
     await utimes(join(home.project, 'dirty-before.txt'), hourAgo, hourAgo);
     const input = { sessionKey: 'unsaved', transcriptPath: join(home.dir, 'never-written.jsonl'), cwd: home.project };
     await startSession(input, context());
+    await pastStartSnapshot(home, 'unsaved');
     await writeFile(join(home.project, 'made-now.txt'), 'new\n');
     await captureSession(input, context());
     expect((await entries())[0]!.files_modified).toEqual(['made-now.txt']);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +55,17 @@ const setupDate = new Date(Date.now() - 2 * 86_400_000).toISOString();
 export async function git(cwd: string, ...args: string[]): Promise<string> {
   const env = { ...process.env, GIT_AUTHOR_DATE: setupDate, GIT_COMMITTER_DATE: setupDate };
   return (await run('git', args, { cwd, env })).stdout;
+}
+
+/**
+ * Waits until the clock is a file-clock tick past the snapshot of the work tree that `sessionKey`'s start saved:
+ * files are stamped from the kernel's coarse clock, up to a tick (4-10 ms) behind the clock the snapshot's time is
+ * read by, and an agent's first command comes far later than that.
+ */
+export async function pastStartSnapshot(home: TempHome, sessionKey: string): Promise<void> {
+  const state = JSON.parse(await readFile(join(home.paths.stateDir, 'sessions', `${sessionKey}.json`), 'utf8')) as { git: { at: string } };
+  const past = Date.parse(state.git.at) + 20;
+  while (Date.now() <= past) await new Promise((done) => setTimeout(done, 5));
 }
 
 /** Writes each path in the repository at `cwd` (its own name as its text) and commits them all. */
