@@ -21,12 +21,13 @@ const filesOf = async (sessionKey: string) => {
   return (await entries()).find((entry) => entry.id === entryId)!.files_modified;
 };
 
-/** A session that starts now, as Claude Code starts one: SessionStart first (it notes the work tree as it is). */
+/** A session that starts now, as Claude Code starts one: SessionStart first (it notes the work tree as it is), its first command a tick later at least. */
 async function startedSession(sessionKey: string): Promise<{ t: TranscriptBuilder; source: { sessionKey: string; transcriptPath: string; cwd: string } }> {
   const t = transcript({ cwd: home.project, sessionId: sessionKey, start: nowIso(), stepMs: 10 }).prompt(`work of ${sessionKey}`);
   const transcriptPath = await t.saveUnder(home.paths);
   const source = { sessionKey, transcriptPath, cwd: home.project };
   await startSession(source, services());
+  await pastStartSnapshot(home, sessionKey);
   return { t, source };
 }
 
@@ -70,7 +71,6 @@ describe("which changes git shows are a session's", () => {
       await git(home.project, 'rm', '-q', 'src/staged-gone.txt');
       await writeFile(join(home.project, 'src/edited-before.txt'), 'edited\n');
       const { t, source } = await startedSession('S1');
-      await pastStartSnapshot(home, 'S1');
       await shell(t, 'touch made.txt src/made.txt', async () => {
         await writeFile(join(home.project, 'made.txt'), 'x\n');
         await writeFile(join(home.project, 'src/made.txt'), 'x\n');
