@@ -21,7 +21,10 @@ const filesOf = async (sessionKey: string) => {
   return (await entries()).find((entry) => entry.id === entryId)!.files_modified;
 };
 
-/** A session that starts now, as Claude Code starts one: SessionStart first (it notes the work tree as it is), its first command a tick later at least. */
+/**
+ * A session that starts now, as Claude Code starts one: SessionStart first (it notes the work tree as it is), its
+ * first command a file-clock tick later at least.
+ */
 async function startedSession(sessionKey: string): Promise<{ t: TranscriptBuilder; source: { sessionKey: string; transcriptPath: string; cwd: string } }> {
   const t = transcript({ cwd: home.project, sessionId: sessionKey, start: nowIso(), stepMs: 10 }).prompt(`work of ${sessionKey}`);
   const transcriptPath = await t.saveUnder(home.paths);
